@@ -1,0 +1,12 @@
+"""The autograd engine: Tensor, the tape, the op-definition API and the checks."""
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .engine import backward, grad
+from .function import Context, Function, op
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tape import Node
+from .tensor import Tensor
+
+__all__ = ["Tensor", "Node", "op", "Function", "Context", "backward", "grad", "gradcheck",
+           "gradgradcheck", "GradcheckError", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]

@@ -1,0 +1,186 @@
+"""The tape: a Node per recorded op, and the reverse replay that backward() runs."""
+import traceback
+from operator import attrgetter
+
+import numpy as np
+
+from .mode import _GradMode
+
+_sequence = 0  # a plain int: the counter grows, nothing is kept
+
+
+class Node:
+    """One recorded op: its function, its inputs (Tensors and constants), what backward needs.
+
+    Only the tensors made by the op point to their Node, so a graph nobody references is freed
+    by reference counting; `sequence` orders the replay (inputs are recorded before outputs).
+    """
+    __slots__ = ("function", "inputs", "saved", "options", "outputs", "sequence", "retained", "trace")
+
+    def __init__(self, function, inputs, saved, options, outputs=0):
+        global _sequence
+        _sequence += 1
+        self.sequence = _sequence
+        self.function = function
+        self.inputs = inputs
+        self.saved = saved
+        self.options = options
+        self.outputs = outputs  # 0: one plain output; n: a tuple of n outputs, adjoints in a list
+        self.retained = None
+        self.trace = traceback.format_stack()[:-3] if _GradMode.anomaly else None
+
+    def name(self) -> str:
+        return self.function.name
+
+    def __repr__(self) -> str:
+        return f"<{self.function.name}Backward>"
+
+    def release(self):
+        """Drop the inputs and saved arrays: memory falls during the replay."""
+        self.inputs = None
+        self.saved = None
+
+
+_FREED = ("Trying to backward through the graph a second time (or to use saved arrays after "
+          "they were freed): the arrays saved by '{}' were released by an earlier backward(). "
+          "Pass retain_graph=True to the first backward() to replay a graph twice.")
+
+
+def _collect(roots):
+    """Every Node reachable from the roots, newest first (the tape's order reversed)."""
+    from .tensor import Tensor
+    seen = set()
+    stack = [root.grad_fn for root in roots if root.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        if node.inputs is None:
+            raise RuntimeError(_FREED.format(node.function.name))
+        seen.add(node)
+        for input in node.inputs:
+            if isinstance(input, Tensor) and input.grad_fn is not None and input.grad_fn not in seen:
+                stack.append(input.grad_fn)
+    return sorted(seen, key=attrgetter("sequence"), reverse=True)
+
+
+def sum_to_shape(grad, shape):
+    """Undo broadcasting: sum `grad` over the axes that broadcasting added or stretched."""
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes)
+    return grad.reshape(shape) if grad.shape != shape else grad
+
+
+def _check_finite(node, grads):
+    from .tensor import Tensor
+    for grad in grads:
+        if grad is None:
+            continue
+        array = grad.data if isinstance(grad, Tensor) else grad
+        if not np.all(np.isfinite(array)):
+            where = "".join(node.trace[-4:]) if node.trace else (
+                "  (turn on detect_anomaly() before the forward pass to see where it was recorded)\n")
+            raise RuntimeError(f"Function '{node.function.name}Backward' returned nan or inf values "
+                               f"in its gradient. The op was recorded at:\n{where}")
+
+
+def _add(grads, node, index, grad):
+    """Sum `grad` into the adjoint of output `index` of `node`."""
+    if node.outputs:
+        slots = grads.get(node)
+        if slots is None:
+            slots = grads[node] = [None] * node.outputs
+        slots[index] = grad if slots[index] is None else slots[index] + grad
+    else:
+        previous = grads.get(node)
+        grads[node] = grad if previous is None else previous + grad
+
+
+def _accumulate_leaf(tensor, grad, owned):
+    """Sum `grad` into a leaf's .grad; the first grad is copied unless this call owns it."""
+    from .tensor import Tensor
+    if isinstance(grad, Tensor):
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        if not owned or grad.base is not None or not grad.flags.writeable:
+            grad = grad.copy()
+        tensor.grad = Tensor._make(grad)
+    elif tensor.grad.requires_grad:
+        tensor.grad = tensor.grad + grad
+    else:
+        tensor.grad.data += grad
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None):
+    """Replay the tape from `roots` seeded with `root_grads`.
+
+    With `inputs` (a list of Tensors) the gradients reaching them are returned instead of being
+    accumulated into `.grad` (that is `needl.autograd.grad`).
+    """
+    from .tensor import Tensor
+    nodes = _collect(roots)
+    grads = {}
+    captured = None
+    if inputs is not None:
+        captured = {id(tensor): None for tensor in inputs}
+        by_node = {}
+        for tensor in inputs:
+            if tensor.grad_fn is not None:
+                by_node.setdefault(tensor.grad_fn, []).append(tensor)
+
+    def deliver(tensor, grad, owned):
+        if captured is not None:
+            if tensor.grad_fn is None and id(tensor) in captured:
+                previous = captured[id(tensor)]
+                captured[id(tensor)] = grad if previous is None else previous + grad
+        elif tensor.grad_fn is None:
+            _accumulate_leaf(tensor, grad, owned)
+
+    for root, grad in zip(roots, root_grads):
+        if root.grad_fn is None:
+            deliver(root, grad, False)
+        else:
+            _add(grads, root.grad_fn, root._index, grad)
+
+    previous_mode = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    anomaly = _GradMode.anomaly
+    try:
+        for node in nodes:
+            grad = grads.pop(node, None)
+            if grad is None:
+                continue
+            if captured is not None and node in by_node:
+                for tensor in by_node[node]:
+                    captured[id(tensor)] = grad[tensor._index] if node.outputs else grad
+            if node.retained is not None:
+                for reference in node.retained:
+                    tensor = reference()
+                    if tensor is not None:
+                        value = grad[tensor._index] if node.outputs else grad
+                        if value is not None:
+                            tensor.grad = value if isinstance(value, Tensor) else Tensor._make(value.copy())
+            input_grads = node.function.backward_node(node, grad, create_graph)
+            if anomaly:
+                _check_finite(node, input_grads)
+            for input, input_grad in zip(node.inputs, input_grads):
+                if input_grad is None or not isinstance(input, Tensor) or not input.requires_grad:
+                    continue
+                if input_grad.shape != input.data.shape:
+                    input_grad = sum_to_shape(input_grad, input.data.shape)
+                if input_grad.dtype != input.data.dtype:
+                    input_grad = input_grad.astype(input.data.dtype)
+                if input.grad_fn is None:
+                    deliver(input, input_grad, input_grad is not grad)
+                else:
+                    _add(grads, input.grad_fn, input._index, input_grad)
+            if not retain_graph:
+                node.release()
+    finally:
+        _GradMode.enabled = previous_mode
+    if captured is not None:
+        return [captured[id(tensor)] for tensor in inputs]
+    return None

@@ -1,0 +1,661 @@
+"""Tensor: a NumPy array with .grad, .requires_grad and .grad_fn; its methods call the ops."""
+import weakref
+
+import numpy as np
+
+from . import dtypes
+from .mode import _GradMode
+
+_new = object.__new__
+
+
+def _dim(dim, axis):
+    """PyTorch's `dim`, also accepted as NumPy's `axis` (so NumPy-style vjps work on Tensors)."""
+    if axis is not None:
+        return axis
+    if isinstance(dim, list):
+        return tuple(dim)
+    return dim
+
+
+def _shape(shape):
+    """Accept both `f(2, 3)` and `f((2, 3))`."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return shape
+
+
+def _operand(other):
+    """Python and NumPy scalars stay scalars, so float32 tensors stay float32 (NEP 50)."""
+    if isinstance(other, np.generic):
+        return other.item()
+    return other
+
+
+def _raw(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it when it requires grad."""
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_index", "__weakref__")
+    __array_priority__ = 1000  # NumPy defers binary operators to Tensor
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False):
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is not None:
+            data = np.asarray(data, dtype=dtypes.as_dtype(dtype))
+        elif isinstance(data, np.ndarray):
+            dtypes.as_dtype(data.dtype)
+        else:
+            data = np.asarray(data)
+            if data.dtype == np.float64:
+                data = data.astype(dtypes.get_default_dtype())
+            else:
+                dtypes.as_dtype(data.dtype)
+        self.data = data
+        self.grad = None
+        self.grad_fn = None
+        self._index = 0
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(array, grad_fn=None, index=0):
+        """Fast constructor for op outputs: no conversion, no checks."""
+        tensor = _new(Tensor)
+        tensor.data = array
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        tensor._index = index
+        tensor.requires_grad = grad_fn is not None
+        return tensor
+
+    # ---- attributes ----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int = None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    __hash__ = object.__hash__
+
+    # ---- conversion ----------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to a "
+                               f"Python scalar (shape {self.data.shape})")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        return self.data.__index__()
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of a Tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data.item())
+
+    def astype(self, dtype) -> "Tensor":
+        dtype = dtypes.as_dtype(dtype)
+        return self if dtype == self.data.dtype else shape_ops.cast(self, dtype=dtype)
+
+    def to(self, *args, dtype=None, **kwargs) -> "Tensor":
+        """`to(dtype)` casts; a device ('cpu') is accepted and ignored."""
+        for arg in args:
+            if arg not in ("cpu", None) and not isinstance(arg, str):
+                dtype = arg
+        return self if dtype is None else self.astype(dtype)
+
+    def type(self, dtype=None):
+        return str(self.dtype) if dtype is None else self.astype(dtype)
+
+    def float(self) -> "Tensor":
+        return self.astype(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self.astype(dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self.astype(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.astype(dtypes.int32)
+
+    def bool(self) -> "Tensor":
+        return self.astype(dtypes.bool)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.astype(other.dtype)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    def clone(self) -> "Tensor":
+        return shape_ops.clone(self)
+
+    # ---- autograd ------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; "
+                               "use detach() to get a tensor that does not require grad")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
+                               f"got {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same array, cut from the tape."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep .grad on this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
+        node = self.grad_fn
+        if node is None or self.retains_grad:
+            return
+        if node.retained is None:
+            node.retained = []
+        node.retained.append(weakref.ref(self))
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        return node is not None and node.retained is not None and any(
+            reference() is self for reference in node.retained)
+
+    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's .grad by replaying the tape."""
+        from .engine import backward
+        backward([self], None if gradient is None else [gradient],
+                 retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        raise NotImplementedError("tensor hooks are not supported; use retain_grad() instead")
+
+    # ---- in place (no tape) --------------------------------------------------------------
+    def _check_inplace(self):
+        if _GradMode.enabled and self.requires_grad:
+            what = "a leaf Tensor that requires grad" if self.grad_fn is None else "a Tensor on the tape"
+            raise RuntimeError(f"{what} is being used in an in-place operation; "
+                               f"wrap it in needl.no_grad() or use out-of-place ops")
+
+    def _inplace(self, result):
+        self._check_inplace()
+        self.data[...] = result
+        return self
+
+    def zero_(self) -> "Tensor":
+        self._check_inplace()
+        self.data.fill(0)
+        return self
+
+    def fill_(self, value) -> "Tensor":
+        self._check_inplace()
+        self.data.fill(_raw(value))
+        return self
+
+    def copy_(self, source) -> "Tensor":
+        source = _raw(source)
+        if np.shape(source) != self.data.shape and np.broadcast_shapes(np.shape(source), self.data.shape) != self.data.shape:
+            raise RuntimeError(f"copy_: source of shape {np.shape(source)} does not broadcast "
+                               f"to the destination's shape {self.data.shape}")
+        return self._inplace(source)
+
+    def add_(self, other, alpha=1) -> "Tensor":
+        self._check_inplace()
+        other = _raw(other)
+        self.data += other if alpha == 1 else alpha * other
+        return self
+
+    def sub_(self, other, alpha=1) -> "Tensor":
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other) -> "Tensor":
+        self._check_inplace()
+        self.data *= _raw(other)
+        return self
+
+    def div_(self, other) -> "Tensor":
+        self._check_inplace()
+        self.data /= _raw(other)
+        return self
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        self._check_inplace()
+        np.clip(self.data, min, max, out=self.data)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0) -> "Tensor":
+        from . import random
+        return self._inplace(random.generator().uniform(a, b, self.data.shape))
+
+    def normal_(self, mean=0.0, std=1.0) -> "Tensor":
+        from . import random
+        return self._inplace(random.generator().normal(mean, std, self.data.shape))
+
+    def _iop(self, other, ufunc, fallback):
+        other = _operand(other)
+        if _GradMode.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.grad_fn is None and self.requires_grad:
+                self._check_inplace()
+            return fallback(self, other)  # on the tape: out of place, the name is rebound
+        ufunc(self.data, _raw(other), out=self.data)
+        return self
+
+    def __iadd__(self, other):
+        return self._iop(other, np.add, elementwise.add)
+
+    def __isub__(self, other):
+        return self._iop(other, np.subtract, elementwise.sub)
+
+    def __imul__(self, other):
+        return self._iop(other, np.multiply, elementwise.mul)
+
+    def __itruediv__(self, other):
+        return self._iop(other, np.true_divide, elementwise.div)
+
+    def __setitem__(self, key, value):
+        self._check_inplace()
+        self.data[shape_ops.normalize_index(key)] = _raw(value)
+
+    # ---- arithmetic ----------------------------------------------------------------------
+    def __add__(self, other):
+        return elementwise.add(self, _operand(other))
+
+    def __radd__(self, other):
+        return elementwise.add(_operand(other), self)
+
+    def __sub__(self, other):
+        return elementwise.sub(self, _operand(other))
+
+    def __rsub__(self, other):
+        return elementwise.sub(_operand(other), self)
+
+    def __mul__(self, other):
+        return elementwise.mul(self, _operand(other))
+
+    def __rmul__(self, other):
+        return elementwise.mul(_operand(other), self)
+
+    def __truediv__(self, other):
+        return elementwise.div(self, _operand(other))
+
+    def __rtruediv__(self, other):
+        return elementwise.div(_operand(other), self)
+
+    def __pow__(self, exponent):
+        return elementwise.pow(self, _operand(exponent))
+
+    def __rpow__(self, base):
+        return elementwise.pow(_operand(base), self)
+
+    def __matmul__(self, other):
+        return linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.matmul(other, self)
+
+    def __neg__(self):
+        return elementwise.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return elementwise.abs(self)
+
+    # comparisons make bool tensors off the tape
+    def __lt__(self, other):
+        return Tensor._make(self.data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor._make(self.data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor._make(self.data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor._make(self.data >= _raw(other))
+
+    def __eq__(self, other):
+        return Tensor._make(np.asarray(self.data == _raw(other)))
+
+    def __ne__(self, other):
+        return Tensor._make(np.asarray(self.data != _raw(other)))
+
+    def __invert__(self):
+        return Tensor._make(~self.data)
+
+    def __and__(self, other):
+        return Tensor._make(self.data & _raw(other))
+
+    def __or__(self, other):
+        return Tensor._make(self.data | _raw(other))
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def gt(self, other):
+        return self > other
+
+    def le(self, other):
+        return self <= other
+
+    def ge(self, other):
+        return self >= other
+
+    def __getitem__(self, key):
+        return shape_ops.getitem(self, key=shape_ops.normalize_index(key))
+
+    # ---- elementwise ---------------------------------------------------------------------
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else alpha * other)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else alpha * other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def neg(self):
+        return -self
+
+    def exp(self):
+        return elementwise.exp(self)
+
+    def log(self):
+        return elementwise.log(self)
+
+    def log1p(self):
+        return elementwise.log1p(self)
+
+    def sqrt(self):
+        return elementwise.sqrt(self)
+
+    def rsqrt(self):
+        return elementwise.sqrt(self) ** -1
+
+    def square(self):
+        return self * self
+
+    def abs(self):
+        return elementwise.abs(self)
+
+    def sign(self):
+        return Tensor._make(np.sign(self.data))
+
+    def tanh(self):
+        return elementwise.tanh(self)
+
+    def sigmoid(self):
+        return elementwise.sigmoid(self)
+
+    def relu(self):
+        return elementwise.relu(self)
+
+    def sin(self):
+        return elementwise.sin(self)
+
+    def cos(self):
+        return elementwise.cos(self)
+
+    def clamp(self, min=None, max=None):
+        return elementwise.clamp(self, min=min, max=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return elementwise.minimum(self, other)
+
+    def masked_fill(self, mask, value):
+        return elementwise.masked_fill(self, mask=_raw(mask), value=_raw(value))
+
+    def where(self, condition, other):
+        return elementwise.where(condition, self, other)
+
+    # ---- reductions ----------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        result = reduce.sum(self, dim=_dim(dim, axis), keepdim=keepdim if keepdims is None else keepdims)
+        return result if dtype is None else result.astype(dtype)
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.mean(self, dim=_dim(dim, axis), keepdim=keepdim if keepdims is None else keepdims)
+
+    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        correction = (1 if unbiased else 0) if correction is None else correction
+        return reduce.var(self, dim=_dim(dim, None), correction=correction, keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def prod(self, dim=None, keepdim=False):
+        return reduce.prod(self, dim=dim, keepdim=keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return reduce.amax(self, dim=_dim(dim, None), keepdim=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return reduce.amin(self, dim=_dim(dim, None), keepdim=keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        """max over everything, or with `dim` a (values, indices) pair; max(other) is maximum."""
+        if isinstance(dim, Tensor):
+            return elementwise.maximum(self, dim)
+        if dim is None:
+            return reduce.amax(self, dim=None, keepdim=False)
+        return reduce.max_with_indices(self, dim=dim, keepdim=keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return elementwise.minimum(self, dim)
+        if dim is None:
+            return reduce.amin(self, dim=None, keepdim=False)
+        return reduce.min_with_indices(self, dim=dim, keepdim=keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return reduce.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return reduce.logsumexp(self, dim=_dim(dim, None), keepdim=keepdim)
+
+    def softmax(self, dim):
+        return reduce.softmax(self, dim=dim)
+
+    def log_softmax(self, dim):
+        return reduce.log_softmax(self, dim=dim)
+
+    # ---- shape ---------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return shape_ops.reshape(self, shape=_shape(shape))
+
+    view = reshape
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def transpose(self, dim0, dim1):
+        return shape_ops.transpose(self, dim0=dim0, dim1=dim1)
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
+        return self.T
+
+    def permute(self, *dims):
+        return shape_ops.permute(self, dims=_shape(dims))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return shape_ops.unflatten(self, dim, sizes)
+
+    def unsqueeze(self, dim):
+        return shape_ops.unsqueeze(self, dim=dim)
+
+    def squeeze(self, dim=None):
+        return shape_ops.squeeze(self, dim=dim)
+
+    def expand(self, *sizes):
+        return shape_ops.expand(self, sizes=_shape(sizes))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape):
+        return self.expand(shape)
+
+    def repeat(self, *repeats):
+        return shape_ops.repeat(self, repeats=_shape(repeats))
+
+    def split(self, split_size, dim=0):
+        return shape_ops.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return shape_ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return shape_ops.unbind(self, dim)
+
+    def gather(self, dim, index):
+        return shape_ops.gather(self, dim, index)
+
+    def matmul(self, other):
+        return linalg.matmul(self, other)
+
+    def mm(self, other):
+        return linalg.matmul(self, other)
+
+    def bmm(self, other):
+        return linalg.matmul(self, other)
+
+    # ---- NumPy protocol: np.exp(t), np.where(c, t, 0) ... dispatch to needl ops -----------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        function = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+        if function is None:
+            return NotImplemented
+        return function(*inputs)
+
+    def __array_function__(self, function, types, args, kwargs):
+        handler = FUNCTIONS.get(function)
+        if handler is None:
+            return NotImplemented
+        return handler(*args, **kwargs)
+
+    # ---- printing ------------------------------------------------------------------------
+    def __repr__(self):
+        data = self.data
+        prefix = "tensor("
+        body = np.array2string(data, separator=", ", prefix=prefix, precision=4,
+                               floatmode="maxprec_equal" if data.dtype.kind == "f" else "maxprec")
+        extras = []
+        if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+            extras.append(f"dtype=needl.{data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.function.name.capitalize()}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return prefix + body + "".join(", " + extra for extra in extras) + ")"
+
+
+# The ops import Tensor, so they are bound here, after the class exists.
+from .ops import elementwise, linalg, reduce  # noqa: E402
+from .ops import shape as shape_ops  # noqa: E402
+from .ops.numpy_protocol import FUNCTIONS, UFUNCS  # noqa: E402
