@@ -1,0 +1,2 @@
+"""The layers, one file per family."""
+from .linear import Bilinear, Identity, Linear

@@ -1,0 +1,34 @@
+"""Parameter: a Tensor that a Module registers as one of its learnable weights."""
+import numpy as np
+
+from ..autograd import dtypes
+from ..autograd.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that requires grad by default; assigning it to a Module attribute registers it.
+
+    Parameter(data) shares data's array when it is a Tensor or a NumPy array of a needl dtype.
+    """
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        if data is None:
+            data = np.empty(0, dtype=dtypes.get_default_dtype())
+        if isinstance(data, Tensor):
+            data = data.data
+        super().__init__(data)
+        self.requires_grad_(requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol):
+        # copy.deepcopy(model): a new Parameter over a copy of the array
+        return (Parameter, (self.data, self.requires_grad))
+
+    def __deepcopy__(self, memo):
+        result = Parameter(self.data.copy(), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
