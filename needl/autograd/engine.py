@@ -32,7 +32,7 @@ def _seed_grads(outputs, grad_outputs, create_graph):
             if output.data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; output {i} "
                                    f"has shape {output.data.shape}: pass gradient= of that shape")
-            grad = np.ones_like(output.data)
+            grad = np.ones(output.data.shape, output.data.dtype)
         elif isinstance(grad, Tensor):
             grad = grad if create_graph else grad.data
         else:
@@ -46,9 +46,15 @@ def _seed_grads(outputs, grad_outputs, create_graph):
     return seeds
 
 
-def backward(tensors: Tensors, grad_tensors=None, retain_graph: bool = False,
+def backward(tensors: Tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
              create_graph: bool = False, inputs: Optional[Tensors] = None) -> None:
     """Accumulate the gradients of `tensors` into the .grad of the leaves (or only of `inputs`)."""
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    if (grad_tensors is None and inputs is None and not create_graph and isinstance(tensors, Tensor)
+            and tensors.grad_fn is not None and tensors.data.size == 1):
+        # the common `loss.backward()`: skip the general argument handling
+        run_backward((tensors,), (np.ones(tensors.data.shape, tensors.data.dtype),), retain_graph)
+        return
     outputs = _as_list(tensors)
     seeds = _seed_grads(outputs, grad_tensors, create_graph)
     if inputs is None:

@@ -59,7 +59,11 @@ class op:
                 arrays.append(arg.data)
             else:
                 arrays.append(arg)
-        output = self.forward(*arrays, **options)
+        try:
+            output = self.forward(*arrays, **options)
+        except ValueError as error:  # NumPy's shape errors, said with the op and the shapes at fault
+            shapes = ", ".join(str(tuple(np.shape(a))) for a in arrays if isinstance(a, np.ndarray))
+            raise RuntimeError(f"{self.name}: {error} (input shapes: {shapes})") from error
         if not tensor_given:
             return output
         if not (record and _GradMode.enabled):

@@ -48,7 +48,6 @@ _FREED = ("Trying to backward through the graph a second time (or to use saved a
 
 def _collect(roots):
     """Every Node reachable from the roots, newest first (the tape's order reversed)."""
-    from .tensor import Tensor
     seen = set()
     stack = [root.grad_fn for root in roots if root.grad_fn is not None]
     while stack:
@@ -75,7 +74,6 @@ def sum_to_shape(grad, shape):
 
 
 def _check_finite(node, grads):
-    from .tensor import Tensor
     for grad in grads:
         if grad is None:
             continue
@@ -101,7 +99,6 @@ def _add(grads, node, index, grad):
 
 def _accumulate_leaf(tensor, grad, owned):
     """Sum `grad` into a leaf's .grad; the first grad is copied unless this call owns it."""
-    from .tensor import Tensor
     if isinstance(grad, Tensor):
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
@@ -120,10 +117,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     With `inputs` (a list of Tensors) the gradients reaching them are returned instead of being
     accumulated into `.grad` (that is `needl.autograd.grad`).
     """
-    from .tensor import Tensor
     nodes = _collect(roots)
     grads = {}
-    captured = None
+    captured = by_node = None
     if inputs is not None:
         captured = {id(tensor): None for tensor in inputs}
         by_node = {}
@@ -131,19 +127,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             if tensor.grad_fn is not None:
                 by_node.setdefault(tensor.grad_fn, []).append(tensor)
 
-    def deliver(tensor, grad, owned):
-        if captured is not None:
-            if tensor.grad_fn is None and id(tensor) in captured:
-                previous = captured[id(tensor)]
-                captured[id(tensor)] = grad if previous is None else previous + grad
-        elif tensor.grad_fn is None:
-            _accumulate_leaf(tensor, grad, owned)
-
     for root, grad in zip(roots, root_grads):
-        if root.grad_fn is None:
-            deliver(root, grad, False)
-        else:
+        if root.grad_fn is not None:
             _add(grads, root.grad_fn, root._index, grad)
+        elif captured is None:
+            _accumulate_leaf(root, grad, False)
+        elif id(root) in captured:
+            previous = captured[id(root)]
+            captured[id(root)] = grad if previous is None else previous + grad
 
     previous_mode = _GradMode.enabled
     _GradMode.enabled = create_graph
@@ -153,34 +144,51 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             grad = grads.pop(node, None)
             if grad is None:
                 continue
-            if captured is not None and node in by_node:
+            if by_node is not None and node in by_node:
                 for tensor in by_node[node]:
                     captured[id(tensor)] = grad[tensor._index] if node.outputs else grad
             if node.retained is not None:
-                for reference in node.retained:
-                    tensor = reference()
-                    if tensor is not None:
-                        value = grad[tensor._index] if node.outputs else grad
-                        if value is not None:
-                            tensor.grad = value if isinstance(value, Tensor) else Tensor._make(value.copy())
+                _retain(node, grad)
             input_grads = node.function.backward_node(node, grad, create_graph)
             if anomaly:
                 _check_finite(node, input_grads)
             for input, input_grad in zip(node.inputs, input_grads):
                 if input_grad is None or not isinstance(input, Tensor) or not input.requires_grad:
                     continue
-                if input_grad.shape != input.data.shape:
-                    input_grad = sum_to_shape(input_grad, input.data.shape)
-                if input_grad.dtype != input.data.dtype:
-                    input_grad = input_grad.astype(input.data.dtype)
-                if input.grad_fn is None:
-                    deliver(input, input_grad, input_grad is not grad)
-                else:
-                    _add(grads, input.grad_fn, input._index, input_grad)
+                data = input.data
+                if input_grad.shape != data.shape:
+                    input_grad = sum_to_shape(input_grad, data.shape)
+                if input_grad.dtype != data.dtype:
+                    input_grad = input_grad.astype(data.dtype)
+                producer = input.grad_fn
+                if producer is not None:
+                    if producer.outputs:
+                        _add(grads, producer, input._index, input_grad)
+                    else:
+                        previous = grads.get(producer)
+                        grads[producer] = input_grad if previous is None else previous + input_grad
+                elif captured is None:
+                    _accumulate_leaf(input, input_grad, input_grad is not grad)
+                elif id(input) in captured:
+                    previous = captured[id(input)]
+                    captured[id(input)] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                node.release()
+                node.inputs = node.saved = None
     finally:
         _GradMode.enabled = previous_mode
     if captured is not None:
         return [captured[id(tensor)] for tensor in inputs]
     return None
+
+
+def _retain(node, grad):
+    """Store the gradient of the retain_grad() tensors made by `node`."""
+    for reference in node.retained:
+        tensor = reference()
+        if tensor is not None:
+            value = grad[tensor._index] if node.outputs else grad
+            if value is not None:
+                tensor.grad = value if isinstance(value, Tensor) else Tensor._make(value.copy())
+
+
+from .tensor import Tensor  # noqa: E402  (tensor.py imports the ops, which import this module)

@@ -235,12 +235,14 @@ class Tensor:
         return node is not None and node.retained is not None and any(
             reference() is self for reference in node.retained)
 
-    def backward(self, gradient=None, retain_graph: bool = False, create_graph: bool = False,
+    def backward(self, gradient=None, retain_graph: bool = None, create_graph: bool = False,
                  inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's .grad by replaying the tape."""
-        from .engine import backward
-        backward([self], None if gradient is None else [gradient],
-                 retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        """Accumulate d(self)/d(leaf) into every leaf's .grad by replaying the tape.
+
+        The graph is freed as it is replayed unless retain_graph (default: create_graph).
+        """
+        engine.backward(self, None if gradient is None else [gradient],
+                        retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         raise NotImplementedError("tensor hooks are not supported; use retain_grad() instead")
@@ -659,3 +661,4 @@ class Tensor:
 from .ops import elementwise, linalg, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
 from .ops.numpy_protocol import FUNCTIONS, UFUNCS  # noqa: E402
+from . import engine  # noqa: E402

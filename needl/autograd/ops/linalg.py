@@ -23,19 +23,26 @@ def matmul(a, b):
 
 @matmul.vjp
 def matmul_vjp(g, out, a, b, needs_input_grad):
-    # 1-D operands are lifted to matrices, as matmul itself does
-    if a.ndim == 1:
+    # 1-D operands are lifted to matrices, as matmul itself does, and dropped again at the end
+    vector_a, vector_b = a.ndim == 1, b.ndim == 1
+    if vector_a and vector_b:  # a dot product
+        return (g * b if needs_input_grad[0] else None), (g * a if needs_input_grad[1] else None)
+    if vector_a:
         a, g = a.reshape(1, -1), np.expand_dims(g, -2)
-    if b.ndim == 1:
+    if vector_b:
         b, g = b.reshape(-1, 1), np.expand_dims(g, -1)
     grad_a = grad_b = None
     if needs_input_grad[0]:
         grad_a = g @ b.swapaxes(-1, -2)
+        if vector_a:
+            grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
     if needs_input_grad[1]:
         if b.ndim == 2 and a.ndim > 2:  # one weight shared by a batch: a single 2-D BLAS call
             grad_b = a.reshape(-1, a.shape[-1]).swapaxes(0, 1) @ g.reshape(-1, g.shape[-1])
         else:
             grad_b = a.swapaxes(-1, -2) @ g
+        if vector_b:
+            grad_b = grad_b.reshape(grad_b.shape[:-1])
     return grad_a, grad_b
 
 
