@@ -17,5 +17,6 @@ from .autograd.functional import (abs, amax, amin, argmax, argmin, cat, chunk, c
                                   split, sqrt, squeeze, stack, std, sum, tanh, transpose, unbind,
                                   unsqueeze, var, where)
 from .autograd.random import manual_seed, seed
+from . import optim
 
 __version__ = "0.1.0"

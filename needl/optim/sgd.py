@@ -1,0 +1,52 @@
+"""SGD with momentum, dampening, weight decay and Nesterov momentum (PyTorch's update rule)."""
+from typing import Optional
+
+import numpy as np
+
+from ..autograd.tensor import Tensor
+from .optimizer import Optimizer, ParamsT, check_non_negative
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, updating each parameter in place.
+
+    With g = grad + weight_decay * p; buf = g on the first step, else
+    buf = momentum * buf + (1 - dampening) * g; the step is g + momentum * buf (Nesterov) or
+    buf, and p -= lr * step.
+    """
+
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+        check_non_negative("learning rate", lr)
+        check_non_negative("momentum value", momentum)
+        check_non_negative("weight_decay value", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None) -> Optional[float]:
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            momentum = float(group["momentum"])
+            dampening = float(group["dampening"])
+            weight_decay = float(group["weight_decay"])
+            for param in group["params"]:
+                grad = self._gradient(param, group["maximize"])
+                if grad is None:
+                    continue
+                if weight_decay != 0:
+                    grad = grad + weight_decay * param.data
+                if momentum != 0:
+                    state = self.state[param]
+                    buffer = state.get("momentum_buffer")
+                    if buffer is None:
+                        buffer = state["momentum_buffer"] = Tensor._make(np.array(grad, copy=True))
+                    else:
+                        buffer.data *= momentum
+                        buffer.data += grad if dampening == 0 else (1 - dampening) * grad
+                    grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
+                param.data -= lr * grad
+        return loss

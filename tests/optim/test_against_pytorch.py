@@ -1,0 +1,116 @@
+"""The same steps in needl and PyTorch give the same parameters and learning rates (optional)."""
+import numpy as np
+import pytest
+
+import needl
+
+torch = pytest.importorskip("torch")
+
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2)),
+]
+
+
+@pytest.mark.parametrize("name,options", OPTIMIZERS)
+def test_optimizer_matches_pytorch(name, options):
+    rng = np.random.default_rng(1)
+    initial = [rng.standard_normal((4, 3)), rng.standard_normal(5)]
+    ours = [needl.tensor(a, requires_grad=True) for a in initial]
+    theirs = [torch.tensor(a, requires_grad=True) for a in initial]
+    our_optimizer = getattr(needl.optim, name)(ours, **options)
+    their_optimizer = getattr(torch.optim, name)(theirs, **options)
+    for step in range(8):
+        for mine, other in zip(ours, theirs):
+            grad = np.cos(mine.data * (step + 1)) + 0.3 * mine.data
+            mine.grad = needl.tensor(grad)
+            other.grad = torch.tensor(grad)
+        our_optimizer.step()
+        their_optimizer.step()
+    for mine, other in zip(ours, theirs):
+        np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_float32_adam_matches_pytorch_to_float32_precision():
+    rng = np.random.default_rng(2)
+    initial = rng.standard_normal((16, 8)).astype(np.float32)
+    mine = needl.tensor(initial, requires_grad=True)
+    other = torch.tensor(initial, requires_grad=True)
+    our_optimizer, their_optimizer = needl.optim.Adam([mine], lr=0.01), torch.optim.Adam([other], lr=0.01)
+    for step in range(20):
+        grad = (np.sin(mine.data * step) + mine.data).astype(np.float32)
+        mine.grad, other.grad = needl.tensor(grad), torch.tensor(grad)
+        our_optimizer.step()
+        their_optimizer.step()
+    assert mine.data.dtype == np.float32
+    np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+SCHEDULERS = [
+    ("StepLR", dict(step_size=3, gamma=0.5)),
+    ("MultiStepLR", dict(milestones=[2, 5, 5], gamma=0.3)),
+    ("ExponentialLR", dict(gamma=0.9)),
+    ("CosineAnnealingLR", dict(T_max=5, eta_min=0.001)),
+    ("LambdaLR", dict(lr_lambda=lambda epoch: 1 / (epoch + 1))),
+    ("OneCycleLR", dict(max_lr=0.5, total_steps=20)),
+    ("OneCycleLR", dict(max_lr=[0.5], total_steps=20, three_phase=True, anneal_strategy="linear",
+                        pct_start=0.25)),
+]
+
+
+@pytest.mark.parametrize("optimizer_name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name,options", SCHEDULERS)
+def test_scheduler_matches_pytorch(name, options, optimizer_name):
+    ours = getattr(needl.optim, optimizer_name)([needl.ones(1, requires_grad=True)], lr=0.1,
+                                                **({"momentum": 0.9} if optimizer_name == "SGD" else {}))
+    theirs = getattr(torch.optim, optimizer_name)([torch.ones(1, requires_grad=True)], lr=0.1,
+                                                  **({"momentum": 0.9} if optimizer_name == "SGD" else {}))
+    our_scheduler = getattr(needl.optim.lr_scheduler, name)(ours, **options)
+    their_scheduler = getattr(torch.optim.lr_scheduler, name)(theirs, **options)
+    for _ in range(19):
+        ours.step()
+        theirs.step()
+        our_scheduler.step()
+        their_scheduler.step()
+        assert our_scheduler.get_last_lr() == pytest.approx(their_scheduler.get_last_lr(), rel=1e-12)
+        key = "momentum" if optimizer_name == "SGD" else "betas"
+        assert ours.param_groups[0][key] == pytest.approx(theirs.param_groups[0][key], rel=1e-12)
+
+
+def test_reduce_lr_on_plateau_matches_pytorch():
+    ours = needl.optim.SGD([needl.ones(1, requires_grad=True)], lr=1.0)
+    theirs = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=1.0)
+    options = dict(factor=0.5, patience=2, cooldown=1, threshold=0.05, min_lr=0.01)
+    our_scheduler = needl.optim.lr_scheduler.ReduceLROnPlateau(ours, **options)
+    their_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **options)
+    for metric in [3, 2.9, 2.95, 2.8, 2.8, 2.8, 2.7, 2.7, 2.7, 2.7, 2.7, 1.0, 1.0, 1.0, 1.0]:
+        our_scheduler.step(metric)
+        their_scheduler.step(metric)
+        assert our_scheduler.get_last_lr() == pytest.approx(their_scheduler.get_last_lr())
+
+
+def test_state_dict_loads_into_pytorch_layout():
+    mine = needl.tensor(np.ones(3), requires_grad=True)
+    other = torch.tensor(np.ones(3), requires_grad=True)
+    ours, theirs = needl.optim.Adam([mine]), torch.optim.Adam([other])
+    mine.grad, other.grad = needl.tensor(np.ones(3)), torch.tensor(np.ones(3))
+    ours.step()
+    theirs.step()
+    our_state, their_state = ours.state_dict(), theirs.state_dict()
+    assert set(our_state["state"][0]) == set(their_state["state"][0])
+    assert set(our_state["param_groups"][0]) <= set(their_state["param_groups"][0])
+    # a PyTorch state_dict converted to arrays loads into needl
+    converted = {"state": {index: {key: value.numpy() for key, value in entry.items()}
+                           for index, entry in their_state["state"].items()},
+                 "param_groups": their_state["param_groups"]}
+    ours.load_state_dict(converted)
+    assert ours.state[mine]["step"] == 1
