@@ -110,6 +110,7 @@ class Context:
     def __init__(self, needs_input_grad):
         self.needs_input_grad = needs_input_grad
         self.saved_tensors = ()
+        self.output_slots = None
 
     def save_for_backward(self, *tensors):
         self.saved_tensors = tensors
@@ -129,7 +130,18 @@ class _FunctionBackward:
         grads = tuple(
             (g if isinstance(g, Tensor) else _make(g)) if g is not None
             else _make(np.zeros(shape, dtype)) for g, (shape, dtype) in zip(grads, layouts))
-        results = self.cls.backward(ctx, *grads)
+        if create_graph and ctx.output_slots:
+            # saved forward outputs must be the recorded ones, so that second order flows through them
+            saved = ctx.saved_tensors
+            ctx.saved_tensors = tuple(
+                _make(t.data, node, ctx.output_slots[id(t)]) if id(t) in ctx.output_slots else t
+                for t in saved)
+            try:
+                results = self.cls.backward(ctx, *grads)
+            finally:
+                ctx.saved_tensors = saved
+        else:
+            results = self.cls.backward(ctx, *grads)
         if type(results) is not tuple:
             results = (results,)
         if len(results) != len(node.inputs):
@@ -174,5 +186,7 @@ class Function:
             cls._adapter = adapter
         node = Node(adapter, args, None, None, 0 if single else len(outputs))
         node.saved = (ctx, tuple((out.shape, out.dtype) for out in outputs))
+        ctx.output_slots = {id(out): index for index, out in enumerate(outputs)
+                            if any(out is saved for saved in ctx.saved_tensors)}
         recorded = tuple(_make(out.data, node, index) for index, out in enumerate(outputs))
         return recorded[0] if single else recorded

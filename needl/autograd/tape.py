@@ -1,4 +1,5 @@
 """The tape: a Node per recorded op, and the reverse replay that backward() runs."""
+import os
 import traceback
 from operator import attrgetter
 
@@ -27,18 +28,29 @@ class Node:
         self.options = options
         self.outputs = outputs  # 0: one plain output; n: a tuple of n outputs, adjoints in a list
         self.retained = None
-        self.trace = traceback.format_stack()[:-3] if _GradMode.anomaly else None
+        self.trace = _user_stack() if _GradMode.anomaly else None
 
     def name(self) -> str:
-        return self.function.name
+        """PyTorch's style of grad_fn name: log_softmax -> LogSoftmaxBackward."""
+        return "".join(part[:1].upper() + part[1:] for part in self.function.name.split("_")) + "Backward"
 
     def __repr__(self) -> str:
-        return f"<{self.function.name}Backward>"
+        return f"<{self.name()}>"
 
     def release(self):
         """Drop the inputs and saved arrays: memory falls during the replay."""
         self.inputs = None
         self.saved = None
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stack():
+    """The frames of the stack outside needl: where the user's code recorded the op."""
+    frames = [frame for frame in traceback.extract_stack()[:-2]
+              if not os.path.abspath(frame.filename).startswith(_PACKAGE)]
+    return traceback.format_list(frames[-4:])
 
 
 _FREED = ("Trying to backward through the graph a second time (or to use saved arrays after "
@@ -79,9 +91,9 @@ def _check_finite(node, grads):
             continue
         array = grad.data if isinstance(grad, Tensor) else grad
         if not np.all(np.isfinite(array)):
-            where = "".join(node.trace[-4:]) if node.trace else (
+            where = "".join(node.trace) if node.trace else (
                 "  (turn on detect_anomaly() before the forward pass to see where it was recorded)\n")
-            raise RuntimeError(f"Function '{node.function.name}Backward' returned nan or inf values "
+            raise RuntimeError(f"Function '{node.name()}' returned nan or inf values "
                                f"in its gradient. The op was recorded at:\n{where}")
 
 

@@ -645,13 +645,14 @@ class Tensor:
     def __repr__(self):
         data = self.data
         prefix = "tensor("
+        integral = data.dtype.kind != "f" or not data.size or bool(np.all(np.mod(data, 1) == 0))
         body = np.array2string(data, separator=", ", prefix=prefix, precision=4,
-                               floatmode="maxprec_equal" if data.dtype.kind == "f" else "maxprec")
+                               floatmode="maxprec_equal" if integral else "fixed")
         extras = []
         if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
             extras.append(f"dtype=needl.{data.dtype}")
         if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.function.name.capitalize()}Backward>")
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return prefix + body + "".join(", " + extra for extra in extras) + ")"
