@@ -18,5 +18,6 @@ from .autograd.functional import (abs, amax, amin, argmax, argmin, cat, chunk, c
                                   unsqueeze, var, where)
 from .autograd.random import manual_seed, seed
 from . import optim
+from .serialization import load, save
 
 __version__ = "0.1.0"
