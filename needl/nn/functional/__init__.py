@@ -1,2 +1,7 @@
 """needl.nn.functional: the function form of every layer, activation and loss."""
+from .activation import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                         log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
+                         softmax, softmin, softplus, softsign, tanh, tanhshrink)
 from .linear import bilinear, linear
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                   huber_loss, kl_div, l1_loss, mse_loss, nll_loss, one_hot, smooth_l1_loss)

@@ -1,0 +1,324 @@
+"""Activation functions, each one op with its local gradient (float32 stays float32)."""
+import math
+import warnings
+
+import numpy as np
+
+from ...autograd import op
+from ...autograd.ops import elementwise, reduce
+from ...autograd.tensor import Tensor
+
+try:  # SciPy's erf when it is installed; a NumPy series / continued fraction otherwise
+    from scipy.special import erf as _erf
+except ImportError:  # pragma: no cover - exercised through _numpy_erf's own test
+    _erf = None
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _numpy_erf(x: np.ndarray) -> np.ndarray:
+    """erf to ~1e-15 in float64: Taylor series for |x| < 2.5, erfc's continued fraction beyond."""
+    x64 = np.asarray(x, dtype=np.float64)
+    a = np.abs(x64)
+    small = np.minimum(a, 2.5)
+    term = small.copy()
+    total = small.copy()
+    square = small * small
+    for n in range(1, 60):
+        term = term * (-square) / n
+        total += term / (2 * n + 1)
+    series = total * (2.0 / math.sqrt(math.pi))
+    large = np.maximum(a, 2.5)
+    fraction = large.copy()
+    for k in range(60, 0, -1):  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+        fraction = large + (k / 2.0) / fraction
+    tail = 1.0 - np.exp(-large * large) / (math.sqrt(math.pi) * fraction)
+    result = np.where(a < 2.5, series, tail) * np.sign(x64)
+    return result.astype(np.result_type(x), copy=False) if np.asarray(x).dtype.kind == "f" else result
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    return _erf(x) if _erf is not None else _numpy_erf(x)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return elementwise.relu(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return elementwise.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return elementwise.tanh(input)
+
+
+@op
+def _leaky_relu(x, negative_slope=0.01):
+    return np.where(x > 0, x, x * negative_slope)
+
+
+@_leaky_relu.vjp
+def _leaky_relu_vjp(g, out, x, negative_slope=0.01):
+    return np.where(x > 0, g, g * negative_slope)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise."""
+    return _leaky_relu(input, negative_slope=float(negative_slope))
+
+
+@op
+def _hardtanh(x, min_val=-1.0, max_val=1.0):
+    return np.clip(x, min_val, max_val)
+
+
+@_hardtanh.vjp
+def _hardtanh_vjp(g, out, x, min_val=-1.0, max_val=1.0):
+    return g * ((x > min_val) & (x < max_val))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    return _hardtanh(input, min_val=float(min_val), max_val=float(max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return _hardtanh(input, min_val=0.0, max_val=6.0)
+
+
+@op
+def _elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
+    return np.where(x > 0, x * scale, np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale))
+
+
+@_elu.vjp
+def _elu_vjp(g, out, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    # for x <= 0: d/dx alpha*scale*(exp(x*s) - 1) = s * (out + alpha*scale)
+    return np.where(x > 0, g * scale, g * (out + alpha * scale) * input_scale)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return _elu(input, alpha=float(alpha))
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    return _elu(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return _elu(input, alpha=float(alpha), input_scale=1.0 / alpha)
+
+
+@op
+def _gelu(x, approximate="none"):
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
+        return x * 0.5 * (1.0 + np.tanh(inner))
+    return x * 0.5 * (1.0 + erf(x * _SQRT_HALF))
+
+
+@_gelu.vjp
+def _gelu_vjp(g, out, x, approximate="none"):
+    if approximate == "tanh":
+        t = np.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
+        slope = 0.5 * (1.0 + t) + x * 0.5 * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + x * x * 0.134145)
+        return g * slope
+    cdf = 0.5 * (1.0 + erf(x * _SQRT_HALF))
+    return g * (cdf + x * np.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (Phi the normal CDF); approximate='tanh' uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return _gelu(input, approximate=approximate)
+
+
+@op
+def _silu(x):
+    return x * elementwise.sigmoid(x)
+
+
+@_silu.vjp
+def _silu_vjp(g, out, x):
+    s = elementwise.sigmoid(x)
+    return g * s * (1.0 + x * (1.0 - s))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    return _silu(input)
+
+
+@op
+def _mish(x):
+    return x * np.tanh(np.logaddexp(0, x))
+
+
+@_mish.vjp
+def _mish_vjp(g, out, x):
+    t = np.tanh(np.logaddexp(0, x))
+    return g * (t + x * (1.0 - t * t) * elementwise.sigmoid(x))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return _mish(input)
+
+
+@op
+def _softplus(x, beta=1.0, threshold=20.0):
+    scaled = x * beta
+    return np.where(scaled > threshold, x, np.logaddexp(0, scaled) / beta)
+
+
+@_softplus.vjp
+def _softplus_vjp(g, out, x, beta=1.0, threshold=20.0):
+    scaled = x * beta
+    return np.where(scaled > threshold, g, g * elementwise.sigmoid(scaled))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
+    return _softplus(input, beta=float(beta), threshold=float(threshold))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), computed stably."""
+    return -_softplus(-input)
+
+
+@op
+def _hardsigmoid(x):
+    return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+@_hardsigmoid.vjp
+def _hardsigmoid_vjp(g, out, x):
+    return g * ((x > -3.0) & (x < 3.0)) / 6.0
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    return _hardsigmoid(input)
+
+
+@op
+def _hardswish(x):
+    return x * np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+@_hardswish.vjp
+def _hardswish_vjp(g, out, x):
+    slope = np.where(x < -3.0, 0.0, np.where(x > 3.0, 1.0, x / 3.0 + 0.5))
+    return g * slope
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    return _hardswish(input)
+
+
+@op
+def _softsign(x):
+    return x / (1.0 + np.abs(x))
+
+
+@_softsign.vjp
+def _softsign_vjp(g, out, x):
+    denominator = 1.0 + np.abs(x)
+    return g / (denominator * denominator)
+
+
+def softsign(input: Tensor) -> Tensor:
+    return _softsign(input)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    return input - elementwise.tanh(input)
+
+
+@op
+def _prelu(x, weight):
+    slope = weight.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim >= 2 and weight.size > 1 else weight
+    return np.where(x > 0, x, x * slope)
+
+
+@_prelu.vjp
+def _prelu_vjp(g, out, x, weight, needs_input_grad):
+    per_channel = x.ndim >= 2 and weight.size > 1
+    slope = weight.reshape((-1,) + (1,) * (x.ndim - 2)) if per_channel else weight
+    negative = x <= 0
+    grad_input = np.where(negative, g * slope, g) if needs_input_grad[0] else None
+    grad_weight = None
+    if needs_input_grad[1]:
+        contribution = np.where(negative, g * x, 0)
+        if per_channel:
+            axes = (0,) + tuple(range(2, x.ndim))
+            grad_weight = contribution.sum(axis=axes)
+        else:
+            grad_weight = contribution.sum().reshape(weight.shape)
+    return grad_input, grad_weight
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x for x > 0, weight * x otherwise; weight has 1 or C (channel dim 1) entries."""
+    if weight.data.size not in (1, input.shape[1] if input.ndim >= 2 else 1):
+        raise RuntimeError(f"prelu: weight has {weight.data.size} entries, expected 1 or the "
+                           f"number of channels of the input of shape {tuple(input.shape)}")
+    return _prelu(input, weight)
+
+
+def _softmax_dim(ndim: int, name: str) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. "
+                  f"Change the call to include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "softmax")
+    if dtype is not None:
+        input = input.astype(dtype)
+    return reduce.softmax(input, dim=dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along dim, computed without forming the probabilities."""
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "log_softmax")
+    if dtype is not None:
+        input = input.astype(dtype)
+    return reduce.log_softmax(input, dim=dim)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    if dim is None:
+        dim = _softmax_dim(input.ndim, "softmin")
+    return softmax(-input, dim=dim, dtype=dtype)
+
+
+@op
+def _glu(x, dim=-1):
+    first, second = np.split(x, 2, axis=dim)
+    return first * elementwise.sigmoid(second)
+
+
+@_glu.vjp
+def _glu_vjp(g, out, x, dim=-1):
+    first, second = np.split(x, 2, axis=dim)
+    gate = elementwise.sigmoid(second)
+    return np.concatenate([g * gate, g * first * gate * (1.0 - gate)], axis=dim)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """first half * sigmoid(second half) along dim."""
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"glu: halving dimension {dim} needs an even size, got input of shape {tuple(input.shape)}")
+    return _glu(input, dim=dim)

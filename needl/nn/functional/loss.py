@@ -1,0 +1,498 @@
+"""Losses, each one tape node (reduction included) with its gradient written by hand.
+
+cross_entropy works in the log-sum-exp form: the forward keeps only logsumexp per row, and the
+gradient (softmax - onehot) * scale is built without a one-hot matrix.
+"""
+import warnings
+
+import numpy as np
+
+from ...autograd import op
+from ...autograd.tensor import Tensor
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """Map PyTorch's deprecated size_average/reduce arguments to `reduction`."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _check_reduction(reduction: str, allowed=_REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"{reduction} is not a valid value for reduction (expected one of {', '.join(allowed)})")
+
+
+def _reduced(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.asarray(loss.sum())
+    return np.asarray(loss.mean())
+
+
+def _upstream(grad_output, reduction: str, count: int):
+    """The gradient reaching each element of the unreduced loss (it broadcasts against it)."""
+    if reduction == "mean":
+        return grad_output / max(count, 1) if count else grad_output * np.nan
+    return grad_output
+
+
+def _data(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _check_same_shape(name: str, input, target) -> None:
+    input_shape, target_shape = np.shape(_data(input)), np.shape(_data(target))
+    if input_shape != target_shape:
+        try:
+            np.broadcast_shapes(input_shape, target_shape)
+        except ValueError:
+            raise ValueError(f"{name}: target shape {target_shape} does not match (nor broadcast to) "
+                             f"input shape {input_shape}") from None
+        warnings.warn(f"{name}: using a target size ({target_shape}) that is different to the input "
+                      f"size ({input_shape}). This will likely lead to incorrect results due to "
+                      f"broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+# ---- regression losses -------------------------------------------------------------------
+@op
+def _mse(input, target, reduction="mean"):
+    difference = input - target
+    return _reduced(difference * difference, reduction)
+
+
+@_mse.vjp
+def _mse_vjp(g, out, input, target, reduction="mean"):
+    difference = input - target
+    grad = difference * (_upstream(g, reduction, difference.size) * 2)
+    return grad, -grad
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean (or sum, or none) of (input - target)^2."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_shape("mse_loss", input, target)
+    return _mse(input, target, reduction=reduction)
+
+
+@op
+def _l1(input, target, reduction="mean"):
+    return _reduced(np.abs(input - target), reduction)
+
+
+@_l1.vjp
+def _l1_vjp(g, out, input, target, reduction="mean"):
+    difference = input - target
+    grad = np.sign(difference) * _upstream(g, reduction, difference.size)
+    return grad, -grad
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean (or sum, or none) of |input - target|."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _check_same_shape("l1_loss", input, target)
+    return _l1(input, target, reduction=reduction)
+
+
+@op
+def _smooth_l1(input, target, reduction="mean", beta=1.0, scale=1.0):
+    difference = np.abs(input - target)
+    if beta == 0:
+        loss = difference
+    else:
+        loss = np.where(difference < beta, difference * difference * (0.5 / beta), difference - 0.5 * beta)
+    return _reduced(loss * scale if scale != 1.0 else loss, reduction)
+
+
+@_smooth_l1.vjp
+def _smooth_l1_vjp(g, out, input, target, reduction="mean", beta=1.0, scale=1.0):
+    difference = input - target
+    if beta == 0:
+        local = np.sign(difference)
+    else:
+        local = np.where(np.abs(difference) < beta, difference * (1.0 / beta), np.sign(difference))
+    grad = local * (_upstream(g, reduction, difference.size) * scale)
+    return grad, -grad
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere (d = input - target)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    _check_same_shape("smooth_l1_loss", input, target)
+    return _smooth_l1(input, target, reduction=reduction, beta=float(beta))
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight=None) -> Tensor:
+    """0.5 d^2 where |d| <= delta, delta * (|d| - delta / 2) elsewhere: delta * smooth_l1(beta=delta)."""
+    _check_reduction(reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    _check_same_shape("huber_loss", input, target)
+    return _smooth_l1(input, target, reduction=reduction, beta=float(delta), scale=float(delta))
+
+
+# ---- binary classification -----------------------------------------------------------------
+@op
+def _binary_cross_entropy(input, target, weight, reduction="mean"):
+    log_input = np.maximum(np.log(input), -100.0)  # PyTorch clamps the logs at -100
+    log_complement = np.maximum(np.log1p(-input), -100.0)
+    loss = -(target * log_input + (1 - target) * log_complement)
+    if weight is not None:
+        loss = loss * weight
+    return _reduced(loss, reduction)
+
+
+@_binary_cross_entropy.vjp
+def _binary_cross_entropy_vjp(g, out, input, target, weight, reduction="mean", needs_input_grad=None):
+    scale = _upstream(g, reduction, np.broadcast(input, target).size)
+    if weight is not None:
+        scale = scale * weight
+    grad_input = grad_target = None
+    if needs_input_grad[0]:
+        grad_input = (input - target) / np.maximum((1 - input) * input, 1e-12) * scale
+    if needs_input_grad[1]:
+        grad_target = -(np.maximum(np.log(input), -100.0) - np.maximum(np.log1p(-input), -100.0)) * scale
+    return grad_input, grad_target, None
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                         reduce=None, reduction: str = "mean") -> Tensor:
+    """-w (y log x + (1 - y) log(1 - x)) for probabilities x in [0, 1]."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if np.shape(_data(input)) != np.shape(_data(target)):
+        raise ValueError(f"Using a target size ({tuple(np.shape(_data(target)))}) that is different to the "
+                         f"input size ({tuple(np.shape(_data(input)))}) is deprecated. Please ensure they "
+                         f"have the same size.")
+    values = _data(input)
+    if values.size and (values.min() < 0 or values.max() > 1):
+        raise RuntimeError("all elements of input should be between 0 and 1 "
+                           "(binary_cross_entropy takes probabilities; use binary_cross_entropy_with_logits for logits)")
+    return _binary_cross_entropy(input, target, weight, reduction=reduction)
+
+
+@op
+def _bce_with_logits(input, target, weight, pos_weight, reduction="mean"):
+    softplus_negative = np.logaddexp(0, -input)  # log(1 + exp(-x)), stable
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_negative
+    else:
+        loss = (1 - target) * input + ((pos_weight - 1) * target + 1) * softplus_negative
+    if weight is not None:
+        loss = loss * weight
+    return _reduced(loss, reduction)
+
+
+@_bce_with_logits.vjp
+def _bce_with_logits_vjp(g, out, input, target, weight, pos_weight, reduction="mean", needs_input_grad=None):
+    size = np.broadcast(input, target).size
+    scale = _upstream(g, reduction, size)
+    if weight is not None:
+        scale = scale * weight
+    # sigmoid(-x) = 1 - sigmoid(x), via tanh so it never overflows
+    sigmoid_negative = 0.5 - 0.5 * np.tanh(input * 0.5)
+    grad_input = grad_target = grad_pos_weight = None
+    if needs_input_grad[0]:
+        if pos_weight is None:
+            grad_input = ((1 - target) - sigmoid_negative) * scale
+        else:
+            grad_input = ((1 - target) - ((pos_weight - 1) * target + 1) * sigmoid_negative) * scale
+    if needs_input_grad[1]:
+        local = -input if pos_weight is None else -input + (pos_weight - 1) * np.logaddexp(0, -input)
+        grad_target = local * scale
+    if needs_input_grad[3]:
+        grad_pos_weight = target * np.logaddexp(0, -input) * scale
+    return grad_input, grad_target, None, grad_pos_weight
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average=None, reduce=None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable step; pos_weight weighs the positive term."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if np.shape(_data(input)) != np.shape(_data(target)):
+        raise ValueError(f"Target size ({tuple(np.shape(_data(target)))}) must be the same as input size "
+                         f"({tuple(np.shape(_data(input)))})")
+    return _bce_with_logits(input, target, weight, pos_weight, reduction=reduction)
+
+
+# ---- distributions -------------------------------------------------------------------------
+@op
+def _kl_div(input, target, reduction="mean", log_target=False):
+    if log_target:
+        loss = np.exp(target) * (target - input)
+    else:
+        positive = target > 0
+        loss = np.where(positive, target * (np.log(np.where(positive, target, 1)) - input), 0 * input)
+    if reduction == "batchmean":
+        return np.asarray(loss.sum() / (input.shape[0] if input.ndim else 1))
+    return _reduced(loss, reduction)
+
+
+@_kl_div.vjp
+def _kl_div_vjp(g, out, input, target, reduction="mean", log_target=False, needs_input_grad=None):
+    if reduction == "batchmean":
+        scale = g / (input.shape[0] if input.ndim else 1)
+    else:
+        scale = _upstream(g, reduction, np.broadcast(input, target).size)
+    grad_input = grad_target = None
+    if log_target:
+        probability = np.exp(target)
+        if needs_input_grad[0]:
+            grad_input = -probability * scale
+        if needs_input_grad[1]:
+            grad_target = probability * (target - input + 1) * scale
+    else:
+        if needs_input_grad[0]:
+            grad_input = -target * scale
+        if needs_input_grad[1]:
+            positive = target > 0
+            grad_target = np.where(positive, np.log(np.where(positive, target, 1)) + 1 - input, 0) * scale
+    return grad_input, grad_target
+
+
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """KL(target || exp(input)) pointwise: target * (log target - input); input holds log-probabilities."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, _REDUCTIONS + ("batchmean",))
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+                      "size. 'batchmean' divides only by the batch size, and aligns with the KL div math "
+                      "definition.", stacklevel=2)
+    return _kl_div(input, target, reduction=reduction, log_target=log_target)
+
+
+# ---- classification ------------------------------------------------------------------------
+def _class_layout(input, target, ignore_index, name):
+    """Check an (N, C, d1...) or (C,) input against class-index targets; returns the class axis and C."""
+    input_shape = tuple(input.shape)
+    if len(input_shape) == 0:
+        raise ValueError(f"{name}: input must have at least one dimension (the classes), got a 0-d tensor")
+    axis = 1 if len(input_shape) >= 2 else 0
+    classes = input_shape[axis]
+    expected = input_shape[:axis] + input_shape[axis + 1:]
+    target_data = _data(target)
+    if target_data.dtype.kind == "f":
+        raise TypeError(f"{name}: expected class indices of an integer dtype (int64) as target, got a "
+                        f"{target_data.dtype} target of shape {tuple(target_data.shape)}; class labels must be "
+                        f"integers (use target.long()), or give class probabilities of the input's shape "
+                        f"{input_shape}")
+    if target_data.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected class indices of an integer dtype (int64) as target, got {target_data.dtype}")
+    if tuple(target_data.shape) != expected:
+        raise ValueError(f"{name}: expected target of shape {expected} for input of shape {input_shape}, "
+                         f"got target of shape {tuple(target_data.shape)}")
+    valid = target_data != ignore_index
+    chosen = target_data[valid]
+    if chosen.size and (chosen.min() < 0 or chosen.max() >= classes):
+        bad = chosen[(chosen < 0) | (chosen >= classes)][0]
+        raise IndexError(f"{name}: Target {bad} is out of bounds: expected class indices in [0, {classes - 1}] "
+                         f"for {classes} classes (or ignore_index={ignore_index})")
+    return axis, classes
+
+
+def _check_weight(weight, classes, name):
+    if weight is not None and tuple(weight.shape) != (classes,):
+        raise ValueError(f"{name}: weight should be a 1-D tensor of size {classes} (one per class), "
+                         f"got shape {tuple(weight.shape)}")
+
+
+def _hard_label_terms(target, weight, ignore_index, dtype):
+    """Per-element (safe target, weight of each element's class with ignored ones 0, denominator)."""
+    valid = target != ignore_index
+    safe = np.where(valid, target, 0)
+    if weight is None:
+        element_weight = valid.astype(dtype)
+        denominator = int(np.count_nonzero(valid))
+    else:
+        element_weight = np.where(valid, weight.astype(dtype, copy=False)[safe], 0).astype(dtype, copy=False)
+        denominator = element_weight.sum()
+    return valid, safe, element_weight, denominator
+
+
+def _log_sum_exp(input, axis):
+    peak = np.amax(input, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    return np.log(np.sum(np.exp(input - peak), axis=axis, keepdims=True)) + peak
+
+
+@op
+def _cross_entropy_indices(input, target, weight, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    axis = 1 if input.ndim >= 2 else 0
+    classes = input.shape[axis]
+    log_sum_exp = _log_sum_exp(input, axis)
+    valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
+    picked = np.take_along_axis(input, np.expand_dims(safe, axis), axis)
+    loss = np.squeeze(log_sum_exp - picked, axis) * element_weight
+    if label_smoothing > 0:
+        # -sum_c w_c log p_c = W * logsumexp - sum_c w_c x_c
+        if weight is None:
+            smooth = classes * log_sum_exp - np.sum(input, axis=axis, keepdims=True)
+        else:
+            class_weight = weight.astype(input.dtype, copy=False).reshape((-1,) + (1,) * (input.ndim - axis - 1))
+            smooth = weight.sum(dtype=input.dtype) * log_sum_exp - np.sum(input * class_weight, axis=axis, keepdims=True)
+        smooth = np.where(valid, np.squeeze(smooth, axis), 0)
+        loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
+    if reduction == "none":
+        result = loss
+    elif reduction == "sum":
+        result = np.asarray(loss.sum())
+    else:
+        result = np.asarray(loss.sum() / denominator)
+    return result.astype(input.dtype, copy=False), log_sum_exp
+
+
+@_cross_entropy_indices.vjp
+def _cross_entropy_indices_vjp(grads, outputs, input, target, weight, ignore_index=-100, reduction="mean",
+                               label_smoothing=0.0):
+    g = grads[0]
+    log_sum_exp = outputs[1]
+    axis = 1 if input.ndim >= 2 else 0
+    classes = input.shape[axis]
+    valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
+    coefficient = g / denominator if reduction == "mean" else g
+    hard = element_weight * (coefficient * (1.0 - label_smoothing))
+    grad = np.exp(input - log_sum_exp)  # the softmax, never formed in the forward
+    index = np.expand_dims(safe, axis)
+    if label_smoothing > 0:
+        smooth = valid * (coefficient * (label_smoothing / classes))
+        total = classes if weight is None else weight.sum(dtype=input.dtype)
+        grad *= np.expand_dims(hard + smooth * total, axis)
+        if weight is None:
+            grad -= np.expand_dims(smooth, axis)
+        else:
+            class_weight = weight.astype(input.dtype, copy=False).reshape((-1,) + (1,) * (input.ndim - axis - 1))
+            grad -= np.expand_dims(smooth, axis) * class_weight
+    else:
+        grad *= np.expand_dims(hard, axis)
+    # subtract the one-hot part at each element's target class, without a one-hot matrix
+    at_target = np.take_along_axis(grad, index, axis)
+    np.put_along_axis(grad, index, at_target - np.expand_dims(hard, axis), axis)
+    return grad, None, None
+
+
+@op
+def _cross_entropy_probabilities(input, target, weight, reduction="mean", label_smoothing=0.0):
+    axis = 1 if input.ndim >= 2 else 0
+    classes = input.shape[axis]
+    if label_smoothing > 0:
+        target = target * (1.0 - label_smoothing) + label_smoothing / classes
+    log_probabilities = input - _log_sum_exp(input, axis)
+    if weight is not None:
+        target = target * weight.reshape((-1,) + (1,) * (input.ndim - axis - 1))
+    loss = -np.sum(log_probabilities * target, axis=axis)
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.asarray(loss.sum())
+    return np.asarray(loss.sum() / max(loss.size, 1) if loss.size else loss.sum() * np.nan)
+
+
+@_cross_entropy_probabilities.vjp
+def _cross_entropy_probabilities_vjp(g, out, input, target, weight, reduction="mean", label_smoothing=0.0,
+                                     needs_input_grad=None):
+    axis = 1 if input.ndim >= 2 else 0
+    classes = input.shape[axis]
+    count = input.size // classes if classes else 0
+    coefficient = np.expand_dims(g, axis) if reduction == "none" else _upstream(g, reduction, count)
+    class_weight = None if weight is None else weight.reshape((-1,) + (1,) * (input.ndim - axis - 1))
+    smoothed = target * (1.0 - label_smoothing) + label_smoothing / classes if label_smoothing > 0 else target
+    weighted = smoothed if class_weight is None else smoothed * class_weight
+    log_probabilities = input - _log_sum_exp(input, axis)
+    grad_input = grad_target = None
+    if needs_input_grad[0]:
+        probabilities = np.exp(log_probabilities)
+        grad_input = (probabilities * np.sum(weighted, axis=axis, keepdims=True) - weighted) * coefficient
+    if needs_input_grad[1]:
+        local = -log_probabilities if class_weight is None else -log_probabilities * class_weight
+        grad_target = local * ((1.0 - label_smoothing) * coefficient)
+    return grad_input, grad_target, None
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """log_softmax + nll_loss as one node. input (N, C, d1...) or (C,) logits; target class indices
+    (N, d1...) of an integer dtype, or class probabilities of the input's shape."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    input_shape = tuple(input.shape)
+    target_data = _data(target)
+    if target_data.dtype.kind == "f" and tuple(target_data.shape) == input_shape and len(input_shape) > 0:
+        if input.dtype != target_data.dtype:
+            raise TypeError(f"cross_entropy: class-probability target of dtype {target_data.dtype} does not "
+                            f"match the input's dtype {input.dtype}")
+        classes = input_shape[1 if len(input_shape) >= 2 else 0]
+        _check_weight(weight, classes, "cross_entropy")
+        return _cross_entropy_probabilities(input, target, weight, reduction=reduction,
+                                            label_smoothing=float(label_smoothing))
+    axis, classes = _class_layout(input, target, ignore_index, "cross_entropy")
+    _check_weight(weight, classes, "cross_entropy")
+    loss, _ = _cross_entropy_indices(input, target, weight, ignore_index=int(ignore_index),
+                                     reduction=reduction, label_smoothing=float(label_smoothing))
+    return loss
+
+
+@op
+def _nll(input, target, weight, ignore_index=-100, reduction="mean"):
+    axis = 1 if input.ndim >= 2 else 0
+    valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
+    loss = -np.squeeze(np.take_along_axis(input, np.expand_dims(safe, axis), axis), axis) * element_weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return np.asarray(loss.sum())
+    return np.asarray(loss.sum() / denominator).astype(input.dtype, copy=False)
+
+
+@_nll.vjp
+def _nll_vjp(g, out, input, target, weight, ignore_index=-100, reduction="mean"):
+    axis = 1 if input.ndim >= 2 else 0
+    valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
+    coefficient = g / denominator if reduction == "mean" else g
+    grad = np.zeros(input.shape, dtype=input.dtype)
+    np.put_along_axis(grad, np.expand_dims(safe, axis), np.expand_dims(-element_weight * coefficient, axis), axis)
+    return grad, None, None
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
+             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+    """-input[n, target[n]] * weight[target[n]], averaged over the weights of the non-ignored targets."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    axis, classes = _class_layout(input, target, ignore_index, "nll_loss")
+    _check_weight(weight, classes, "nll_loss")
+    return _nll(input, target, weight, ignore_index=int(ignore_index), reduction=reduction)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 tensor of shape (*, num_classes) with a 1 at each index (num_classes=-1: max + 1)."""
+    indices = _data(tensor)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"one_hot is only applicable to index tensor (an integer dtype), got {indices.dtype}")
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes - 1}], got values in "
+                           f"[{indices.min()}, {indices.max()}]")
+    result = np.zeros(indices.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(result, indices[..., None].astype(np.int64), 1, axis=-1)
+    return Tensor._make(result)

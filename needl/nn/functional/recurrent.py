@@ -1,0 +1,451 @@
+"""Fused recurrent ops: one layer and direction of an LSTM, GRU or Elman RNN over a whole sequence.
+
+Each call is one tape node. The forward projects the inputs of every time step with one matmul
+before the loop, so the loop does only the recurrent matmul and the gate math, in preallocated
+buffers; the vjp runs backward through time with one small matmul per step and then gets the
+weight and input gradients with one large matmul each. Weights use PyTorch's layout and gate
+order (LSTM: i, f, g, o; GRU: r, z, n); a 2-D input is a single time step (the cells use that).
+"""
+import numpy as np
+
+from ...autograd import Tensor
+from ...autograd.function import op
+
+# sigmoid(x) = 0.5 * tanh(0.5 * x) + 0.5: the forward halves the sigmoid gates' weights and
+# biases once, so one tanh call per step covers every gate of the step.
+_HALF = 0.5
+
+
+def _array(value):
+    """vjps may receive Tensors (create_graph=True); the fused math runs on arrays."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _steps(count, reverse):
+    """(t, previous, current) per step: the hidden state buffers hold count + 1 slots, the
+    initial state at slot 0 (forward) or slot `count` (reverse)."""
+    if reverse:
+        return [(t, t + 1, t) for t in range(count - 1, -1, -1)]
+    return [(t, t, t + 1) for t in range(count)]
+
+
+def _time_major(array, batch_first):
+    """A (T, B, ...) view of a sequence stored as (T, B, ...) or (B, T, ...)."""
+    return array.swapaxes(0, 1) if batch_first else array
+
+
+def _project(input, weight, bias, batch_first):
+    """input @ weight.T + bias for every time step in one matmul, as a time-major (T, B, G) view."""
+    leading = input.shape[:2]
+    projected = input.reshape(-1, input.shape[2]) @ weight.T
+    if bias is not None:
+        projected += bias
+    return _time_major(projected.reshape(leading + (weight.shape[0],)), batch_first)
+
+
+def _initial_state(state, batch, hidden, dtype, name):
+    if state is None:
+        return 0
+    if state.shape != (batch, hidden):
+        raise ValueError(f"{name} has shape {state.shape}, expected {(batch, hidden)}")
+    return state
+
+
+def _sequence_shape(input, weight_ih, weight_hh, gates, batch_first, kind):
+    """(steps, batch, hidden) after checking the input and weight shapes and dtypes."""
+    if input.ndim != 3:
+        raise ValueError(f"{kind}: input must be 3-D (sequence) or 2-D (one step), got shape {input.shape}")
+    hidden = weight_hh.shape[1]
+    if weight_hh.shape != (gates * hidden, hidden) or weight_ih.shape != (gates * hidden, input.shape[2]):
+        raise ValueError(f"{kind}: weight_ih {weight_ih.shape} and weight_hh {weight_hh.shape} do not fit "
+                         f"input features {input.shape[2]} and {gates} gates of hidden size {hidden}")
+    if not input.dtype == weight_ih.dtype == weight_hh.dtype:
+        raise TypeError(f"{kind}: input ({input.dtype}) and weights ({weight_ih.dtype}, {weight_hh.dtype}) "
+                        f"must have the same dtype")
+    steps, batch = (input.shape[1], input.shape[0]) if batch_first else input.shape[:2]
+    return steps, batch, hidden
+
+
+def _bias_sum(*biases):
+    present = [b for b in biases if b is not None]
+    if not present:
+        return None
+    total = present[0].copy()
+    for b in present[1:]:
+        total += b
+    return total
+
+
+def _input_and_weight_grads(grad_gates, input, weight_ih, previous_hiddens, batch_first, needs,
+                            grad_gates_hidden=None):
+    """grad input, grad weight_ih, grad weight_hh, grad bias_ih, grad bias_hh (`needs` says which)
+    from the stacked pre-activation gradients (T, B, G): one matmul each, after the loop."""
+    steps, batch, width = grad_gates.shape
+    flat = grad_gates.reshape(steps * batch, width)
+    flat_hidden = flat if grad_gates_hidden is None else grad_gates_hidden.reshape(steps * batch, width)
+    grad_input = grad_weight_ih = grad_weight_hh = grad_bias_ih = grad_bias_hh = None
+    if needs[0]:
+        grad_input = _time_major((flat @ weight_ih).reshape(steps, batch, -1), batch_first)
+    if needs[1]:
+        series = _time_major(input, batch_first).reshape(steps * batch, -1)
+        grad_weight_ih = flat.T @ series
+    if needs[2]:
+        grad_weight_hh = flat_hidden.T @ previous_hiddens.reshape(steps * batch, -1)
+    if needs[3]:
+        grad_bias_ih = flat.sum(axis=0)
+    if needs[4]:
+        grad_bias_hh = flat_hidden.sum(axis=0)
+        if grad_bias_hh is grad_bias_ih:
+            grad_bias_hh = grad_bias_hh.copy()
+    return grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh
+
+
+def _squeeze_step(grads, single_step):
+    if single_step and grads[0] is not None:
+        grads = (grads[0][0],) + grads[1:]
+    return grads
+
+
+# ---- LSTM -------------------------------------------------------------------------------------
+
+def _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden):
+    """Weights reordered to (i, f, o, g) with the sigmoid gates halved: one tanh per step."""
+    order = np.r_[0:2 * hidden, 3 * hidden:4 * hidden, 2 * hidden:3 * hidden]
+    weight_ih = weight_ih[order]
+    weight_hh = weight_hh[order]
+    weight_ih[:3 * hidden] *= _HALF
+    weight_hh[:3 * hidden] *= _HALF
+    bias = _bias_sum(bias_ih, bias_hh)
+    if bias is not None:
+        bias = bias[order]
+        bias[:3 * hidden] *= _HALF
+    return weight_ih, weight_hh, bias
+
+
+@op
+def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, reverse=False):
+    single_step = input.ndim == 2
+    if single_step:
+        input, batch_first = input[None], False
+    steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 4, batch_first, "lstm")
+    dtype = input.dtype
+    weight_ih, weight_hh, bias = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
+    projected = _project(input, weight_ih, bias, batch_first)
+    recurrent = weight_hh.T
+    gates = np.empty((steps, batch, 4 * hidden), dtype)  # activations, order (i, f, o, g)
+    hiddens = np.empty((steps + 1, batch, hidden), dtype)
+    cells = np.empty((steps + 1, batch, hidden), dtype)
+    cell_tanh = np.empty((steps, batch, hidden), dtype)
+    input_times_candidate = np.empty((batch, hidden), dtype)
+    first = steps if reverse else 0
+    hiddens[first] = _initial_state(h0, batch, hidden, dtype, "h0")
+    cells[first] = _initial_state(c0, batch, hidden, dtype, "c0")
+    sigmoid_part = slice(0, 3 * hidden)
+    for t, previous, current in _steps(steps, reverse):
+        gate = gates[t]
+        np.matmul(hiddens[previous], recurrent, out=gate)
+        gate += projected[t]
+        np.tanh(gate, out=gate)
+        sigmoids = gate[:, sigmoid_part]
+        sigmoids *= _HALF
+        sigmoids += _HALF
+        cell = cells[current]
+        np.multiply(gate[:, hidden:2 * hidden], cells[previous], out=cell)
+        np.multiply(gate[:, :hidden], gate[:, 3 * hidden:], out=input_times_candidate)
+        cell += input_times_candidate
+        np.tanh(cell, out=cell_tanh[t])
+        np.multiply(gate[:, 2 * hidden:3 * hidden], cell_tanh[t], out=hiddens[current])
+    last = 0 if reverse else steps
+    output = hiddens[:steps] if reverse else hiddens[1:]
+    output = output[0] if single_step else _time_major(output, batch_first)
+    # the arrays after the first three are what the vjp needs; the public lstm() drops them
+    return output, hiddens[last], cells[last], gates, hiddens, cells, cell_tanh
+
+
+@_lstm.vjp
+def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False,
+              reverse=False, needs_input_grad=None):
+    grad_output, grad_h_n, grad_c_n = (_array(g) for g in grads[:3])
+    gates, hiddens, cells, cell_tanh = (_array(a) for a in out[3:])
+    input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
+    single_step = input.ndim == 2
+    if single_step:
+        input, batch_first = input[None], False
+        grad_output = None if grad_output is None else grad_output[None]
+    steps, batch, hidden = cell_tanh.shape
+    dtype = gates.dtype
+    activations = gates.reshape(steps, batch, 4, hidden)
+    input_gate, forget_gate, output_gate, candidate = (activations[:, :, k] for k in range(4))
+    previous = slice(1, steps + 1) if reverse else slice(0, steps)
+
+    # d pre-activation = coefficient * upstream, in PyTorch's gate order (i, f, g, o):
+    # i, f, g take the cell gradient, o takes the hidden gradient.
+    coefficient = np.empty((steps, batch, 4, hidden), dtype)
+    sigmoid_slope = activations[:, :, :3] * (1 - activations[:, :, :3])  # i, f, o
+    np.multiply(sigmoid_slope[:, :, 0], candidate, out=coefficient[:, :, 0])
+    np.multiply(sigmoid_slope[:, :, 1], cells[previous], out=coefficient[:, :, 1])
+    np.multiply(candidate, candidate, out=coefficient[:, :, 2])
+    np.subtract(1, coefficient[:, :, 2], out=coefficient[:, :, 2])
+    coefficient[:, :, 2] *= input_gate
+    np.multiply(sigmoid_slope[:, :, 2], cell_tanh, out=coefficient[:, :, 3])
+    hidden_to_cell = cell_tanh * cell_tanh
+    np.subtract(1, hidden_to_cell, out=hidden_to_cell)
+    hidden_to_cell *= output_gate
+
+    grad_gates = np.empty((steps, batch, 4 * hidden), dtype)
+    grad_gates_split = grad_gates.reshape(steps, batch, 4, hidden)
+    grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
+    grad_cell = np.zeros((batch, hidden), dtype) if grad_c_n is None else grad_c_n.astype(dtype, copy=True)
+    grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
+    scratch = np.empty((batch, hidden), dtype)
+    order = _steps(steps, reverse)
+    for position, (t, _, _) in enumerate(reversed(order)):
+        if grad_output is not None:
+            grad_hidden += grad_output[t]
+        np.multiply(grad_hidden, hidden_to_cell[t], out=scratch)
+        grad_cell += scratch
+        np.multiply(coefficient[t, :, :3], grad_cell[:, None, :], out=grad_gates_split[t, :, :3])
+        np.multiply(coefficient[t, :, 3], grad_hidden, out=grad_gates_split[t, :, 3])
+        grad_cell *= forget_gate[t]
+        if position + 1 < steps or needs_input_grad[1]:
+            np.matmul(grad_gates[t], weight_hh, out=grad_hidden)
+
+    grad_h0 = grad_hidden if needs_input_grad[1] else None
+    grad_c0 = grad_cell if needs_input_grad[2] else None
+    grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _input_and_weight_grads(
+        grad_gates, input, weight_ih, hiddens[previous], batch_first,
+        (needs_input_grad[0],) + tuple(needs_input_grad[3:]))
+    return _squeeze_step((grad_input, grad_h0, grad_c0, grad_weight_ih, grad_weight_hh, grad_bias_ih,
+                          grad_bias_hh), single_step)
+
+
+def lstm(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, batch_first: bool = False,
+         reverse: bool = False):
+    """One LSTM layer in one direction over a sequence, as one tape node.
+
+    input: (T, B, input_size), (B, T, input_size) with batch_first, or (B, input_size) for one
+    step; h0, c0: (B, hidden_size) or None for zeros; weights as PyTorch's weight_ih_l0 (4H, I)
+    and weight_hh_l0 (4H, H), gates (i, f, g, o). Returns (output, h_n, c_n); output has the
+    input's layout with hidden_size features. `reverse` runs from the last step to the first.
+    """
+    output, h_n, c_n = _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
+                             batch_first=batch_first, reverse=reverse)[:3]
+    return output, h_n, c_n
+
+
+# ---- GRU --------------------------------------------------------------------------------------
+
+def _gru_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden):
+    """Sigmoid gates (r, z) halved; the r, z parts of bias_hh folded into the input bias, while
+    b_hn stays inside r * (W_hn h + b_hn)."""
+    weight_ih = weight_ih.copy()
+    weight_hh = weight_hh.copy()
+    weight_ih[:2 * hidden] *= _HALF
+    weight_hh[:2 * hidden] *= _HALF
+    bias = None if bias_ih is None else bias_ih.copy()
+    if bias_hh is not None:
+        if bias is None:
+            bias = np.zeros_like(bias_hh)
+        bias[:2 * hidden] += bias_hh[:2 * hidden]
+    if bias is not None:
+        bias[:2 * hidden] *= _HALF
+    bias_hn = None if bias_hh is None else bias_hh[2 * hidden:]
+    return weight_ih, weight_hh, bias, bias_hn
+
+
+@op
+def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, reverse=False):
+    single_step = input.ndim == 2
+    if single_step:
+        input, batch_first = input[None], False
+    steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 3, batch_first, "gru")
+    dtype = input.dtype
+    weight_ih, weight_hh, bias, bias_hn = _gru_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
+    projected = _project(input, weight_ih, bias, batch_first)
+    recurrent = weight_hh.T
+    gates = np.empty((steps, batch, 3 * hidden), dtype)            # r, z, n activations
+    hidden_gates = np.empty((steps, batch, 3 * hidden), dtype)     # h @ W_hh.T (+ b_hn on n)
+    hiddens = np.empty((steps + 1, batch, hidden), dtype)
+    first = steps if reverse else 0
+    hiddens[first] = _initial_state(h0, batch, hidden, dtype, "h0")
+    two = 2 * hidden
+    for t, previous, current in _steps(steps, reverse):
+        recurrent_part, gate, step_input = hidden_gates[t], gates[t], projected[t]
+        np.matmul(hiddens[previous], recurrent, out=recurrent_part)
+        if bias_hn is not None:
+            recurrent_part[:, two:] += bias_hn
+        reset_update = gate[:, :two]
+        np.add(step_input[:, :two], recurrent_part[:, :two], out=reset_update)
+        np.tanh(reset_update, out=reset_update)
+        reset_update *= _HALF
+        reset_update += _HALF
+        new = gate[:, two:]
+        np.multiply(gate[:, :hidden], recurrent_part[:, two:], out=new)
+        new += step_input[:, two:]
+        np.tanh(new, out=new)
+        state = hiddens[current]  # h' = n + z * (h - n)
+        np.subtract(hiddens[previous], new, out=state)
+        state *= gate[:, hidden:two]
+        state += new
+    last = 0 if reverse else steps
+    output = hiddens[:steps] if reverse else hiddens[1:]
+    output = output[0] if single_step else _time_major(output, batch_first)
+    return output, hiddens[last], gates, hidden_gates, hiddens
+
+
+@_gru.vjp
+def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False,
+             reverse=False, needs_input_grad=None):
+    grad_output, grad_h_n = (_array(g) for g in grads[:2])
+    gates, hidden_gates, hiddens = (_array(a) for a in out[2:])
+    input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
+    single_step = input.ndim == 2
+    if single_step:
+        input, batch_first = input[None], False
+        grad_output = None if grad_output is None else grad_output[None]
+    steps, batch, width = gates.shape
+    hidden = width // 3
+    dtype = gates.dtype
+    activations = gates.reshape(steps, batch, 3, hidden)
+    reset, update, new = (activations[:, :, k] for k in range(3))
+    previous = slice(1, steps + 1) if reverse else slice(0, steps)
+    previous_hiddens = hiddens[previous]
+
+    # d pre-activation (hidden side) = coefficient * grad of h'; order (r, z, n)
+    coefficient = np.empty((steps, batch, 3, hidden), dtype)
+    new_slope = coefficient[:, :, 2]                       # (1 - z) (1 - n^2), the input side of n
+    np.multiply(new, new, out=new_slope)
+    np.subtract(1, new_slope, out=new_slope)
+    new_slope *= 1 - update
+    np.multiply(new_slope, hidden_gates[:, :, 2 * hidden:], out=coefficient[:, :, 0])
+    coefficient[:, :, 0] *= reset
+    coefficient[:, :, 0] *= 1 - reset
+    np.subtract(previous_hiddens, new, out=coefficient[:, :, 1])
+    coefficient[:, :, 1] *= update
+    coefficient[:, :, 1] *= 1 - update
+    input_new_slope = new_slope.copy()
+    new_slope *= reset                                     # the hidden side of n sits inside r * (...)
+
+    grad_hidden_gates = np.empty((steps, batch, 3 * hidden), dtype)
+    grad_split = grad_hidden_gates.reshape(steps, batch, 3, hidden)
+    grad_states = np.empty((steps, batch, hidden), dtype)  # gradient reaching each step's output h'
+    grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
+    grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
+    scratch = np.empty((batch, hidden), dtype)
+    order = _steps(steps, reverse)
+    for position, (t, _, _) in enumerate(reversed(order)):
+        state = grad_states[t]
+        if grad_output is not None:
+            np.add(grad_hidden, grad_output[t], out=state)
+        else:
+            state[...] = grad_hidden
+        np.multiply(coefficient[t], state[:, None, :], out=grad_split[t])
+        if position + 1 < steps or needs_input_grad[1]:
+            np.matmul(grad_hidden_gates[t], weight_hh, out=grad_hidden)
+            np.multiply(state, update[t], out=scratch)
+            grad_hidden += scratch
+
+    grad_input_gates = grad_hidden_gates.copy()
+    np.multiply(input_new_slope, grad_states, out=grad_input_gates.reshape(steps, batch, 3, hidden)[:, :, 2])
+    grad_h0 = grad_hidden if needs_input_grad[1] else None
+    grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _input_and_weight_grads(
+        grad_input_gates, input, weight_ih, previous_hiddens, batch_first,
+        (needs_input_grad[0],) + tuple(needs_input_grad[2:]), grad_hidden_gates)
+    return _squeeze_step((grad_input, grad_h0, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh),
+                         single_step)
+
+
+def gru(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, batch_first: bool = False,
+        reverse: bool = False):
+    """One GRU layer in one direction over a sequence, as one tape node; returns (output, h_n).
+
+    Shapes as `lstm` with 3 gates (r, z, n): n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
+    h' = (1 - z) * n + z * h.
+    """
+    output, h_n = _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                       batch_first=batch_first, reverse=reverse)[:2]
+    return output, h_n
+
+
+# ---- Elman RNN --------------------------------------------------------------------------------
+
+@op
+def _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh", batch_first=False,
+         reverse=False):
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+    single_step = input.ndim == 2
+    if single_step:
+        input, batch_first = input[None], False
+    steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 1, batch_first, "rnn")
+    projected = _project(input, weight_ih, _bias_sum(bias_ih, bias_hh), batch_first)
+    recurrent = weight_hh.T
+    hiddens = np.empty((steps + 1, batch, hidden), input.dtype)
+    first = steps if reverse else 0
+    hiddens[first] = _initial_state(h0, batch, hidden, input.dtype, "h0")
+    for t, previous, current in _steps(steps, reverse):
+        state = hiddens[current]
+        np.matmul(hiddens[previous], recurrent, out=state)
+        state += projected[t]
+        if nonlinearity == "tanh":
+            np.tanh(state, out=state)
+        else:
+            np.maximum(state, 0, out=state)
+    last = 0 if reverse else steps
+    output = hiddens[:steps] if reverse else hiddens[1:]
+    output = output[0] if single_step else _time_major(output, batch_first)
+    return output, hiddens[last], hiddens
+
+
+@_rnn.vjp
+def _rnn_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
+             batch_first=False, reverse=False, needs_input_grad=None):
+    grad_output, grad_h_n = (_array(g) for g in grads[:2])
+    hiddens = _array(out[2])
+    input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
+    single_step = input.ndim == 2
+    if single_step:
+        input, batch_first = input[None], False
+        grad_output = None if grad_output is None else grad_output[None]
+    steps = hiddens.shape[0] - 1
+    batch, hidden = hiddens.shape[1:]
+    dtype = hiddens.dtype
+    outputs = hiddens[:steps] if reverse else hiddens[1:]
+    if nonlinearity == "tanh":
+        slope = outputs * outputs
+        np.subtract(1, slope, out=slope)
+    else:
+        slope = (outputs > 0).astype(dtype)
+    grad_pre = np.empty((steps, batch, hidden), dtype)
+    grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
+    grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
+    order = _steps(steps, reverse)
+    for position, (t, _, _) in enumerate(reversed(order)):
+        if grad_output is not None:
+            grad_hidden += grad_output[t]
+        np.multiply(slope[t], grad_hidden, out=grad_pre[t])
+        if position + 1 < steps or needs_input_grad[1]:
+            np.matmul(grad_pre[t], weight_hh, out=grad_hidden)
+    previous = slice(1, steps + 1) if reverse else slice(0, steps)
+    grad_h0 = grad_hidden if needs_input_grad[1] else None
+    grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _input_and_weight_grads(
+        grad_pre, input, weight_ih, hiddens[previous], batch_first,
+        (needs_input_grad[0],) + tuple(needs_input_grad[2:]))
+    return _squeeze_step((grad_input, grad_h0, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh),
+                         single_step)
+
+
+def rnn_tanh(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, batch_first: bool = False,
+             reverse: bool = False):
+    """One Elman RNN layer, h' = tanh(W_ih x + b_ih + W_hh h + b_hh), as one tape node; (output, h_n)."""
+    output, h_n = _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
+                       batch_first=batch_first, reverse=reverse)[:2]
+    return output, h_n
+
+
+def rnn_relu(input, h0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, batch_first: bool = False,
+             reverse: bool = False):
+    """One Elman RNN layer with relu instead of tanh, as one tape node; (output, h_n)."""
+    output, h_n = _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="relu",
+                       batch_first=batch_first, reverse=reverse)[:2]
+    return output, h_n
