@@ -38,3 +38,23 @@ def report(samples, baseline, unit="ms"):
         print(f"{name:<18}{median:>10.4f}{unit}{min(values):>10.4f}{max(values):>10.4f}  "
               f"{median / reference:.2f}x")
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def peak_memory(step):
+    """Peak bytes allocated (NumPy arrays included) during one call of `step`, in MB."""
+    import gc
+    import tracemalloc
+    gc.collect()
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def print_memory(steps, baseline):
+    """Peak memory of one step of each, and the ratio to the baseline's."""
+    peaks = {name: peak_memory(step) for name, step in steps.items() if name != "pytorch"}
+    for name, peak in peaks.items():
+        print(f"peak memory {name:<16}{peak:8.2f} MB  {peak / peaks[baseline]:.2f}x")
+    return peaks

@@ -1,0 +1,134 @@
+"""MLP training step: 784-512-512-10, ReLU, batch 128, cross-entropy, SGD (forward+backward+update).
+
+needl vs the best hand-written NumPy step vs PyTorch on the CPU (when installed), from the same
+initial weights and batch; the first-step losses must agree. Run: python benchmarks/mlp.py
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import needl  # noqa: E402
+import needl.nn as nn  # noqa: E402
+import needl.nn.functional as F  # noqa: E402
+from common import interleaved, optional_torch, print_memory, report  # noqa: E402
+
+SIZES = (784, 512, 512, 10)
+BATCH, LR = 128, 0.01
+
+
+def initial_weights(rng):
+    """PyTorch's default Linear init, drawn once and shared by every contender."""
+    weights = []
+    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
+        bound = 1 / np.sqrt(fan_in)
+        weights.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
+                        rng.uniform(-bound, bound, fan_out).astype(np.float32)))
+    return weights
+
+
+class NumpyMLP:
+    """The fastest plain NumPy step we could write: in-place ReLU, fused softmax-CE gradient."""
+
+    def __init__(self, weights):
+        self.weights = [(w.copy(), b.copy()) for w, b in weights]
+
+    def step(self, x, y):
+        activations = [x]
+        h = x
+        for i, (w, b) in enumerate(self.weights):
+            h = h @ w.T
+            h += b
+            if i < len(self.weights) - 1:
+                np.maximum(h, 0, out=h)
+            activations.append(h)
+        logits = h
+        rows = np.arange(len(y))
+        shifted = logits - logits.max(1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(1, keepdims=True)
+        loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, y]))
+        grad = exp
+        grad /= total
+        grad[rows, y] -= 1
+        grad /= len(y)
+        for i in range(len(self.weights) - 1, -1, -1):
+            w, b = self.weights[i]
+            inputs = activations[i]
+            grad_w = grad.T @ inputs
+            grad_b = grad.sum(0)
+            if i > 0:
+                grad = grad @ w
+                grad *= inputs > 0
+            w -= LR * grad_w
+            b -= LR * grad_b
+        return loss
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    weights = initial_weights(rng)
+    x = rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32)
+    y = rng.integers(0, SIZES[-1], BATCH)
+
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    linears = [model[0], model[2], model[4]]
+    for layer, (w, b) in zip(linears, weights):
+        layer.weight.data[...] = w
+        layer.bias.data[...] = b
+    optimizer = needl.optim.SGD(model.parameters(), lr=LR)
+    inputs, targets = needl.from_numpy(x), needl.from_numpy(y)
+
+    def needl_step():
+        loss = F.cross_entropy(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    by_hand = NumpyMLP(weights)
+    steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(x, y)}
+    first = {"needl": needl_step(), "numpy by hand": by_hand.step(x, y)}
+
+    torch = optional_torch()
+    if torch is not None:
+        layers = []
+        for i, (w, b) in enumerate(weights):
+            linear = torch.nn.Linear(w.shape[1], w.shape[0])
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(w))
+                linear.bias.copy_(torch.from_numpy(b))
+            layers += [linear, torch.nn.ReLU()] if i < len(weights) - 1 else [linear]
+        torch_model = torch.nn.Sequential(*layers)
+        torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=LR)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+        def torch_step():
+            loss = torch.nn.functional.cross_entropy(torch_model(tx), ty)
+            torch_optimizer.zero_grad()
+            loss.backward()
+            torch_optimizer.step()
+            return loss.item()
+
+        steps["pytorch"] = torch_step
+        first["pytorch"] = torch_step()
+    for name, loss in first.items():
+        assert abs(loss - first["numpy by hand"]) < 1e-4, f"{name} computes a different loss: {first}"
+
+    rounds, repeat = (3, 3) if args.quick else (15, 20)
+    samples = interleaved(steps, rounds=rounds, repeat=repeat, warmup=2)
+    print(f"MLP 784-512-512-10 training step, batch {BATCH}, float32 (first losses agree: {first['needl']:.5f})")
+    medians = report(samples, "numpy by hand")
+    if "pytorch" in medians:
+        print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x")
+    print(f"needl / numpy by hand: {medians['needl'] / medians['numpy by hand']:.2f}x (target <= 1.10x)")
+    print_memory(steps, "numpy by hand")
+
+
+if __name__ == "__main__":
+    main()
