@@ -8,3 +8,4 @@ from .modules import (CELU, ELU, GELU, GLU, SELU, BCELoss, BCEWithLogitsLoss, Bi
                       NLLLoss, PReLU, ReLU, ReLU6, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softmin,
                       Softplus, Softsign, Tanh, Tanhshrink)
 from .parameter import Parameter
+from .summary import summary
