@@ -18,6 +18,7 @@ from .autograd.functional import (abs, amax, amin, argmax, argmin, cat, chunk, c
                                   unsqueeze, var, where)
 from .autograd.random import manual_seed, seed
 from . import optim
+from . import profiler, viz
 from .serialization import load, save
 
 __version__ = "0.1.0"
