@@ -74,11 +74,11 @@ class op:
             raise RuntimeError(f"op '{self.name}' has no vjp: decorate its gradient with @{self.name}.vjp")
         if type(output) is tuple:
             output = tuple(np.asarray(item) for item in output)
-            node = Node(self, args, output, options, len(output))
+            node = Node(self, args, output, options, len(output), arrays)
             return tuple(_make(item, node, index) for index, item in enumerate(output))
         if type(output) is not np.ndarray:
             output = np.asarray(output)
-        return _make(output, Node(self, args, output, options))
+        return _make(output, Node(self, args, output, options, 0, arrays))
 
     def backward_node(self, node, grad, create_graph):
         """Run the vjp for one recorded call; returns one gradient (or None) per input."""
@@ -89,7 +89,7 @@ class op:
                    if node.outputs else _make(saved, node))
         else:
             out = node.saved
-            inputs = [arg.data if isinstance(arg, Tensor) else arg for arg in inputs]
+            inputs = node.arrays
             if node.outputs:
                 grad = tuple(grad)
         if self.wants_needs_input_grad:

@@ -16,14 +16,16 @@ class Node:
     Only the tensors made by the op point to their Node, so a graph nobody references is freed
     by reference counting; `sequence` orders the replay (inputs are recorded before outputs).
     """
-    __slots__ = ("function", "inputs", "saved", "options", "outputs", "sequence", "retained", "trace")
+    __slots__ = ("function", "inputs", "arrays", "saved", "options", "outputs", "sequence", "retained",
+                 "trace")
 
-    def __init__(self, function, inputs, saved, options, outputs=0):
+    def __init__(self, function, inputs, saved, options, outputs=0, arrays=None):
         global _sequence
         _sequence += 1
         self.sequence = _sequence
         self.function = function
         self.inputs = inputs
+        self.arrays = arrays  # the inputs' arrays as the forward saw them (ops only)
         self.saved = saved
         self.options = options
         self.outputs = outputs  # 0: one plain output; n: a tuple of n outputs, adjoints in a list
@@ -39,8 +41,7 @@ class Node:
 
     def release(self):
         """Drop the inputs and saved arrays: memory falls during the replay."""
-        self.inputs = None
-        self.saved = None
+        self.inputs = self.arrays = self.saved = None
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -185,7 +186,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     previous = captured[id(input)]
                     captured[id(input)] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                node.inputs = node.saved = None
+                node.release()
     finally:
         _GradMode.enabled = previous_mode
     if captured is not None:
