@@ -1,11 +1,18 @@
 """needl.nn: Module, Parameter, containers, layers, losses; `functional`, `init` and `utils`."""
-from . import functional, init
+from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
-from .modules import (CELU, ELU, GELU, GLU, SELU, BCELoss, BCEWithLogitsLoss, Bilinear,
-                      CrossEntropyLoss, Hardsigmoid, Hardswish, Hardtanh, HuberLoss, Identity,
-                      KLDivLoss, L1Loss, LeakyReLU, Linear, LogSigmoid, LogSoftmax, Mish, MSELoss,
-                      NLLLoss, PReLU, ReLU, ReLU6, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softmin,
-                      Softplus, Softsign, Tanh, Tanhshrink)
+from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
+                                 LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
+                                 Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh,
+                                 Tanhshrink)
+from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .modules.embedding import Embedding
+from .modules.flatten import Flatten, Unflatten
+from .modules.linear import Bilinear, Identity, Linear
+from .modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,
+                           L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
+                                    InstanceNorm1d, InstanceNorm2d, LayerNorm)
 from .parameter import Parameter
 from .summary import summary

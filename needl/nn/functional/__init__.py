@@ -2,6 +2,10 @@
 from .activation import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,
                          log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
                          softmax, softmin, softplus, softsign, tanh, tanhshrink)
+from .dropout import dropout, dropout1d, dropout2d, dropout3d
+from .embedding import embedding
+from .flatten import flatten, unflatten
 from .linear import bilinear, linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    huber_loss, kl_div, l1_loss, mse_loss, nll_loss, one_hot, smooth_l1_loss)
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize

@@ -1,0 +1,55 @@
+"""embedding: rows of a weight matrix picked by integer indices; the gradient scatters back."""
+import numpy as np
+
+from ...autograd import op
+from ...autograd.mode import no_grad
+from ...autograd.tensor import Tensor
+
+
+@op
+def _embedding(weight, indices, padding_idx=None, scale_grad_by_freq=False):
+    return weight[indices]
+
+
+@_embedding.vjp
+def _embedding_vjp(g, out, weight, indices, padding_idx=None, scale_grad_by_freq=False):
+    flat = indices.reshape(-1)
+    rows = g.reshape(flat.size, weight.shape[1])
+    grad = np.zeros(weight.shape, dtype=g.dtype)
+    if scale_grad_by_freq:
+        counts = np.bincount(flat, minlength=weight.shape[0])
+        rows = rows / counts[flat][:, None].astype(g.dtype)
+    np.add.at(grad, flat, rows)
+    if padding_idx is not None:
+        grad[padding_idx] = 0
+    return grad, None
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """weight[input]: input (*) integer indices, weight (num_embeddings, embedding_dim) -> (*, embedding_dim).
+
+    The row at padding_idx gets no gradient; max_norm renormalises the looked-up rows in place.
+    """
+    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: expected indices of an integer dtype (int64), got {indices.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
+    count = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= count):
+        bad = indices[(indices < 0) | (indices >= count)].reshape(-1)[0]
+        raise IndexError(f"embedding: index {bad} is out of range for an embedding of {count} rows "
+                         f"(valid indices are 0 to {count - 1})")
+    if padding_idx is not None:
+        if not -count <= padding_idx < count:
+            raise ValueError(f"Padding_idx must be within num_embeddings ({count}), got {padding_idx}")
+        padding_idx = padding_idx % count
+    if max_norm is not None:
+        with no_grad():
+            used = np.unique(indices)
+            rows = weight.data[used]
+            norms = np.linalg.norm(rows, ord=norm_type, axis=1, keepdims=True)
+            factor = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            weight.data[used] = rows * factor.astype(weight.dtype)
+    return _embedding(weight, indices, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)

@@ -1,0 +1,223 @@
+"""Batch, layer, group and instance normalisation; batch and layer norm are single fused nodes."""
+import numpy as np
+
+from ...autograd import op
+from ...autograd.tensor import Tensor
+
+
+def _channel_shape(ndim: int) -> tuple:
+    """Shape that puts a per-channel vector (C,) on axis 1 of an ndim input."""
+    return (1, -1) + (1,) * (ndim - 2)
+
+
+def _batch_axes(ndim: int) -> tuple:
+    return (0,) + tuple(range(2, ndim))
+
+
+@op
+def _batch_norm_train(input, weight, bias, eps=1e-5):
+    """Normalise with the batch statistics; returns (output, mean, biased variance) per channel."""
+    axes = _batch_axes(input.ndim)
+    mean = input.mean(axis=axes, keepdims=True)
+    centred = input - mean
+    variance = np.mean(centred * centred, axis=axes, keepdims=True)
+    scale = 1.0 / np.sqrt(variance + eps)
+    if weight is not None:
+        scale = scale * weight.reshape(_channel_shape(input.ndim))
+    output = centred
+    output *= scale
+    if bias is not None:
+        output += bias.reshape(_channel_shape(input.ndim))
+    return output, mean.reshape(-1), variance.reshape(-1)
+
+
+@_batch_norm_train.vjp
+def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_input_grad=None):
+    grad_output = grads[0]
+    _, mean, variance = outputs
+    shape = _channel_shape(input.ndim)
+    axes = _batch_axes(input.ndim)
+    count = input.size // max(mean.size, 1)
+    inverse_std = (1.0 / np.sqrt(variance + eps)).reshape(shape)
+    normalised = (input - mean.reshape(shape)) * inverse_std
+    sum_grad = grad_output.sum(axis=axes, keepdims=True)
+    sum_grad_normalised = (grad_output * normalised).sum(axis=axes, keepdims=True)
+    grad_input = None
+    if needs_input_grad[0]:
+        scale = inverse_std if weight is None else inverse_std * weight.reshape(shape)
+        # d/dx of (x - mean) / std, applied to grad_output, all channels at once
+        grad_input = grad_output - sum_grad * (1.0 / count)
+        grad_input -= normalised * (sum_grad_normalised * (1.0 / count))
+        grad_input *= scale
+    grad_weight = sum_grad_normalised.reshape(-1) if needs_input_grad[1] else None
+    grad_bias = sum_grad.reshape(-1) if needs_input_grad[2] else None
+    return grad_input, grad_weight, grad_bias
+
+
+@op
+def _batch_norm_eval(input, running_mean, running_var, weight, bias, eps=1e-5):
+    shape = _channel_shape(input.ndim)
+    scale = 1.0 / np.sqrt(running_var + eps)
+    if weight is not None:
+        scale = scale * weight
+    shift = -running_mean * scale
+    if bias is not None:
+        shift = shift + bias
+    return input * scale.reshape(shape).astype(input.dtype, copy=False) + shift.reshape(shape).astype(input.dtype, copy=False)
+
+
+@_batch_norm_eval.vjp
+def _batch_norm_eval_vjp(g, out, input, running_mean, running_var, weight, bias, eps=1e-5, needs_input_grad=None):
+    shape = _channel_shape(input.ndim)
+    axes = _batch_axes(input.ndim)
+    inverse_std = 1.0 / np.sqrt(running_var + eps)
+    grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0]:
+        scale = inverse_std if weight is None else inverse_std * weight
+        grad_input = g * scale.reshape(shape)
+    if needs_input_grad[3]:
+        normalised = (input - running_mean.reshape(shape)) * inverse_std.reshape(shape)
+        grad_weight = (g * normalised).sum(axis=axes)
+    if needs_input_grad[4]:
+        grad_bias = g.sum(axis=axes)
+    return grad_input, None, None, grad_weight, grad_bias
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (axis 1) of an (N, C, *) input.
+
+    training: batch statistics, and the running ones (if given) move by `momentum` (the variance
+    unbiased); otherwise the running statistics are used.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, *), got shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
+                         ("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != (channels,):
+            raise RuntimeError(f"batch_norm: {name} should have shape ({channels},) for an input of shape "
+                               f"{tuple(input.shape)} ({channels} channels), got {tuple(tensor.shape)}")
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+        return _batch_norm_eval(input, running_mean, running_var, weight, bias, eps=eps)
+    count = input.data.size // max(channels, 1)
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}")
+    output, mean, variance = _batch_norm_train(input, weight, bias, eps=eps)
+    if running_mean is not None:
+        running_mean.data *= 1.0 - momentum
+        running_mean.data += mean.data * momentum
+    if running_var is not None:
+        running_var.data *= 1.0 - momentum
+        running_var.data += variance.data * (momentum * count / (count - 1))
+    return output
+
+
+@op
+def _layer_norm(input, weight, bias, normalized_ndim=1, eps=1e-5):
+    """Normalise over the last normalized_ndim axes (as one 2-D row view); returns (output, mean, rstd)."""
+    rows = input.reshape(-1, int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64)))
+    mean = rows.mean(axis=1, keepdims=True)
+    centred = rows - mean
+    variance = np.mean(centred * centred, axis=1, keepdims=True)
+    inverse_std = 1.0 / np.sqrt(variance + eps)
+    output = centred
+    output *= inverse_std
+    if weight is not None:
+        output *= weight.reshape(-1)
+    if bias is not None:
+        output += bias.reshape(-1)
+    return output.reshape(input.shape), mean, inverse_std
+
+
+@_layer_norm.vjp
+def _layer_norm_vjp(grads, outputs, input, weight, bias, normalized_ndim=1, eps=1e-5, needs_input_grad=None):
+    grad_output = grads[0]
+    _, mean, inverse_std = outputs
+    width = mean.size and input.size // mean.size
+    rows = input.reshape(-1, width)
+    grad_rows = grad_output.reshape(-1, width)
+    normalised = (rows - mean) * inverse_std
+    grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0]:
+        grad_normalised = grad_rows if weight is None else grad_rows * weight.reshape(-1)
+        mean_grad = grad_normalised.mean(axis=1, keepdims=True)
+        mean_grad_normalised = (grad_normalised * normalised).mean(axis=1, keepdims=True)
+        grad_input = ((grad_normalised - mean_grad - normalised * mean_grad_normalised) * inverse_std).reshape(input.shape)
+    if needs_input_grad[1]:
+        grad_weight = (grad_rows * normalised).sum(axis=0).reshape(weight.shape)
+    if needs_input_grad[2]:
+        grad_bias = grad_rows.sum(axis=0).reshape(bias.shape)
+    return grad_input, grad_weight, grad_bias
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing `normalized_shape` axes of each sample, then scale and shift."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or tuple(input.shape[input.ndim - count:]) != normalized_shape or input.ndim < count:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size "
+                           f"{list(input.shape)}")
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tuple(tensor.shape) != normalized_shape:
+            raise RuntimeError(f"layer_norm: {name} should have shape {normalized_shape}, got {tuple(tensor.shape)}")
+    output, _, _ = _layer_norm(input, weight, bias, normalized_ndim=count, eps=eps)
+    return output
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise each sample's channels in num_groups groups, then scale and shift per channel."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected an input of shape (N, C, *), got shape {tuple(input.shape)}")
+    batch, channels = input.shape[:2]
+    if channels % num_groups:
+        raise RuntimeError(f"group_norm: Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {tuple(input.shape)} and num_groups={num_groups}")
+    grouped = input.reshape(batch, num_groups, -1)
+    output, _, _ = _layer_norm(grouped, None, None, normalized_ndim=1, eps=eps)
+    output = output.reshape(input.shape)
+    if weight is not None:
+        output = output * weight.reshape(_channel_shape(input.ndim))
+    if bias is not None:
+        output = output + bias.reshape(_channel_shape(input.ndim))
+    return output
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
+                  weight: Tensor | None = None, bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) over its spatial axes; running statistics as batch_norm keeps them."""
+    if input.ndim < 3:
+        raise RuntimeError(f"instance_norm: expected an input of shape (N, C, L...), got {tuple(input.shape)}")
+    batch, channels = input.shape[:2]
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    output, mean, inverse_std = _layer_norm(input.reshape(batch * channels, -1), None, None, normalized_ndim=1, eps=eps)
+    if running_mean is not None:
+        count = input.data.size // (batch * channels)
+        variance = (1.0 / inverse_std.data.reshape(batch, channels) ** 2 - eps) * (count / max(count - 1, 1))
+        running_mean.data *= 1.0 - momentum
+        running_mean.data += mean.data.reshape(batch, channels).mean(axis=0) * momentum
+        running_var.data *= 1.0 - momentum
+        running_var.data += variance.mean(axis=0) * momentum
+    output = output.reshape(input.shape)
+    if weight is not None:
+        output = output * weight.reshape(_channel_shape(input.ndim))
+    if bias is not None:
+        output = output + bias.reshape(_channel_shape(input.ndim))
+    return output
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p along dim, eps)."""
+    if p == 2:
+        norm = (input * input).sum(dim, keepdim=True) ** 0.5
+    else:
+        norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    return input / norm.clamp(min=eps)
