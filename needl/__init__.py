@@ -17,7 +17,7 @@ from .autograd.functional import (abs, amax, amin, argmax, argmin, cat, chunk, c
                                   split, sqrt, squeeze, stack, std, sum, tanh, transpose, unbind,
                                   unsqueeze, var, where)
 from .autograd.random import manual_seed, seed
-from . import optim, utils
+from . import datasets, optim, utils
 from . import profiler, viz
 from .serialization import load, save
 
