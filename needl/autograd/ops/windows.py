@@ -1,0 +1,143 @@
+"""Sliding windows shared by convolution and pooling: sizes, argument checks, im2col and col2im.
+
+Convolutions work in a channels-last layout: the padded input is (N, H, W, C), its column
+matrix is (groups, N*Ho*Wo, kh*kw*C/groups) and the GEMM result lands as (N, Ho, Wo, C_out),
+which is returned as an (N, C_out, Ho, Wo) view. No transposed copy of a big array is made.
+"""
+import threading
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def pair(value, name: str, function: str, size: int = 2) -> tuple:
+    """An int or a sequence of `size` ints as a tuple (PyTorch's `_pair`), checked."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * size
+    value = tuple(value)
+    if len(value) == 1:
+        value = value * size
+    if len(value) != size or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{function}: {name} must be an int or {size} ints, got {value}")
+    return tuple(int(v) for v in value)
+
+
+def output_size(size: int, kernel: int, stride: int, padding_total: int, dilation: int,
+                ceil_mode: bool = False, padding_left: int = 0) -> int:
+    """PyTorch's output length of a window sweep (with its ceil_mode rule for pooling)."""
+    span = size + padding_total - dilation * (kernel - 1) - 1
+    if ceil_mode:
+        out = -(-span // stride) + 1
+        if (out - 1) * stride >= size + padding_left:  # the last window must start inside
+            out -= 1
+        return out
+    return span // stride + 1
+
+
+def show(shape) -> str:
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+class _Workspace(threading.local):
+    """One reusable scratch buffer per thread and dtype for column matrices.
+
+    Fresh large arrays cost page faults on every step (as much as the copy into them);
+    columns never outlive the op call that fills them, so one buffer serves every call.
+    """
+
+    def __init__(self):
+        self.buffers = {}
+
+
+_workspace = _Workspace()
+
+
+def scratch(shape, dtype) -> np.ndarray:
+    """A C-contiguous scratch array of `shape` (contents undefined), reused between calls."""
+    dtype = np.dtype(dtype)
+    count = 1
+    for s in shape:
+        count *= s
+    buffer = _workspace.buffers.get(dtype)
+    if buffer is None or buffer.size < count:
+        buffer = np.empty(count, dtype)
+        _workspace.buffers[dtype] = buffer
+    return buffer[:count].reshape(shape)
+
+
+def clear_workspace() -> None:
+    """Free the scratch buffers of this thread (they are re-made on the next call)."""
+    _workspace.buffers.clear()
+
+
+def channels_last_padded(input: np.ndarray, padding, value=0, extra=(0, 0)) -> np.ndarray:
+    """(N, C, H, W) -> (N, H+pads, W+pads, C) with `value` around; one copy, no np.pad.
+
+    `padding` is (top, bottom, left, right); `extra` adds (bottom, right) rows of `value`.
+    """
+    n, c, h, w = input.shape
+    top, bottom, left, right = padding
+    bottom += extra[0]
+    right += extra[1]
+    if not (top or bottom or left or right):
+        return np.ascontiguousarray(input.transpose(0, 2, 3, 1))
+    padded = np.empty((n, h + top + bottom, w + left + right, c), input.dtype)
+    if value == 0:
+        padded[:, :top] = 0
+        padded[:, top + h:] = 0
+        padded[:, top:top + h, :left] = 0
+        padded[:, top:top + h, left + w:] = 0
+    else:
+        padded[:, :top] = value
+        padded[:, top + h:] = value
+        padded[:, top:top + h, :left] = value
+        padded[:, top:top + h, left + w:] = value
+    padded[:, top:top + h, left:left + w] = input.transpose(0, 2, 3, 1)
+    return padded
+
+
+def im2col(padded: np.ndarray, groups: int, kernel, stride, dilation, out_hw, out=None) -> np.ndarray:
+    """Columns (groups, N*Ho*Wo, kh*kw*C/groups) of a channels-last padded (N, Hp, Wp, C) array.
+
+    One strided copy from an as_strided window view; written into `out` when given.
+    """
+    n, _, _, c = padded.shape
+    kh, kw = kernel
+    ho, wo = out_hw
+    sn, sh, sw, sc = padded.strides
+    channels = c // groups
+    view = as_strided(padded, (groups, n, ho, wo, kh, kw, channels),
+                      (channels * sc, sn, stride[0] * sh, stride[1] * sw,
+                       dilation[0] * sh, dilation[1] * sw, sc), writeable=False)
+    if out is None:
+        out = np.empty((groups, n, ho, wo, kh, kw, channels), padded.dtype)
+    else:
+        out = out.reshape(groups, n, ho, wo, kh, kw, channels)
+    np.copyto(out, view)
+    return out.reshape(groups, n * ho * wo, kh * kw * channels)
+
+
+def col2im(columns: np.ndarray, target: np.ndarray, kernel, stride, dilation, in_hw) -> np.ndarray:
+    """Add columns (groups, N*Hi*Wi, kh*kw*C/groups) back into a zeroed (N, Ht, Wt, C) array.
+
+    The loop runs over the kernel's positions only; each step is one strided add.
+    """
+    n, _, _, c = target.shape
+    kh, kw = kernel
+    hi, wi = in_hw
+    groups = columns.shape[0]
+    channels = c // groups
+    columns = columns.reshape(groups, n, hi, wi, kh, kw, channels)
+    grouped = target.reshape(target.shape[:3] + (groups, channels))
+    for i in range(kh):
+        top = i * dilation[0]
+        rows = slice(top, top + stride[0] * (hi - 1) + 1, stride[0])
+        for j in range(kw):
+            left = j * dilation[1]
+            cols = slice(left, left + stride[1] * (wi - 1) + 1, stride[1])
+            part = columns[:, :, :, :, i, j, :]
+            if groups == 1:
+                grouped[:, rows, cols, 0, :] += part[0]
+            else:
+                grouped[:, rows, cols] += part.transpose(1, 2, 3, 0, 4)
+    return target

@@ -1,0 +1,189 @@
+"""Pooling: finite-difference gradients, PyTorch's output sizes and tie rule, clear errors."""
+import math
+
+import numpy as np
+import pytest
+
+import needl
+from needl.autograd import Tensor, gradcheck
+from needl.autograd.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
+
+
+def leaf(*shape):
+    # distinct values: finite differences of a max are only defined away from ties
+    generator = needl.autograd.random.generator()
+    data = generator.permutation(int(np.prod(shape))).reshape(shape) * 0.1 + generator.uniform(0, 0.01, shape)
+    return Tensor(data.astype(np.float64), requires_grad=True)
+
+
+def pair(value):
+    return value if isinstance(value, tuple) else (value, value)
+
+
+def pool_size(size, kernel, stride, padding, dilation, ceil_mode):
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+# (H, W, kernel, stride, padding, dilation, ceil_mode): odd sizes, overlapping and not
+MAX_GRID = [
+    (6, 6, 2, None, 0, 1, False),
+    (5, 7, 2, None, 0, 1, True),
+    (7, 5, 3, 2, 1, 1, False),
+    (7, 5, 3, 2, 1, 1, True),
+    (6, 7, (2, 3), (1, 2), (1, 0), 1, True),
+    (7, 7, 2, 2, 1, 2, False),
+    (6, 5, 3, 1, 0, (1, 2), True),
+    (5, 5, 1, 2, 0, 1, False),
+]
+
+
+@pytest.mark.parametrize("case", MAX_GRID)
+def test_max_pool2d_gradcheck_and_output_shape(case):
+    h, w, kernel, stride, padding, dilation, ceil_mode = case
+    x = leaf(2, 2, h, w)
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    out = max_pool2d(x, **options)
+    expected = tuple(pool_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
+                     zip((h, w), pair(kernel), pair(stride or kernel), pair(padding), pair(dilation)))
+    assert out.shape == (2, 2) + expected
+    assert gradcheck(lambda a: max_pool2d(a, **options), (x,))
+
+
+def test_max_pool2d_values_and_indices_on_a_known_input():
+    x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    values, indices = max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(values.data, [[[[5, 7], [13, 15]]]])
+    np.testing.assert_array_equal(indices.data, [[[[5, 7], [13, 15]]]])
+    assert indices.dtype == np.int64
+
+
+def test_max_pool2d_sends_the_gradient_to_the_first_maximum_only():
+    x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    values, indices = max_pool2d(x, 2, stride=1, return_indices=True)
+    values.sum().backward()
+    np.testing.assert_array_equal(indices.data, [[[[0, 1], [3, 4]]]])
+    np.testing.assert_array_equal(x.grad.data, [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
+
+
+def test_max_pool2d_propagates_nan():
+    x = Tensor(np.array([[[[1.0, np.nan], [3.0, 2.0]]]]))
+    assert np.isnan(max_pool2d(x, 2).data).all()
+
+
+def test_max_pool2d_keeps_float32_and_a_channels_last_layout():
+    data = np.random.default_rng(0).standard_normal((2, 6, 6, 3)).astype(np.float32).transpose(0, 3, 1, 2)
+    x = Tensor(data, requires_grad=True)
+    out = max_pool2d(x, 2)
+    out.sum().backward()
+    assert out.dtype == x.grad.dtype == np.float32
+    assert out.data.strides[1] == 4  # channels stay innermost
+    np.testing.assert_array_equal(out.data, data.reshape(2, 3, 3, 2, 3, 2).max(axis=(3, 5)))
+
+
+def test_max_pool2d_unbatched_input():
+    x = leaf(2, 5, 5)
+    assert max_pool2d(x, 2).shape == (2, 2, 2)
+    assert gradcheck(lambda a: max_pool2d(a, 3, 2, 1), (x,))
+
+
+@pytest.mark.parametrize("length,kernel,stride,padding,dilation,ceil_mode", [
+    (7, 2, None, 0, 1, False), (7, 3, 2, 1, 1, True), (8, 2, 1, 1, 3, False), (6, 3, 3, 0, 1, True)])
+def test_max_pool1d_gradcheck_shape_and_indices(length, kernel, stride, padding, dilation, ceil_mode):
+    x = leaf(2, 3, length)
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    values, indices = max_pool1d(x, return_indices=True, **options)
+    assert values.shape == (2, 3, pool_size(length, kernel, stride or kernel, padding, dilation, ceil_mode))
+    np.testing.assert_array_equal(np.take_along_axis(x.data, indices.data, axis=-1), values.data)
+    assert gradcheck(lambda a: max_pool1d(a, **options), (x,))
+
+
+# (H, W, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+AVG_GRID = [
+    (6, 6, 2, None, 0, False, True, None),
+    (7, 5, 3, 2, 1, False, True, None),
+    (7, 5, 3, 2, 1, True, True, None),
+    (7, 5, 3, 2, 1, True, False, None),
+    (5, 6, (2, 3), (2, 1), (1, 1), True, False, None),
+    (6, 7, 3, 2, 1, False, True, 4),
+]
+
+
+@pytest.mark.parametrize("case", AVG_GRID)
+def test_avg_pool2d_gradcheck_and_output_shape(case):
+    h, w, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = case
+    x = leaf(2, 2, h, w)
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                   count_include_pad=count_include_pad, divisor_override=divisor_override)
+    out = avg_pool2d(x, **options)
+    expected = tuple(pool_size(size, k, s, p, 1, ceil_mode) for size, k, s, p in
+                     zip((h, w), pair(kernel), pair(stride or kernel), pair(padding)))
+    assert out.shape == (2, 2) + expected
+    assert gradcheck(lambda a: avg_pool2d(a, **options), (x,))
+
+
+def test_avg_pool2d_divisors_at_the_border():
+    x = Tensor(np.ones((1, 1, 3, 3)))
+    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1).data[0, 0], [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9],
+                                                                  [4 / 9, 6 / 9, 4 / 9]])
+    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1, count_include_pad=False).data, np.ones((1, 1, 3, 3)))
+    np.testing.assert_allclose(avg_pool2d(x, 2, 2, 0, ceil_mode=True).data[0, 0], np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("output_size", [1, 2, 3, (2, 4), (None, 3), (5, 6)])
+def test_adaptive_avg_pool2d_gradcheck_and_windows(output_size):
+    x = leaf(2, 2, 5, 6)
+    out = adaptive_avg_pool2d(x, output_size)
+    sizes = pair(output_size)
+    sizes = (sizes[0] or 5, sizes[1] or 6)
+    assert out.shape == (2, 2) + sizes
+    i, j = sizes[0] - 1, sizes[1] - 1  # the last window: [floor(i*H/oh), ceil((i+1)*H/oh))
+    rows = slice(i * 5 // sizes[0], -(-(i + 1) * 5 // sizes[0]))
+    cols = slice(j * 6 // sizes[1], -(-(j + 1) * 6 // sizes[1]))
+    np.testing.assert_allclose(out.data[:, :, i, j], x.data[:, :, rows, cols].mean(axis=(2, 3)))
+    assert gradcheck(lambda a: adaptive_avg_pool2d(a, output_size), (x,))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: max_pool2d(leaf(2, 5), 2), r"input of shape \[2, 5\]"),
+    (lambda: max_pool2d(leaf(1, 1, 4, 4), 2, padding=2), r"padding \(2, 2\) should be at most half"),
+    (lambda: max_pool2d(leaf(1, 1, 2, 2), 3), r"input of shape \[1, 1, 2, 2\] is too small"),
+    (lambda: max_pool2d(leaf(1, 1, 4, 4), 0), "must be positive"),
+    (lambda: avg_pool2d(leaf(1, 1, 2, 2), 3), r"input of shape \[1, 1, 2, 2\] is too small"),
+    (lambda: max_pool1d(leaf(1, 2), 3), r"input of shape \[1, 2\] is too small"),
+    (lambda: adaptive_avg_pool2d(leaf(1, 1, 4, 4), 0), "must be positive"),
+])
+def test_bad_input_raises_an_error_naming_the_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("case", MAX_GRID)
+def test_max_pool2d_matches_pytorch_with_ties(case):
+    torch = pytest.importorskip("torch")
+    h, w, kernel, stride, padding, dilation, ceil_mode = case
+    data = np.round(np.random.default_rng(3).standard_normal((2, 2, h, w)))  # many ties
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    x = Tensor(data, requires_grad=True)
+    values, indices = max_pool2d(x, return_indices=True, **options)
+    values.sum().backward()
+    tx = torch.tensor(data, requires_grad=True)
+    expected, expected_indices = torch.nn.functional.max_pool2d(tx, return_indices=True, **options)
+    expected.sum().backward()
+    np.testing.assert_array_equal(values.data, expected.detach().numpy())
+    np.testing.assert_array_equal(indices.data, expected_indices.numpy())
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("case", AVG_GRID)
+def test_avg_pool2d_matches_pytorch(case):
+    torch = pytest.importorskip("torch")
+    h, w, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = case
+    data = np.random.default_rng(4).standard_normal((2, 2, h, w))
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                   count_include_pad=count_include_pad, divisor_override=divisor_override)
+    expected = torch.nn.functional.avg_pool2d(torch.tensor(data), **options).numpy()
+    np.testing.assert_allclose(avg_pool2d(Tensor(data), **options).data, expected, rtol=1e-12)
