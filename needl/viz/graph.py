@@ -19,7 +19,7 @@ _CONSTANT_STYLE = {"shape": "box", "style": "dashed", "color": "grey40", "fontco
 _OUTPUT_STYLE = {"shape": "box", "style": "filled", "fillcolor": "darkolivegreen1"}
 _SAVED_STYLE = {"shape": "note", "style": "filled", "fillcolor": "orange", "fontsize": "9"}
 _FOLDED_STYLE = {"shape": "box3d", "style": "filled", "fillcolor": "thistle"}
-SPREAD_LEAF_AFTER = 4  # a leaf feeding more units than this is drawn beside each of them
+SPREAD_LEAF_AFTER = 4  # a leaf feeding more units than this is named inside their boxes
 _HIDDEN_STYLE = {"shape": "box", "style": "dotted", "fontcolor": "grey30"}
 
 
@@ -74,8 +74,10 @@ def _parameter_names(params) -> dict:
 
 
 def _describe_layouts(layouts) -> str:
-    parts = [f"{format_shape(shape)} {np.dtype(dtype).name}" for shape, dtype in layouts]
-    if len(parts) > 3:
+    """One line per distinct (shape, dtype), with a count when several outputs share it."""
+    counts = Counter(f"{format_shape(shape)} {np.dtype(dtype).name}" for shape, dtype in layouts)
+    parts = [text if count == 1 else f"{text} ×{count}" for text, count in counts.items()]
+    if len(parts) > 4:
         parts = parts[:3] + [f"... ({len(layouts)} outputs)"]
     return "\\n".join(parts)
 
@@ -142,6 +144,18 @@ def _options_text(node) -> str:
     return "\\n".join(lines[:3])
 
 
+def _wrap(names, width: int = 36) -> str:
+    """Comma-separated names on lines of about `width` characters (DOT line breaks)."""
+    lines, line = [], ""
+    for name in names:
+        if line and len(line) + len(name) > width:
+            lines.append(line + ",")
+            line = ""
+        line = f"{line}, {name}" if line else name
+    lines.append(line)
+    return "\\n".join(lines)
+
+
 class _GraphBuilder:
     """Collects the nodes, edges and clusters of one drawing, then emits them into a Digraph."""
 
@@ -158,6 +172,7 @@ class _GraphBuilder:
         self.edges = []
         self.seen_edges = set()
         self.leaf_ids = {}  # id(tensor) -> (node id, tensor)
+        self.inline = {}    # unit -> names of the widely shared leaves it reads
         self.leaf_consumers = {}
         self.notes = []
 
@@ -277,9 +292,8 @@ class _GraphBuilder:
                 continue
             producer = input.grad_fn
             if producer is None:
-                entry = self.leaf_consumers.get(id(input))
-                if entry is not None:
-                    self._edge(self._leaf_id(input, unit), unit)
+                if id(input) in self.leaf_consumers:
+                    self._link_leaf(input, unit)
                 continue
             source = unit_of[producer] if unit_of[producer] in shown else "hidden"
             if producer.outputs and source != "hidden":
@@ -287,28 +301,41 @@ class _GraphBuilder:
             else:
                 self._edge(source, unit)
 
-    def _leaf_id(self, tensor, unit):
-        """A leaf is drawn once, or next to each consumer when it feeds many (shared weights)."""
-        consumers = self.leaf_consumers[id(tensor)][1]
-        spread = len(set(consumers)) > SPREAD_LEAF_AFTER
-        key = (id(tensor), unit if spread else None)
-        entry = self.leaf_ids.get(key)
-        if entry is None:
-            entry = self.leaf_ids[key] = (f"leaf{len(self.leaf_ids)}", tensor)
-        return entry[0]
+    def _leaf_name(self, tensor):
+        name = self.parameter_names.get(id(tensor))
+        if name is None:
+            kind = "leaf" if tensor.requires_grad else "input (no grad)"
+            name = f"{kind} {format_shape(tensor.shape)} {tensor.dtype.name}"
+        return name
+
+    def _link_leaf(self, tensor, unit):
+        """An edge from the leaf; a leaf feeding many units (a weight shared over time steps) is
+        named inside their boxes instead, so that it does not pull edges across the drawing."""
+        key = id(tensor)
+        if key not in self.leaf_ids:
+            self.leaf_ids[key] = (f"leaf{len(self.leaf_ids)}", tensor)
+        consumers = set(self.leaf_consumers[key][1])
+        if len(consumers) > SPREAD_LEAF_AFTER:
+            names = self.inline.setdefault(unit, [])
+            if self._leaf_name(tensor) not in names:
+                names.append(self._leaf_name(tensor))
+        else:
+            self._edge(self.leaf_ids[key][0], unit)
 
     def _add_leaves(self):
-        for (key, unit), (identifier, tensor) in self.leaf_ids.items():
-            layout = f"{format_shape(tensor.shape)} {tensor.dtype.name}"
+        for key, (identifier, tensor) in self.leaf_ids.items():
             name = self.parameter_names.get(key)
-            consumers = [unit] if unit is not None else self.leaf_consumers[key][1]
+            title = name or ("leaf" if tensor.requires_grad else "input (no grad)")
+            lines = [title, f"{format_shape(tensor.shape)} {tensor.dtype.name}"]
+            consumers = self.leaf_consumers[key][1]
+            if len(set(consumers)) > SPREAD_LEAF_AFTER:
+                lines.append(f"feeds {len(set(consumers))} ops (named in their boxes)")
             if name is not None:
-                self._add(identifier, f"{name}\\n{layout}", _PARAMETER_STYLE,
+                self._add(identifier, "\\n".join(lines), _PARAMETER_STYLE,
                           self._common_cluster([self.cluster_of.get(unit) for unit in consumers]))
-            elif tensor.requires_grad:
-                self._add(identifier, f"leaf\\n{layout}", _LEAF_STYLE, None)
             else:
-                self._add(identifier, f"input (no grad)\\n{layout}", _CONSTANT_STYLE, None)
+                self._add(identifier, "\\n".join(lines),
+                          _LEAF_STYLE if tensor.requires_grad else _CONSTANT_STYLE, None)
 
     @staticmethod
     def _common_cluster(clusters):
@@ -359,6 +386,8 @@ class _GraphBuilder:
 
     def _emit_cluster(self, graph, cluster, children):
         for identifier, label, style in self.members.get(cluster, ()):
+            if identifier in self.inline:
+                label += "\\nuses " + _wrap(self.inline[identifier])
             graph.node(identifier, label, **style)
         for child in sorted(children.get(cluster, ()), key=lambda call: call.opened):
             subgraph = self.graphviz.Digraph(name=f"cluster_{child.opened}")
