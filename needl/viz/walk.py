@@ -62,9 +62,11 @@ def saved_arrays(node) -> list:
                           if isinstance(array, np.ndarray))
         elif isinstance(node.saved, np.ndarray):
             arrays.append(("output", node.saved))
-    for index, input in enumerate(node.inputs or ()):
-        if isinstance(input, Tensor):
-            arrays.append((f"input {index}", input.data))
+    inputs = node.inputs or ()
+    kept = getattr(node, "arrays", None) or [getattr(input, "data", None) for input in inputs]
+    for index, (input, array) in enumerate(zip(inputs, kept)):
+        if isinstance(input, Tensor) and isinstance(array, np.ndarray):
+            arrays.append((f"input {index}", array))  # the array the forward saw
     return arrays
 
 
