@@ -6,6 +6,7 @@ from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardsw
                                  LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
                                  Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh,
                                  Tanhshrink)
+from .modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .modules.embedding import Embedding
 from .modules.flatten import Flatten, Unflatten
@@ -14,5 +15,7 @@ from .modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLo
                            L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
                                     InstanceNorm1d, InstanceNorm2d, LayerNorm)
+from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                              MaxPool2d)
 from .parameter import Parameter
 from .summary import summary
