@@ -391,7 +391,7 @@ class _GraphBuilder:
             graph.node(identifier, label, **style)
         for child in sorted(children.get(cluster, ()), key=lambda call: call.opened):
             subgraph = self.graphviz.Digraph(name=f"cluster_{child.opened}")
-            subgraph.attr(label=child.title(), style="rounded,dashed", color="steelblue",
+            subgraph.attr(label=child.title(), labelloc="t", style="rounded,dashed", color="steelblue",
                           fontcolor="steelblue", fontsize="10", labeljust="l")
             self._emit_cluster(subgraph, child, children)
             graph.subgraph(subgraph)
