@@ -165,11 +165,32 @@ def test_repeated_module_calls_fold_into_one_box():
     found = labels(source)
     folded = [text for key, text in found.items() if key.startswith("repeat")]
     assert len(folded) == 1 and folded[0].startswith("cell: Linear, 8 calls folded")
-    assert "16 ops folded" in folded[0]
+    assert "16 ops: " in folded[0] and "tanh 8" in folded[0]
     assert sum(1 for key in found if key.startswith("op")) == 2 * 2 + 1  # 2 calls + their tanh, sum
-    assert "8 calls of cell folded into one box (max_repeats=2)" in source
+    assert "cell: Linear, 8 calls folded into one box (max_repeats=2)" in source
     unfolded = viz.make_dot(loss, modules=trace, max_repeats=None).source
     assert sum(1 for key in labels(unfolded) if key.startswith("op")) == 2 * 10 + 1
+
+
+def test_identical_sibling_modules_fold_only_when_the_drawing_is_too_big():
+    layers = []
+    for _ in range(30):
+        layers += [nn.Linear(4, 4), nn.Tanh()]
+    model = nn.Sequential(*layers)
+    with viz.trace_modules(model) as trace:
+        loss = model(needl.randn(2, 4)).sum()
+    params = dict(model.named_parameters())
+    small = labels(viz.make_dot(loss, params=params, modules=trace, max_nodes=100).source)
+    assert not any(key.startswith("repeat") for key in small)
+    assert sum(1 for key in small if key.startswith("op")) == 61
+    found = labels(viz.make_dot(loss, params=params, modules=trace, max_nodes=20).source)
+    folded = [text for key, text in found.items() if key.startswith("repeat")]
+    assert len(folded) == 1
+    assert folded[0].startswith("2 ... 56: 28 Linear folded\\n56 ops: ")
+    assert "56 parameters (560 values)" in folded[0]
+    # Linear 0 and 58 and the Tanh after them stay: 4 ops, plus the sum
+    assert sum(1 for key in found if key.startswith("op")) == 5
+    assert "hidden" not in found and "58.weight\\n(4, 4) float32" in found.values()
 
 
 def test_max_nodes_caps_the_drawing_and_says_what_was_left_out():

@@ -2,16 +2,15 @@
 
 
 class RepeatedCalls:
-    """Calls of one module (under one parent call) that make_dot draws as a single box.
+    """Calls of one module (or of same-shaped sibling modules) that make_dot draws as one box.
 
     Every node with a sequence number in (start, end] is folded into the box: the hidden calls
     and the ops recorded between them in the parent's scope (e.g. the slicing of a time step).
     """
-    __slots__ = ("path", "type_name", "count", "start", "end", "parent", "identifier")
+    __slots__ = ("title", "count", "start", "end", "parent", "identifier")
 
-    def __init__(self, path, type_name, count, start, end, parent, identifier):
-        self.path = path
-        self.type_name = type_name
+    def __init__(self, title, count, start, end, parent, identifier):
+        self.title = title
         self.count = count          # how many calls are hidden in the box
         self.start = start
         self.end = end
@@ -22,11 +21,18 @@ class RepeatedCalls:
         return self.start < sequence <= self.end
 
 
-def find_repeats(calls, max_repeats: int) -> list:
-    """The runs to fold so that each module shows at most `max_repeats` calls per parent call.
+def _depth(path: str) -> int:
+    return -1 if path == "" else path.count(".")
 
-    The first `max_repeats - 1` calls and the last call stay visible; the ones between fold.
-    Outer modules are folded first, so the calls inside a folded run are not counted again.
+
+def find_repeats(calls, max_repeats: int, by: str = "module", runs=()) -> list:
+    """The runs to fold so that at most `max_repeats` calls show per parent call and group.
+
+    by='module': the calls of one module (a cell called at every time step);
+    by='type': the calls of sibling modules of one type with the same parameter shapes
+    (the identical blocks of a deep stack). The first `max_repeats - 1` calls and the last
+    one stay visible; those between fold. Outer groups fold first; calls inside an earlier
+    run (also those in `runs`) are not counted again.
     """
     if max_repeats is None:
         return []
@@ -35,20 +41,25 @@ def find_repeats(calls, max_repeats: int) -> list:
     groups = {}
     for call in calls:
         if call.end is not None and call.end > call.start:
-            groups.setdefault((call.path, id(call.parent)), []).append(call)
-
-    def depth(path):
-        return -1 if path == "" else path.count(".")
-
-    runs = []
-    for (path, _), group in sorted(groups.items(), key=lambda item: (depth(item[0][0]), item[1][0].start)):
+            group = call.path if by == "module" else (call.type_name, call.signature)
+            groups.setdefault((group, id(call.parent)), []).append(call)
+    taken = list(runs)
+    found = []
+    for group in sorted(groups.values(), key=lambda group: (min(_depth(c.path) for c in group), group[0].start)):
         visible = [call for call in group if not any(
-            run.start <= call.start and call.end <= run.end for run in runs)]
+            run.start <= call.start and call.end <= run.end for run in taken)]
         if len(visible) <= max_repeats:
             continue
         kept = max_repeats - 1
         start = visible[kept - 1].end if kept else visible[0].start
         end = visible[-2].end
-        runs.append(RepeatedCalls(path, visible[0].type_name, len(visible) - max_repeats, start, end,
-                                  visible[0].parent, f"repeat{len(runs)}"))
-    return runs
+        hidden = visible[kept:-1]
+        type_name = hidden[0].type_name
+        if by == "module":
+            title = f"{hidden[0].path or '(model)'}: {type_name}, {len(hidden)} calls folded"
+        else:
+            title = f"{hidden[0].path} ... {hidden[-1].path}: {len(hidden)} {type_name} folded"
+        run = RepeatedCalls(title, len(hidden), start, end, visible[0].parent, f"repeat{len(taken)}")
+        taken.append(run)
+        found.append(run)
+    return found

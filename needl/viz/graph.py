@@ -184,18 +184,13 @@ class _GraphBuilder:
         calls = modules.calls if modules is not None else []
         innermost = innermost_calls([node.sequence for node in nodes], calls) if calls else {}
         runs = find_repeats(calls, max_repeats) if calls else []
-        self.cluster_of = {}
-        unit_of = {}
-        folded = {}
-        for node in nodes:
-            run = next((run for run in runs if run.contains(node.sequence)), None)
-            if run is None:
-                unit_of[node] = f"op{node.sequence}"
-                self.cluster_of[unit_of[node]] = innermost.get(node.sequence)
-            else:
-                unit_of[node] = run.identifier
-                self.cluster_of[run.identifier] = run.parent
-                folded.setdefault(run, []).append(node)
+        unit_of, folded = self._group(nodes, runs, innermost)
+        if calls and max_nodes is not None and len(set(unit_of.values())) > max_nodes:
+            # still too big: also fold runs of identical sibling modules (the blocks of a deep stack)
+            siblings = find_repeats(calls, max_repeats, by="type", runs=runs)
+            if siblings:
+                runs = runs + siblings
+                unit_of, folded = self._group(nodes, runs, innermost)
         # units in replay order: the newest ones first, so a cap keeps the part next to the output
         units = list(dict.fromkeys(unit_of[node] for node in nodes))
         shown = set(units if max_nodes is None else units[:max_nodes])
@@ -203,7 +198,7 @@ class _GraphBuilder:
         if hidden_nodes:
             self.notes.append(f"{len(hidden_nodes)} earlier ops not shown (max_nodes={max_nodes}); "
                               f"they feed the dotted box")
-        self._folded_leaves = {run.identifier: 0 for run in folded}
+        self._folded_leaves = {run.identifier: [0, 0, 0] for run in folded}  # inputs, params, values
         self._collect_leaves(nodes, unit_of, shown, folded)
         for run, members in folded.items():
             if run.identifier in shown:
@@ -223,6 +218,22 @@ class _GraphBuilder:
         self.notes.insert(0, "#k: the k-th op replayed by backward()")
         self._emit()
 
+    def _group(self, nodes, runs, innermost):
+        """Map each node to its unit (itself, or the run folding it) and each unit to its cluster."""
+        self.cluster_of = {}
+        unit_of = {}
+        folded = {}
+        for node in nodes:
+            run = next((run for run in runs if run.contains(node.sequence)), None)
+            if run is None:
+                unit_of[node] = f"op{node.sequence}"
+                self.cluster_of[unit_of[node]] = innermost.get(node.sequence)
+            else:
+                unit_of[node] = run.identifier
+                self.cluster_of[run.identifier] = run.parent
+                folded.setdefault(run, []).append(node)
+        return unit_of, folded
+
     def _collect_leaves(self, nodes, unit_of, shown, folded):
         """Find the leaves that are drawn, and which units consume them."""
         folded_ids = {run.identifier for run in folded}
@@ -236,8 +247,13 @@ class _GraphBuilder:
         for key, (tensor, consumers) in list(self.leaf_consumers.items()):
             units = set(consumers)
             only = next(iter(units)) if len(units) == 1 else None
-            if only in folded_ids and key not in self.parameter_names:
-                self._folded_leaves[only] += 1
+            if only in folded_ids:
+                counts = self._folded_leaves[only]
+                if key in self.parameter_names:
+                    counts[1] += 1
+                    counts[2] += tensor.data.size
+                else:
+                    counts[0] += 1
                 del self.leaf_consumers[key]
 
     def _add(self, identifier, label, style, cluster):
@@ -276,15 +292,16 @@ class _GraphBuilder:
     def _add_run(self, run, members):
         counts = Counter(node.function.name for node in members).most_common(3)
         steps = sorted(self.step[node] for node in members)
-        lines = [f"{run.path or '(model)'}: {run.type_name}, {run.count} calls folded",
-                 f"{len(members)} ops folded: " + ", ".join(f"{name} {count}" for name, count in counts),
+        lines = [run.title,
+                 f"{len(members)} ops: " + ", ".join(f"{name} {count}" for name, count in counts),
                  f"backward #{steps[0]}..#{steps[-1]}"]
-        extra = self._folded_leaves.get(run.identifier, 0)
-        if extra:
-            lines.append(f"and {extra} input tensors")
+        inputs, parameters, values = self._folded_leaves.get(run.identifier, (0, 0, 0))
+        if parameters:
+            lines.append(f"{parameters} parameters ({values:,} values)")
+        if inputs:
+            lines.append(f"{inputs} input tensors")
         self._add(run.identifier, "\\n".join(lines), _FOLDED_STYLE, run.parent)
-        self.notes.append(f"{run.count} calls of {run.path or '(model)'} folded into one box "
-                          f"(max_repeats={self.max_repeats})")
+        self.notes.append(f"{run.title} into one box (max_repeats={self.max_repeats})")
 
     def _add_input_edges(self, node, unit, unit_of, shown):
         for input in node.inputs:

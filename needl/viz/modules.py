@@ -4,9 +4,9 @@ from ..autograd import tape
 
 class ModuleCall:
     """One call of a module: the tape sequence numbers in (start, end] were recorded inside it."""
-    __slots__ = ("path", "type_name", "index", "start", "end", "parent", "opened")
+    __slots__ = ("path", "type_name", "index", "start", "end", "parent", "opened", "signature")
 
-    def __init__(self, path, type_name, index, start, parent, opened):
+    def __init__(self, path, type_name, index, start, parent, opened, signature=()):
         self.path = path            # qualified name from named_modules(); "" for the model itself
         self.type_name = type_name
         self.index = index          # 0 for the first call of this module, 1 for the second...
@@ -14,6 +14,7 @@ class ModuleCall:
         self.end = None             # None while the call runs (or if its forward raised)
         self.parent = parent        # the enclosing ModuleCall, or None
         self.opened = opened        # the order in which calls began
+        self.signature = signature  # the shapes of the module's parameters: same-shaped siblings fold
 
     def contains(self, sequence: int) -> bool:
         return self.end is not None and self.start < sequence <= self.end
@@ -42,7 +43,12 @@ class ModuleTrace:
         index = self._counts.get(path, 0)
         self._counts[path] = index + 1
         parent = self._open[-1] if self._open else None
-        call = ModuleCall(path, type(module).__name__, index, tape._sequence, parent, len(self.calls))
+        signature = self._signatures.get(id(module))
+        if signature is None:
+            signature = self._signatures[id(module)] = tuple(
+                (name, tuple(param.shape)) for name, param in module.named_parameters())
+        call = ModuleCall(path, type(module).__name__, index, tape._sequence, parent, len(self.calls),
+                          signature)
         self.calls.append(call)
         self._open.append(call)
 
@@ -59,6 +65,7 @@ class ModuleTrace:
         if not hasattr(self.model, "named_modules"):
             raise TypeError(f"trace_modules expects an nn.Module, got {type(self.model).__name__}")
         self._paths = {}
+        self._signatures = {}
         for path, module in self.model.named_modules():
             self._paths[id(module)] = path
             self._handles.append(module.register_forward_pre_hook(self._before))
