@@ -1,0 +1,113 @@
+"""Activations: float64 gradchecks, values against their formulas, module reprs."""
+import math
+
+import numpy as np
+import pytest
+
+import needl
+import needl.nn as nn
+import needl.nn.functional as F
+from needl.autograd import gradcheck
+from needl.nn.functional.activation import _numpy_erf
+
+
+def away_from_kinks(*shape, seed=0):
+    """Inputs at least 0.05 away from 0, +-1, +-3, 6 where some activations have kinks."""
+    values = np.random.default_rng(seed).uniform(-4, 4, shape)
+    for kink in (0.0, 1.0, -1.0, 3.0, -3.0):
+        values = np.where(np.abs(values - kink) < 0.05, kink + 0.1, values)
+    return needl.tensor(values, requires_grad=True)
+
+
+FUNCTIONS = {
+    "relu": F.relu, "relu6": F.relu6, "leaky_relu": lambda x: F.leaky_relu(x, 0.2), "elu": F.elu,
+    "selu": F.selu, "celu": lambda x: F.celu(x, 0.7), "gelu": F.gelu,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu, "mish": F.mish,
+    "softplus": F.softplus, "softplus_beta": lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+    "sigmoid": F.sigmoid, "tanh": F.tanh, "logsigmoid": F.logsigmoid, "hardtanh": F.hardtanh,
+    "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish, "softsign": F.softsign,
+    "tanhshrink": F.tanhshrink, "softmax": lambda x: F.softmax(x, dim=1),
+    "log_softmax": lambda x: F.log_softmax(x, dim=0), "softmin": lambda x: F.softmin(x, dim=-1),
+    "glu": lambda x: F.glu(x, dim=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_activation_gradcheck(name):
+    assert gradcheck(FUNCTIONS[name], (away_from_kinks(3, 4),))
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_activation_keeps_float32(name):
+    assert FUNCTIONS[name](needl.randn(3, 4)).dtype == np.float32
+
+
+def test_values_match_formulas():
+    x = np.linspace(-5, 5, 41)
+    t = needl.tensor(x)
+    sigmoid = 1 / (1 + np.exp(-x))
+    erf = np.array([math.erf(v / math.sqrt(2)) for v in x])
+    np.testing.assert_allclose(F.gelu(t).data, 0.5 * x * (1 + erf), atol=1e-12)
+    np.testing.assert_allclose(F.silu(t).data, x * sigmoid, atol=1e-12)
+    np.testing.assert_allclose(F.elu(t, 0.5).data, np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), atol=1e-12)
+    np.testing.assert_allclose(F.softplus(t).data, np.log1p(np.exp(x)), atol=1e-12)
+    np.testing.assert_allclose(F.leaky_relu(t).data, np.where(x > 0, x, 0.01 * x))
+    np.testing.assert_allclose(F.logsigmoid(t).data, np.log(sigmoid), atol=1e-12)
+    np.testing.assert_allclose(F.mish(t).data, x * np.tanh(np.log1p(np.exp(x))), atol=1e-12)
+    np.testing.assert_allclose(F.softmax(needl.tensor(x.reshape(1, -1)), dim=1).data.sum(), 1.0)
+
+
+def test_numpy_erf_fallback_is_accurate():
+    x = np.linspace(-7, 7, 2001)
+    np.testing.assert_allclose(_numpy_erf(x), [math.erf(v) for v in x], atol=1e-14)
+
+
+def test_softplus_is_linear_above_threshold_and_stable():
+    out = F.softplus(needl.tensor([1000.0, -1000.0]))
+    assert np.all(np.isfinite(out.data)) and out.data[0] == 1000.0
+
+
+def test_prelu_gradcheck_and_module():
+    x = away_from_kinks(2, 3, 4)
+    weight = needl.tensor([0.1, 0.2, 0.3], dtype=needl.float64, requires_grad=True)
+    assert gradcheck(F.prelu, (x, weight))
+    assert gradcheck(F.prelu, (x, needl.tensor([0.25], dtype=needl.float64, requires_grad=True)))
+    layer = nn.PReLU(3)
+    assert tuple(layer.weight.shape) == (3,) and np.all(layer.weight.data == 0.25)
+    with pytest.raises(RuntimeError, match="weight has 2 entries"):
+        F.prelu(needl.randn(2, 3), needl.ones(2))
+
+
+def test_modules_apply_their_function_and_print_like_pytorch():
+    x = needl.randn(2, 5)
+    pairs = [(nn.ReLU(), F.relu(x)), (nn.LeakyReLU(0.1), F.leaky_relu(x, 0.1)), (nn.GELU("tanh"), F.gelu(x, "tanh")),
+             (nn.ELU(0.5), F.elu(x, 0.5)), (nn.Softplus(2.0), F.softplus(x, 2.0)), (nn.SiLU(), F.silu(x)),
+             (nn.Sigmoid(), F.sigmoid(x)), (nn.Tanh(), F.tanh(x)), (nn.Softmax(dim=1), F.softmax(x, 1)),
+             (nn.LogSoftmax(dim=1), F.log_softmax(x, 1)), (nn.Hardtanh(-2, 2), F.hardtanh(x, -2, 2))]
+    for module, expected in pairs:
+        np.testing.assert_array_equal(module(x).data, expected.data)
+    assert repr(nn.ReLU()) == "ReLU()"
+    assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+    assert repr(nn.ELU()) == "ELU(alpha=1.0)"
+    assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="approximate"):
+        F.gelu(needl.randn(2), approximate="fast")
+    with pytest.raises(RuntimeError, match="even size"):
+        F.glu(needl.randn(2, 3))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        F.softmax(needl.randn(2, 3))
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", "silu", "elu", "softplus", "mish", "hardswish", "logsigmoid"])
+def test_matches_pytorch(name):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((4, 5)) * 3
+    mine, theirs = needl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    getattr(F, name)(mine).sum().backward()
+    getattr(torch.nn.functional, name)(theirs).sum().backward()
+    np.testing.assert_allclose(mine.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
