@@ -45,12 +45,16 @@ def _time_major(array, batch_first):
 
 
 def _project(input, weight, bias, batch_first):
-    """input @ weight.T + bias for every time step in one matmul, as a time-major (T, B, G) view."""
-    leading = input.shape[:2]
-    projected = input.reshape(-1, input.shape[2]) @ weight.T
+    """input @ weight.T + bias for every time step in one matmul, as a contiguous (T, B, G) array.
+
+    A batch_first input is copied to time-major first (it is G / input_size times smaller than
+    the result), so that each step reads one contiguous block in the loop.
+    """
+    series = _time_major(input, batch_first)
+    projected = series.reshape(-1, series.shape[2]) @ weight.T
     if bias is not None:
         projected += bias
-    return _time_major(projected.reshape(leading + (weight.shape[0],)), batch_first)
+    return projected.reshape(series.shape[:2] + (weight.shape[0],))
 
 
 def _initial_state(state, batch, hidden, dtype, name):
@@ -103,10 +107,9 @@ def _input_and_weight_grads(grad_gates, input, weight_ih, previous_hiddens, batc
         grad_weight_hh = flat_hidden.T @ previous_hiddens.reshape(steps * batch, -1)
     if needs[3]:
         grad_bias_ih = flat.sum(axis=0)
-    if needs[4]:
-        grad_bias_hh = flat_hidden.sum(axis=0)
-        if grad_bias_hh is grad_bias_ih:
-            grad_bias_hh = grad_bias_hh.copy()
+    if needs[4]:  # the same sum when both biases meet the same pre-activations (LSTM, RNN)
+        same = flat_hidden is flat and grad_bias_ih is not None
+        grad_bias_hh = grad_bias_ih.copy() if same else flat_hidden.sum(axis=0)
     return grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh
 
 
