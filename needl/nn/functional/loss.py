@@ -146,10 +146,15 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # ---- binary classification -----------------------------------------------------------------
+def _clamped_logs(input):
+    """log(x) and log(1 - x), clamped at -100 as PyTorch does (so x = 0 or 1 gives finite values)."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(input), -100.0), np.maximum(np.log1p(-input), -100.0)
+
+
 @op
 def _binary_cross_entropy(input, target, weight, reduction="mean"):
-    log_input = np.maximum(np.log(input), -100.0)  # PyTorch clamps the logs at -100
-    log_complement = np.maximum(np.log1p(-input), -100.0)
+    log_input, log_complement = _clamped_logs(input)
     loss = -(target * log_input + (1 - target) * log_complement)
     if weight is not None:
         loss = loss * weight
@@ -165,7 +170,8 @@ def _binary_cross_entropy_vjp(g, out, input, target, weight, reduction="mean", n
     if needs_input_grad[0]:
         grad_input = (input - target) / np.maximum((1 - input) * input, 1e-12) * scale
     if needs_input_grad[1]:
-        grad_target = -(np.maximum(np.log(input), -100.0) - np.maximum(np.log1p(-input), -100.0)) * scale
+        log_input, log_complement = _clamped_logs(input)
+        grad_target = (log_complement - log_input) * scale
     return grad_input, grad_target, None
 
 
