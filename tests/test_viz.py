@@ -1,6 +1,9 @@
 """needl.viz: the DOT source of known graphs, module clusters, folding, the cap, rendering."""
 import re
+import runpy
 import shutil
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -271,3 +274,56 @@ def test_render_checks_the_format(tmp_path):
         viz.render(loss, tmp_path / "graph", format="gif")
     with pytest.raises(ValueError, match="ends with .png but format is 'svg'"):
         viz.render(loss, tmp_path / "graph.png", format="svg")
+
+
+def test_the_example_draws_a_small_cnn(tmp_path, monkeypatch, capsys):
+    example = Path(__file__).resolve().parents[1] / "examples" / "visualize.py"
+    monkeypatch.setattr(sys, "argv", [str(example), "--output-dir", str(tmp_path), "--batch-size", "2"])
+    runpy.run_path(str(example), run_name="__main__")
+    printed = capsys.readouterr().out
+    assert "Total params: 26,714" in printed and "conv2d" in printed
+    if shutil.which("dot") is not None:
+        assert (tmp_path / "cnn_graph.png").read_bytes()[:4] == b"\x89PNG"
+        svg = (tmp_path / "cnn_graph.svg").read_text()
+        assert "features.0: Conv2d" in svg and "classifier.3.weight" in svg
+    else:
+        assert (tmp_path / "cnn_graph.dot").exists()
+
+
+class Fails(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(2, 2)
+
+    def forward(self, input):
+        self.inner(input)
+        raise ValueError("boom")
+
+
+def test_trace_survives_a_forward_that_raises_and_removes_its_hooks():
+    model = nn.Sequential(Fails())
+    with pytest.raises(ValueError, match="boom"):
+        with viz.trace_modules(model) as trace:
+            model(needl.randn(1, 2))
+    assert [(call.path, call.end is None) for call in trace.calls] == [("", True), ("0", True), ("0.inner", False)]
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    with pytest.raises(TypeError, match="expects an nn.Module"):
+        with viz.trace_modules(object()):
+            pass
+
+
+def test_each_sequence_goes_to_the_innermost_call():
+    from needl.viz.modules import ModuleCall, innermost_calls
+
+    def call(path, start, end, parent=None, opened=0):
+        made = ModuleCall(path, "M", 0, start, parent, opened)
+        made.end = end
+        return made
+    outer = call("", 0, 10)
+    first = call("a", 1, 4, outer, 1)
+    nested = call("a.b", 2, 3, first, 2)
+    second = call("c", 5, 8, outer, 3)
+    same_range = call("c.d", 5, 8, second, 4)
+    found = innermost_calls(range(1, 12), [outer, first, nested, second, same_range])
+    assert [found[s].path if found[s] else None for s in range(1, 12)] == [
+        "", "a", "a.b", "a", "", "c.d", "c.d", "c.d", "", "", None]
