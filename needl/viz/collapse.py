@@ -45,7 +45,10 @@ def find_repeats(calls, max_repeats: int, by: str = "module", runs=()) -> list:
             groups.setdefault((group, id(call.parent)), []).append(call)
     taken = list(runs)
     found = []
-    for group in sorted(groups.values(), key=lambda group: (min(_depth(c.path) for c in group), group[0].start)):
+    def outer_first(group):
+        return min(_depth(call.path) for call in group), group[0].start
+
+    for group in sorted(groups.values(), key=outer_first):
         visible = [call for call in group if not any(
             run.start <= call.start and call.end <= run.end for run in taken)]
         if len(visible) <= max_repeats:

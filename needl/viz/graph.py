@@ -19,8 +19,8 @@ _CONSTANT_STYLE = {"shape": "box", "style": "dashed", "color": "grey40", "fontco
 _OUTPUT_STYLE = {"shape": "box", "style": "filled", "fillcolor": "darkolivegreen1"}
 _SAVED_STYLE = {"shape": "note", "style": "filled", "fillcolor": "orange", "fontsize": "9"}
 _FOLDED_STYLE = {"shape": "box3d", "style": "filled", "fillcolor": "thistle"}
-SPREAD_LEAF_AFTER = 4  # a leaf feeding more units than this is named inside their boxes
 _HIDDEN_STYLE = {"shape": "box", "style": "dotted", "fontcolor": "grey30"}
+SPREAD_LEAF_AFTER = 4  # a leaf feeding more units than this is named inside their boxes
 
 
 def import_graphviz():
@@ -41,8 +41,9 @@ def make_dot(tensor, params=None, show_saved: bool = False, modules: ModuleTrace
     tensors that need no gradient dashed, the output green. `show_saved` adds the arrays each
     op keeps for backward with their sizes. `modules` (from `trace_modules(model)`) groups the
     ops in one cluster per module call and folds a module's calls beyond `max_repeats` into one
-    box; at most `max_nodes` op boxes are drawn (the last recorded ones); the graph's label
-    says what was left out.
+    box (and, if more than `max_nodes` boxes remain, runs of identical sibling modules too); at
+    most `max_nodes` op boxes are drawn (the last recorded ones); the caption says what was
+    folded or left out.
     """
     graphviz = import_graphviz()
     roots = list(tensor) if isinstance(tensor, (list, tuple)) else [tensor]
@@ -164,8 +165,8 @@ class _GraphBuilder:
         self.parameter_names = parameter_names
         self.show_saved = show_saved
         self.dot = graphviz.Digraph(
-            name="needl", graph_attr={"rankdir": "TB", "fontsize": "10", "fontname": "Helvetica", "labelloc": "b",
-                                      "nodesep": "0.25", "ranksep": "0.35"},
+            name="needl", graph_attr={"rankdir": "TB", "fontsize": "10", "fontname": "Helvetica",
+                                      "labelloc": "b", "nodesep": "0.25", "ranksep": "0.35"},
             node_attr={"fontsize": "10", "height": "0.2", "fontname": "Helvetica"},
             edge_attr={"arrowsize": "0.6"})
         self.members = {}   # cluster (a ModuleCall or None) -> list of (id, label, style)
