@@ -329,3 +329,10 @@ def test_each_sequence_goes_to_the_innermost_call():
     found = innermost_calls(range(1, 12), [outer, first, nested, second, same_range])
     assert [found[s].path if found[s] else None for s in range(1, 12)] == [
         "", "a", "a.b", "a", "", "c.d", "c.d", "c.d", "", "", None]
+
+
+def test_without_the_graphviz_package_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` fail
+    x, w, product, activation, loss = small_graph()
+    with pytest.raises(ImportError, match="pip install graphviz"):
+        viz.make_dot(loss)
