@@ -1,0 +1,156 @@
+"""Batch, layer, group and instance norm: gradchecks, running statistics, train/eval, names, errors."""
+import numpy as np
+import pytest
+
+import needl
+import needl.nn as nn
+import needl.nn.functional as F
+from needl.autograd import gradcheck
+
+
+def leaf(*shape, seed=0):
+    return needl.tensor(np.random.default_rng(seed).standard_normal(shape) * 2 + 1, requires_grad=True)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2), (2, 3, 2, 2)])
+def test_batch_norm_training_gradcheck(shape):
+    weight, bias = leaf(3, seed=1), leaf(3, seed=2)
+    assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (leaf(*shape), weight, bias))
+    assert gradcheck(lambda x: F.batch_norm(x, None, None, training=True), (leaf(*shape),))
+
+
+def test_batch_norm_eval_gradcheck():
+    running_mean = needl.tensor(np.array([0.1, -0.2, 0.3]))
+    running_var = needl.tensor(np.array([1.5, 0.5, 2.0]))
+    assert gradcheck(lambda x, w, b: F.batch_norm(x, running_mean, running_var, w, b, training=False),
+                     (leaf(4, 3, 2), leaf(3, seed=1), leaf(3, seed=2)))
+
+
+def test_batch_norm_normalises_and_updates_running_statistics():
+    layer = nn.BatchNorm1d(3, momentum=0.2)
+    x = needl.tensor(np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32) * 3 + 2)
+    out = layer(x)
+    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.data.var(0), 1, atol=1e-3)
+    np.testing.assert_allclose(layer.running_mean.data, 0.2 * x.data.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(layer.running_var.data, 0.8 + 0.2 * x.data.var(0, ddof=1), rtol=1e-5)
+    assert layer.num_batches_tracked.item() == 1 and out.dtype == np.float32
+
+
+def test_batch_norm_eval_uses_running_statistics():
+    layer = nn.BatchNorm2d(2)
+    layer.running_mean.data[...] = [1.0, -1.0]
+    layer.running_var.data[...] = [4.0, 0.25]
+    layer.eval()
+    x = needl.randn(3, 2, 2, 2)
+    expected = (x.data - np.array([1.0, -1.0]).reshape(1, 2, 1, 1)) / np.sqrt(
+        np.array([4.0, 0.25]).reshape(1, 2, 1, 1) + 1e-5)
+    np.testing.assert_allclose(layer(x).data, expected, rtol=1e-5)
+    assert layer.num_batches_tracked.item() == 0
+    # train and eval differ
+    layer.train()
+    assert not np.allclose(layer(x).data, expected)
+
+
+def test_batch_norm_cumulative_average_when_momentum_is_none():
+    layer = nn.BatchNorm1d(2, momentum=None)
+    batches = [needl.randn(4, 2) for _ in range(3)]
+    for batch in batches:
+        layer(batch)
+    np.testing.assert_allclose(layer.running_mean.data, np.mean([b.data.mean(0) for b in batches], 0), rtol=1e-5)
+
+
+def test_batch_norm_without_tracking_uses_batch_statistics_in_eval():
+    layer = nn.BatchNorm1d(2, track_running_stats=False).eval()
+    assert layer.running_mean is None and list(layer.state_dict()) == ["weight", "bias"]
+    out = layer(needl.randn(6, 2))
+    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-5)
+
+
+def test_batch_norm_names_shapes_and_repr():
+    layer = nn.BatchNorm2d(4)
+    assert [(k, tuple(v.shape)) for k, v in layer.state_dict().items()] == [
+        ("weight", (4,)), ("bias", (4,)), ("running_mean", (4,)), ("running_var", (4,)), ("num_batches_tracked", ())]
+    assert repr(layer) == "BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    assert list(nn.BatchNorm1d(2, affine=False).state_dict()) == ["running_mean", "running_var", "num_batches_tracked"]
+
+
+def test_batch_norm_errors():
+    with pytest.raises(ValueError, match=r"expected 4D input \(got 3D input"):
+        nn.BatchNorm2d(3)(needl.randn(2, 3, 4))
+    with pytest.raises(ValueError, match=r"expected input with 3 channels in dim 1, got input of shape \(2, 4\)"):
+        nn.BatchNorm1d(3)(needl.randn(2, 4))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        nn.BatchNorm1d(3)(needl.randn(1, 3))
+
+
+@pytest.mark.parametrize("normalized_shape", [(4,), (3, 4)])
+def test_layer_norm_gradcheck(normalized_shape):
+    weight, bias = leaf(*normalized_shape, seed=1), leaf(*normalized_shape, seed=2)
+    assert gradcheck(lambda x, w, b: F.layer_norm(x, normalized_shape, w, b), (leaf(2, 3, 4), weight, bias))
+    assert gradcheck(lambda x: F.layer_norm(x, normalized_shape), (leaf(2, 3, 4),))
+
+
+def test_layer_norm_module_values_names_and_errors():
+    layer = nn.LayerNorm(4)
+    x = needl.randn(3, 4)
+    out = layer(x).data
+    np.testing.assert_allclose(out.mean(-1), 0, atol=1e-6)
+    np.testing.assert_allclose(out.var(-1), 1, atol=1e-3)
+    assert [(k, tuple(v.shape)) for k, v in layer.state_dict().items()] == [("weight", (4,)), ("bias", (4,))]
+    assert repr(layer) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)"
+    assert list(nn.LayerNorm(4, bias=False).state_dict()) == ["weight"]
+    with pytest.raises(RuntimeError, match=r"normalized_shape=\[4\], expected input with shape \[\*, 4\], but got "
+                                           r"input of size \[3, 5\]"):
+        layer(needl.randn(3, 5))
+
+
+def test_group_norm_gradcheck_and_module():
+    assert gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), (leaf(2, 4, 3), leaf(4, seed=1), leaf(4, seed=2)))
+    layer = nn.GroupNorm(2, 4)
+    x = needl.randn(3, 4, 5)
+    grouped = layer(x).data.reshape(3, 2, -1)
+    np.testing.assert_allclose(grouped.mean(-1), 0, atol=1e-6)
+    assert repr(layer) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    with pytest.raises(ValueError, match="divisible by num_groups"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, 4, \*\), got \(3, 5, 2\)"):
+        layer(needl.randn(3, 5, 2))
+
+
+def test_instance_norm():
+    assert gradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), (leaf(2, 3, 4), leaf(3, seed=1),
+                                                                          leaf(3, seed=2)))
+    layer = nn.InstanceNorm2d(3)
+    assert list(layer.state_dict()) == []
+    out = layer(needl.randn(2, 3, 4, 4)).data
+    np.testing.assert_allclose(out.mean((2, 3)), 0, atol=1e-6)
+    tracked = nn.InstanceNorm1d(2, track_running_stats=True)
+    tracked(needl.randn(3, 2, 5) + 4)
+    assert np.all(tracked.running_mean.data > 0.2)
+
+
+def test_normalize():
+    x = leaf(3, 4)
+    assert gradcheck(lambda t: F.normalize(t, dim=1), (x,))
+    np.testing.assert_allclose(np.linalg.norm(F.normalize(x.detach(), dim=1).data, axis=1), 1)
+
+
+@pytest.mark.parametrize("layer_name", ["BatchNorm2d", "LayerNorm", "GroupNorm"])
+def test_matches_pytorch(layer_name):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((4, 6, 3, 3))
+    arguments = {"BatchNorm2d": (6,), "LayerNorm": ((3, 3),), "GroupNorm": (3, 6)}[layer_name]
+    mine = getattr(nn, layer_name)(*arguments).double()
+    theirs = getattr(torch.nn, layer_name)(*arguments).double()
+    for parameter in theirs.parameters():
+        parameter.data.uniform_(0.5, 1.5)
+    mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    a, b = needl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (mine(a) ** 3).sum().backward()
+    (theirs(b) ** 3).sum().backward()
+    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-9, err_msg=name)
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_allclose(mine.state_dict()[name].data, value.numpy(), rtol=1e-12, err_msg=name)
