@@ -34,7 +34,7 @@ class op:
     def __init__(self, forward):
         functools.update_wrapper(self, forward)
         self.forward = forward
-        self.name = forward.__name__
+        self.name = forward.__name__.strip("_")  # a private kernel `_linear` shows as `linear`
         self.backward = None
         self.wants_needs_input_grad = False
 
