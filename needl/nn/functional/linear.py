@@ -22,6 +22,9 @@ def _linear(input, weight, bias):
 
 @_linear.vjp
 def _linear_vjp(grad_output, output, input, weight, bias, needs_input_grad):
+    if type(grad_output) is np.ndarray and not grad_output.flags.c_contiguous:
+        # e.g. the stride-0 gradient of a sum: matmul would miss BLAS on it
+        grad_output = np.ascontiguousarray(grad_output)
     rows = grad_output.reshape(-1, grad_output.shape[-1])
     grad_input = grad_weight = grad_bias = None
     if needs_input_grad[0]:
