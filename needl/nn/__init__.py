@@ -17,6 +17,8 @@ from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Group
                                     InstanceNorm1d, InstanceNorm2d, LayerNorm)
 from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                               MaxPool2d)
+from .modules.attention import MultiheadAttention
+from .modules.transformer import TransformerEncoder, TransformerEncoderLayer
 from .modules.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .parameter import Parameter
 from .summary import summary
