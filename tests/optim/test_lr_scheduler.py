@@ -154,3 +154,31 @@ def test_epoch_argument_uses_the_closed_form_with_a_warning():
 def test_not_an_optimizer():
     with pytest.raises(TypeError, match="is not an Optimizer"):
         StepLR(object(), step_size=1)
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: MultiStepLR(o, milestones=[2, 4], gamma=0.5),
+    lambda o: OneCycleLR(o, max_lr=1.0, total_steps=12),
+    lambda o: CosineAnnealingLR(o, T_max=5),
+    lambda o: LambdaLR(o, lambda epoch: 0.9 ** epoch),
+    lambda o: ReduceLROnPlateau(o, patience=0)])
+def test_scheduler_state_survives_a_checkpoint_file(make, tmp_path):
+    optimizer = sgd(lr=1.0, momentum=0.9)
+    scheduler = make(optimizer)
+    plateau = isinstance(scheduler, ReduceLROnPlateau)
+    for metric in [3.0, 2.0, 2.5]:
+        optimizer.step()
+        scheduler.step(metric) if plateau else scheduler.step()
+    needl.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
+               tmp_path / "checkpoint.npz")
+    checkpoint = needl.load(tmp_path / "checkpoint.npz")
+    resumed_optimizer = sgd(lr=1.0, momentum=0.9)
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed = make(resumed_optimizer)
+    resumed.load_state_dict(checkpoint["scheduler"])
+    for metric in [2.2, 1.0, 1.5]:
+        for sched, opt in ((scheduler, optimizer), (resumed, resumed_optimizer)):
+            opt.step()
+            sched.step(metric) if plateau else sched.step()
+        assert resumed.get_last_lr() == pytest.approx(scheduler.get_last_lr(), rel=1e-15)
+        assert resumed_optimizer.param_groups[0]["momentum"] == optimizer.param_groups[0]["momentum"]
