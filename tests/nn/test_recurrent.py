@@ -289,6 +289,8 @@ def test_parameter_names_and_shapes_as_pytorch_lists_them():
             ("weight_ih", (gates * 6, 4)), ("weight_hh", (gates * 6, 6)), ("bias_ih", (gates * 6,)),
             ("bias_hh", (gates * 6,))]
     assert len(module.all_weights) == 4 and module.all_weights[1][0] is module.weight_ih_l0_reverse
+    module.flatten_parameters()  # PyTorch scripts call it; a no-op here
+    assert [name for name, _ in module.named_parameters()] == [name for name, _ in expected]
 
 
 @pytest.mark.parametrize("module_class", [LSTM, GRU, RNN, LSTMCell, GRUCell, RNNCell])

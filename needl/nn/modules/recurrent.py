@@ -80,6 +80,9 @@ class RNNBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 
+    def flatten_parameters(self) -> None:
+        """No-op kept for PyTorch scripts: the weights are used in place, there is nothing to compact."""
+
     @property
     def all_weights(self) -> list:
         """The parameters grouped per layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
