@@ -116,15 +116,28 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return output
 
 
+def _row_dot(a, b):
+    """sum(a * b, axis=1) for 2-D arrays without the product temporary."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return np.einsum("ij,ij->i", a, b)[:, None]
+    return (a * b).sum(axis=1, keepdims=True)
+
+
+def _column_dot(a, b):
+    """sum(a * b, axis=0) for 2-D arrays without the product temporary."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return np.einsum("ij,ij->j", a, b)
+    return (a * b).sum(axis=0)
+
+
 @op
 def _layer_norm(input, weight, bias, normalized_ndim=1, eps=1e-5):
     """Normalise over the last normalized_ndim axes (as one 2-D row view); returns (output, mean, rstd)."""
-    rows = input.reshape(-1, int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64)))
+    width = int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64))
+    rows = input.reshape(-1, width)
     mean = rows.mean(axis=1, keepdims=True)
-    centred = rows - mean
-    variance = np.mean(centred * centred, axis=1, keepdims=True)
-    inverse_std = 1.0 / np.sqrt(variance + eps)
-    output = centred
+    output = rows - mean
+    inverse_std = 1.0 / np.sqrt(_row_dot(output, output) * (1.0 / max(width, 1)) + eps)
     output *= inverse_std
     if weight is not None:
         output *= weight.reshape(-1)
@@ -140,15 +153,26 @@ def _layer_norm_vjp(grads, outputs, input, weight, bias, normalized_ndim=1, eps=
     width = mean.size and input.size // mean.size
     rows = input.reshape(-1, width)
     grad_rows = grad_output.reshape(-1, width)
-    normalised = (rows - mean) * inverse_std
     grad_input = grad_weight = grad_bias = None
     if needs_input_grad[0]:
+        # dx = rstd * gn + x * b + c per row (gn = g * weight), so x_hat is never formed
         grad_normalised = grad_rows if weight is None else grad_rows * weight.reshape(-1)
-        mean_grad = grad_normalised.mean(axis=1, keepdims=True)
-        mean_grad_normalised = (grad_normalised * normalised).mean(axis=1, keepdims=True)
-        grad_input = ((grad_normalised - mean_grad - normalised * mean_grad_normalised) * inverse_std).reshape(input.shape)
+        sum_grad = grad_normalised.sum(axis=1, keepdims=True)
+        sum_grad_input = _row_dot(grad_normalised, rows)
+        b = (sum_grad * mean - sum_grad_input) * inverse_std ** 3 * (1.0 / width)
+        c = -b * mean - sum_grad * inverse_std * (1.0 / width)
+        if weight is None:
+            grad_input = grad_normalised * inverse_std
+        else:
+            grad_input = grad_normalised
+            grad_input *= inverse_std
+        grad_input += rows * b
+        grad_input += c
+        grad_input = grad_input.reshape(input.shape)
     if needs_input_grad[1]:
-        grad_weight = (grad_rows * normalised).sum(axis=0).reshape(weight.shape)
+        normalised = rows - mean
+        normalised *= inverse_std
+        grad_weight = _column_dot(grad_rows, normalised).reshape(weight.shape)
     if needs_input_grad[2]:
         grad_bias = grad_rows.sum(axis=0).reshape(bias.shape)
     return grad_input, grad_weight, grad_bias
