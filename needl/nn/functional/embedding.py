@@ -13,13 +13,20 @@ def _embedding(weight, indices, padding_idx=None, scale_grad_by_freq=False):
 
 @_embedding.vjp
 def _embedding_vjp(g, out, weight, indices, padding_idx=None, scale_grad_by_freq=False):
+    # sort the indices once, then sum each run of equal indices with one reduceat (faster than np.add.at)
     flat = indices.reshape(-1)
     rows = g.reshape(flat.size, weight.shape[1])
     grad = np.zeros(weight.shape, dtype=g.dtype)
+    if flat.size == 0:
+        return grad, None
+    order = np.argsort(flat, kind="stable")
+    sorted_indices = flat[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_indices[1:] != sorted_indices[:-1])))
+    sums = np.add.reduceat(rows[order], starts, axis=0)
     if scale_grad_by_freq:
-        counts = np.bincount(flat, minlength=weight.shape[0])
-        rows = rows / counts[flat][:, None].astype(g.dtype)
-    np.add.at(grad, flat, rows)
+        counts = np.diff(np.append(starts, flat.size))
+        sums /= counts[:, None].astype(sums.dtype)
+    grad[sorted_indices[starts]] = sums
     if padding_idx is not None:
         grad[padding_idx] = 0
     return grad, None
