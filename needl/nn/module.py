@@ -399,9 +399,11 @@ class Module:
 
     def to(self, *args, dtype=None, **kwargs) -> "Module":
         """`to(dtype)` casts floating parameters and buffers; a device ('cpu') is accepted and ignored."""
-        for arg in args:
+        for arg in (*args, kwargs.get("device")):
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cuda", "mps", "xpu", "meta", "xla"):
+                raise RuntimeError(f"needl runs on the CPU only; cannot move a module to device '{arg}'")
             elif arg is not None and not (isinstance(arg, str) and arg.startswith("cpu")):
                 dtype = arg
         return self if dtype is None else self._cast(dtype)

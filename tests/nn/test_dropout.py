@@ -59,3 +59,15 @@ def test_dropout2d_drops_whole_channels():
 def test_dropout_repr():
     assert repr(nn.Dropout()) == "Dropout(p=0.5, inplace=False)"
     assert repr(nn.Dropout2d(0.1)) == "Dropout2d(p=0.1, inplace=False)"
+
+
+@pytest.mark.parametrize("function", [F.dropout, F.dropout2d])
+def test_dropout_gradcheck_with_a_fixed_mask(function):
+    from needl.autograd import gradcheck
+
+    def seeded(x):
+        needl.manual_seed(5)  # the same mask at every evaluation
+        return function(x, 0.4)
+
+    x = needl.tensor(np.random.default_rng(0).standard_normal((2, 3, 2, 2)), requires_grad=True)
+    assert gradcheck(seeded, (x,))

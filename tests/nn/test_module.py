@@ -226,3 +226,9 @@ def test_requires_grad_and_missing_forward():
     assert not any(p.requires_grad for p in model.parameters())
     with pytest.raises(NotImplementedError, match="forward"):
         nn.Module()(needl.zeros(1))
+
+
+def test_to_a_gpu_device_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="CPU only.*'cuda'"):
+        nn.Linear(2, 2).to("cuda")
+    assert nn.Linear(2, 2).to(device="cpu").weight.dtype == np.float32

@@ -1,0 +1,79 @@
+"""Optional: PyTorch's state_dict loads into the matching needl layer and gives the same outputs and gradients."""
+import numpy as np
+import pytest
+
+import needl
+import needl.nn as nn
+
+torch = pytest.importorskip("torch")
+
+# (constructor arguments, input shape); the same class name exists in both libraries
+LAYERS = [
+    ("Linear", (5, 3), (4, 5)),
+    ("Bilinear", None, None),
+    ("Conv1d", (3, 4, 3, 2, 1), (2, 3, 9)),
+    ("Conv2d", (3, 4, 3, 1, "same"), (2, 3, 6, 6)),
+    ("ConvTranspose2d", (3, 4, 3, 2, 1, 1), (2, 3, 4, 4)),
+    ("BatchNorm1d", (3,), (6, 3, 4)),
+    ("BatchNorm2d", (3,), (4, 3, 3, 3)),
+    ("LayerNorm", ((3, 4),), (2, 3, 4)),
+    ("GroupNorm", (2, 4), (3, 4, 5)),
+    ("InstanceNorm2d", (3, 1e-5, 0.1, True), (2, 3, 4, 4)),
+    ("PReLU", (3,), (2, 3, 4)),
+    ("MaxPool2d", (2,), (2, 3, 4, 4)),
+    ("AvgPool2d", (3, 2, 1), (2, 3, 5, 5)),
+    ("AdaptiveAvgPool2d", ((2, 3),), (2, 3, 5, 7)),
+    ("MaxPool1d", (3, 2), (2, 3, 8)),
+    ("GELU", ("tanh",), (3, 4)),
+    ("Softmax", (1,), (3, 4)),
+    ("LogSoftmax", (0,), (3, 4)),
+    ("Flatten", (), (2, 3, 4)),
+]
+
+
+@pytest.mark.parametrize("name, arguments, shape", [layer for layer in LAYERS if layer[1] is not None])
+@pytest.mark.parametrize("training", [True, False])
+def test_layer_matches_pytorch(name, arguments, shape, training):
+    theirs = getattr(torch.nn, name)(*arguments).double().train(training)
+    mine = getattr(nn, name)(*arguments).double().train(training)
+    assert [(k, tuple(v.shape)) for k, v in mine.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert repr(mine) == repr(theirs)
+    with torch.no_grad():
+        for parameter in theirs.parameters():
+            parameter.uniform_(0.5, 1.5)
+    mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal(shape)
+    a, b = needl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_mine, out_theirs = mine(a), theirs(b)
+    np.testing.assert_allclose(out_mine.data, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    upstream = np.random.default_rng(1).standard_normal(out_theirs.shape)
+    out_mine.backward(needl.tensor(upstream))
+    out_theirs.backward(torch.tensor(upstream))
+    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for (key, p), q in zip(mine.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(mine.state_dict()[key].data, value.numpy(), rtol=1e-12, err_msg=key)
+
+
+def test_embedding_matches_pytorch():
+    theirs = torch.nn.Embedding(7, 3, padding_idx=2).double()
+    mine = nn.Embedding(7, 3, padding_idx=2).double()
+    mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    indices = np.array([[0, 2, 6], [2, 1, 1]])
+    out_mine, out_theirs = mine(needl.tensor(indices)), theirs(torch.tensor(indices))
+    np.testing.assert_array_equal(out_mine.data, out_theirs.detach().numpy())
+    out_mine.sum().backward()
+    out_theirs.sum().backward()
+    np.testing.assert_allclose(mine.weight.grad.data, theirs.weight.grad.numpy())
+
+
+def test_mlp_state_dict_from_pytorch_gives_same_outputs_in_float32():
+    theirs = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.BatchNorm1d(8),
+                                 torch.nn.Linear(8, 3)).eval()
+    mine = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 3)).eval()
+    mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
+    np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
