@@ -335,3 +335,12 @@ def test_mha_and_encoder_layer_match_pytorch(dtype):
         np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), **tolerance)
         for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
             np.testing.assert_allclose(p.grad.data, q.grad.numpy(), err_msg=name, **tolerance)
+
+
+def test_sdpa_and_mha_second_order():
+    from needl.autograd import gradgradcheck
+    q, k, v, mask = leaf(2, 3, 2), leaf(2, 4, 2, seed=1), leaf(2, 4, 3, seed=2), leaf(3, 4, seed=3)
+    assert gradgradcheck(lambda q, k, v, mask: scaled_dot_product_attention(q, k, v, attn_mask=mask), [q, k, v, mask])
+    module = mha()
+    x = leaf(2, 1, 4)
+    assert gradgradcheck(lambda x, weight: module(x, x, x)[0], [x, module.in_proj_weight])

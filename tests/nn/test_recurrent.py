@@ -419,3 +419,17 @@ def test_saturated_gates_stay_finite_without_warnings(module_class):
         output.sum().backward()
     assert np.all(np.isfinite(output.data)) and np.all(np.abs(output.data) <= 1)
     assert all(np.all(np.isfinite(p.grad.data)) for p in module.parameters())
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
+def test_fused_sequence_second_order(kind):
+    from needl.autograd import gradgradcheck
+    gates = GATES[kind] * 2
+    x, h0, c0 = leaf(2, 3, 2), leaf(2, 2, seed=1), leaf(2, 2, seed=2)
+    weights = [leaf(gates, 2, seed=3, scale=0.7), leaf(gates, 2, seed=4, scale=0.7), leaf(gates, seed=5), None]
+    c0_input = c0 if kind == "lstm" else None
+
+    def function(x, h0, c0, *weights):
+        return call_fused(kind, x, h0, c0, weights, True, True)
+
+    assert gradgradcheck(function, [x, h0, c0_input, *weights])

@@ -12,6 +12,7 @@ from ...autograd import random
 from ...autograd.function import op
 from ...autograd.functional import cat
 from ...autograd.tensor import Tensor
+from ._second_order import composed_vjp, is_create_graph
 from .linear import linear
 
 
@@ -36,9 +37,22 @@ def _attention(query, key, value, mask, dropout_multiplier, scale=1.0):
     return output, weights, probabilities
 
 
+def _attention_composed(query, key, value, mask, dropout_multiplier, scale=1.0):
+    """The same maths from needl's primitives, for create_graph=True (higher order)."""
+    scores = (query @ key.transpose(-1, -2)) * scale
+    if mask is not None:
+        scores = scores + mask
+    probabilities = scores.softmax(-1)
+    weights = probabilities if dropout_multiplier is None else probabilities * dropout_multiplier
+    return weights @ value, weights, probabilities
+
+
 @_attention.vjp
 def _attention_vjp(grads, out, query, key, value, mask, dropout_multiplier, scale=1.0,
                    needs_input_grad=None):
+    if is_create_graph(out):
+        return composed_vjp(_attention_composed, (query, key, value, mask, dropout_multiplier), grads[:2],
+                            scale=scale)
     grad_output, grad_weights = _array(grads[0]), _array(grads[1])
     weights, probabilities = _array(out[1]), _array(out[2])
     query, key, value = _array(query), _array(key), _array(value)

@@ -10,6 +10,8 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...autograd.function import op
+from ...autograd.functional import stack
+from ._second_order import composed_vjp, is_create_graph
 
 # NumPy's float32 exp is about twice as fast as its tanh, so the gates use
 # sigmoid(x) = 1 / (1 + exp(-x)) and tanh(x) = 2 sigmoid(2x) - 1: the forward scales the gate
@@ -27,7 +29,6 @@ def _sigmoid_of_negated(buffer):
 
 
 def _array(value):
-    """vjps may receive Tensors (create_graph=True); the fused math runs on arrays."""
     return value.data if isinstance(value, Tensor) else value
 
 
@@ -119,6 +120,74 @@ def _squeeze_step(grads, single_step):
     return grads
 
 
+# ---- the same maths from needl's primitives: used for create_graph=True (higher order) --------
+
+def _tensor(value, dtype):
+    return value if isinstance(value, Tensor) or value is None else Tensor._make(np.asarray(value, dtype))
+
+
+def _composed_sequence(step, input, states, weight_ih, weight_hh, bias_ih, bias_hh, batch_first, reverse):
+    """Run `step(x_t, states, weights) -> states` over time with recorded ops; states[0] is h."""
+    dtype = weight_ih.dtype
+    input = _tensor(input, dtype)
+    single = input.ndim == 2
+    if single:
+        input, batch_first = input.unsqueeze(0), False
+    series = input.transpose(0, 1) if batch_first else input
+    batch, hidden = series.shape[1], weight_hh.shape[1]
+    states = [Tensor._make(np.zeros((batch, hidden), dtype)) if s is None else _tensor(s, dtype) for s in states]
+    weights = [_tensor(w, dtype) for w in (weight_ih, weight_hh, bias_ih, bias_hh)]
+    outputs = [None] * series.shape[0]
+    for t in (reversed(range(series.shape[0])) if reverse else range(series.shape[0])):
+        states = step(series[t], states, *weights)
+        outputs[t] = states[0]
+    output = stack(outputs, dim=0)
+    output = output[0] if single else (output.transpose(0, 1) if batch_first else output)
+    return (output, *states)
+
+
+def _affine(x, weight, bias):
+    return x @ weight.T if bias is None else x @ weight.T + bias
+
+
+def _lstm_step(x, states, weight_ih, weight_hh, bias_ih, bias_hh):
+    h, c = states
+    i, f, g, o = (_affine(x, weight_ih, bias_ih) + _affine(h, weight_hh, bias_hh)).chunk(4, dim=-1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return [o.sigmoid() * c.tanh(), c]
+
+
+def _gru_step(x, states, weight_ih, weight_hh, bias_ih, bias_hh):
+    (h,) = states
+    x_r, x_z, x_n = _affine(x, weight_ih, bias_ih).chunk(3, dim=-1)
+    h_r, h_z, h_n = _affine(h, weight_hh, bias_hh).chunk(3, dim=-1)
+    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return [(1 - z) * n + z * h]
+
+
+def _rnn_step(nonlinearity):
+    def step(x, states, weight_ih, weight_hh, bias_ih, bias_hh):
+        pre = _affine(x, weight_ih, bias_ih) + _affine(states[0], weight_hh, bias_hh)
+        return [pre.tanh() if nonlinearity == "tanh" else pre.relu()]
+    return step
+
+
+def _lstm_composed(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, reverse=False):
+    return _composed_sequence(_lstm_step, input, [h0, c0], weight_ih, weight_hh, bias_ih, bias_hh,
+                              batch_first, reverse)
+
+
+def _gru_composed(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, reverse=False):
+    return _composed_sequence(_gru_step, input, [h0], weight_ih, weight_hh, bias_ih, bias_hh, batch_first, reverse)
+
+
+def _rnn_composed(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh", batch_first=False,
+                  reverse=False):
+    return _composed_sequence(_rnn_step(nonlinearity), input, [h0], weight_ih, weight_hh, bias_ih, bias_hh,
+                              batch_first, reverse)
+
+
 # ---- LSTM -------------------------------------------------------------------------------------
 
 def _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden):
@@ -177,6 +246,9 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
 @_lstm.vjp
 def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False,
               reverse=False, needs_input_grad=None):
+    if is_create_graph(out):
+        return composed_vjp(_lstm_composed, (input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh), grads[:3],
+                            batch_first=batch_first, reverse=reverse)
     grad_output, grad_h_n, grad_c_n = (_array(g) for g in grads[:3])
     gates, hiddens, cells, cell_tanh = (_array(a) for a in out[3:])
     input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
@@ -307,6 +379,9 @@ def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, r
 @_gru.vjp
 def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False,
              reverse=False, needs_input_grad=None):
+    if is_create_graph(out):
+        return composed_vjp(_gru_composed, (input, h0, weight_ih, weight_hh, bias_ih, bias_hh), grads[:2],
+                            batch_first=batch_first, reverse=reverse)
     grad_output, grad_h_n = (_array(g) for g in grads[:2])
     gates, hidden_gates, hiddens = (_array(a) for a in out[2:])
     input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
@@ -411,6 +486,9 @@ def _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
 @_rnn.vjp
 def _rnn_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
              batch_first=False, reverse=False, needs_input_grad=None):
+    if is_create_graph(out):
+        return composed_vjp(_rnn_composed, (input, h0, weight_ih, weight_hh, bias_ih, bias_hh), grads[:2],
+                            nonlinearity=nonlinearity, batch_first=batch_first, reverse=reverse)
     grad_output, grad_h_n = (_array(g) for g in grads[:2])
     hiddens = _array(out[2])
     input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
