@@ -14,6 +14,11 @@ except ImportError:  # pragma: no cover - exercised through _numpy_erf's own tes
     _erf = None
 
 _SQRT_HALF = math.sqrt(0.5)
+
+
+def _data(value):
+    return value.data if isinstance(value, Tensor) else value
+
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -41,8 +46,19 @@ def _numpy_erf(x: np.ndarray) -> np.ndarray:
     return result.astype(np.result_type(x), copy=False) if np.asarray(x).dtype.kind == "f" else result
 
 
-def erf(x: np.ndarray) -> np.ndarray:
+def _erf_array(x: np.ndarray) -> np.ndarray:
     return _erf(x) if _erf is not None else _numpy_erf(x)
+
+
+@op
+def erf(x):
+    """The error function (SciPy's when installed), an op so that GELU's gradient can be recorded."""
+    return _erf_array(x)
+
+
+@erf.vjp
+def erf_vjp(g, out, x):
+    return g * elementwise.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -164,7 +180,7 @@ def _mish(x):
 
 @_mish.vjp
 def _mish_vjp(g, out, x):
-    t = np.tanh(np.logaddexp(0, x))
+    t = np.tanh(_softplus(x, threshold=np.inf))  # an op, so recorded under create_graph
     return g * (t + x * (1.0 - t * t) * elementwise.sigmoid(x))
 
 
@@ -251,9 +267,9 @@ def _prelu(x, weight):
 
 @_prelu.vjp
 def _prelu_vjp(g, out, x, weight, needs_input_grad):
-    per_channel = x.ndim >= 2 and weight.size > 1
+    per_channel = x.ndim >= 2 and np.size(_data(weight)) > 1
     slope = weight.reshape((-1,) + (1,) * (x.ndim - 2)) if per_channel else weight
-    negative = x <= 0
+    negative = _data(x) <= 0
     grad_input = np.where(negative, g * slope, g) if needs_input_grad[0] else None
     grad_weight = None
     if needs_input_grad[1]:
@@ -312,7 +328,7 @@ def _glu(x, dim=-1):
 
 @_glu.vjp
 def _glu_vjp(g, out, x, dim=-1):
-    first, second = np.split(x, 2, axis=dim)
+    first, second = x.chunk(2, dim) if isinstance(x, Tensor) else np.split(x, 2, axis=dim)
     gate = elementwise.sigmoid(second)
     return np.concatenate([g * gate, g * first * gate * (1.0 - gate)], axis=dim)
 

@@ -11,14 +11,46 @@ def _embedding(weight, indices, padding_idx=None, scale_grad_by_freq=False):
     return weight[indices]
 
 
+@op
+def _embedding_backward(g, indices, rows=0, padding_idx=None, scale_grad_by_freq=False):
+    """The weight gradient as an op of g, so that backward(create_graph=True) can differentiate it."""
+    return _embedding_gradient(g, (rows, g.shape[-1]), indices, padding_idx, scale_grad_by_freq)
+
+
+@_embedding_backward.vjp
+def _embedding_backward_vjp(gg, out, g, indices, rows=0, padding_idx=None, scale_grad_by_freq=False):
+    return _embedding(gg, indices) * _row_scale(indices, rows, padding_idx, scale_grad_by_freq, gg.dtype), None
+
+
+def _row_scale(indices, rows, padding_idx, scale_grad_by_freq, dtype):
+    """Per looked-up position: 0 at padding_idx, 1/count with scale_grad_by_freq, else 1."""
+    scale = np.ones(indices.shape + (1,), dtype=dtype)
+    if scale_grad_by_freq:
+        scale /= np.bincount(indices.reshape(-1), minlength=rows)[indices][..., None]
+    if padding_idx is not None:
+        scale[indices == padding_idx] = 0
+    return scale
+
+
 @_embedding.vjp
 def _embedding_vjp(g, out, weight, indices, padding_idx=None, scale_grad_by_freq=False):
+    if isinstance(g, Tensor):
+        return _embedding_backward(g, _data(indices), rows=weight.shape[0], padding_idx=padding_idx,
+                                   scale_grad_by_freq=scale_grad_by_freq), None
+    return _embedding_gradient(g, weight.shape, indices, padding_idx, scale_grad_by_freq), None
+
+
+def _data(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _embedding_gradient(g, weight_shape, indices, padding_idx, scale_grad_by_freq):
     # sort the indices once, then sum each run of equal indices with one reduceat (faster than np.add.at)
     flat = indices.reshape(-1)
-    rows = g.reshape(flat.size, weight.shape[1])
-    grad = np.zeros(weight.shape, dtype=g.dtype)
+    rows = g.reshape(flat.size, weight_shape[1])
+    grad = np.zeros(weight_shape, dtype=g.dtype)
     if flat.size == 0:
-        return grad, None
+        return grad
     order = np.argsort(flat, kind="stable")
     sorted_indices = flat[order]
     starts = np.flatnonzero(np.concatenate(([True], sorted_indices[1:] != sorted_indices[:-1])))
@@ -29,7 +61,7 @@ def _embedding_vjp(g, out, weight, indices, padding_idx=None, scale_grad_by_freq
     grad[sorted_indices[starts]] = sums
     if padding_idx is not None:
         grad[padding_idx] = 0
-    return grad, None
+    return grad
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,

@@ -8,7 +8,9 @@ import warnings
 import numpy as np
 
 from ...autograd import op
+from ...autograd.ops import elementwise, reduce
 from ...autograd.tensor import Tensor
+from .activation import _softplus
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -48,6 +50,14 @@ def _data(value):
     return value.data if isinstance(value, Tensor) else value
 
 
+def _count(*values) -> int:
+    """Number of elements of the broadcast of the values (arrays or Tensors)."""
+    return int(np.prod(np.broadcast_shapes(*(np.shape(_data(v)) for v in values)), dtype=np.int64))
+
+# The vjps below are written with operators, ops and masks computed on the raw data, so that under
+# backward(create_graph=True), when they receive Tensors, they record a differentiable graph.
+
+
 def _check_same_shape(name: str, input, target) -> None:
     input_shape, target_shape = np.shape(_data(input)), np.shape(_data(target))
     if input_shape != target_shape:
@@ -70,8 +80,7 @@ def _mse(input, target, reduction="mean"):
 
 @_mse.vjp
 def _mse_vjp(g, out, input, target, reduction="mean"):
-    difference = input - target
-    grad = difference * (_upstream(g, reduction, difference.size) * 2)
+    grad = (input - target) * (_upstream(g, reduction, _count(input, target)) * 2)
     return grad, -grad
 
 
@@ -90,8 +99,7 @@ def _l1(input, target, reduction="mean"):
 
 @_l1.vjp
 def _l1_vjp(g, out, input, target, reduction="mean"):
-    difference = input - target
-    grad = np.sign(difference) * _upstream(g, reduction, difference.size)
+    grad = np.sign(_data(input) - _data(target)) * _upstream(g, reduction, _count(input, target))
     return grad, -grad
 
 
@@ -116,11 +124,12 @@ def _smooth_l1(input, target, reduction="mean", beta=1.0, scale=1.0):
 @_smooth_l1.vjp
 def _smooth_l1_vjp(g, out, input, target, reduction="mean", beta=1.0, scale=1.0):
     difference = input - target
+    raw = _data(difference)
     if beta == 0:
-        local = np.sign(difference)
+        local = np.sign(raw)
     else:
-        local = np.where(np.abs(difference) < beta, difference * (1.0 / beta), np.sign(difference))
-    grad = local * (_upstream(g, reduction, difference.size) * scale)
+        local = elementwise.where(np.abs(raw) < beta, difference * (1.0 / beta), np.sign(raw))
+    grad = local * (_upstream(g, reduction, _count(input, target)) * scale)
     return grad, -grad
 
 
@@ -163,7 +172,7 @@ def _binary_cross_entropy(input, target, weight, reduction="mean"):
 
 @_binary_cross_entropy.vjp
 def _binary_cross_entropy_vjp(g, out, input, target, weight, reduction="mean", needs_input_grad=None):
-    scale = _upstream(g, reduction, np.broadcast(input, target).size)
+    scale = _upstream(g, reduction, _count(input, target))
     if weight is not None:
         scale = scale * weight
     grad_input = grad_target = None
@@ -191,9 +200,16 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _binary_cross_entropy(input, target, weight, reduction=reduction)
 
 
+def _softplus_negative(input):
+    """log(1 + exp(-x)), stable; recorded when x is a Tensor (create_graph)."""
+    if isinstance(input, Tensor):
+        return _softplus(-input, threshold=np.inf)
+    return np.logaddexp(0, -input)
+
+
 @op
 def _bce_with_logits(input, target, weight, pos_weight, reduction="mean"):
-    softplus_negative = np.logaddexp(0, -input)  # log(1 + exp(-x)), stable
+    softplus_negative = _softplus_negative(input)
     if pos_weight is None:
         loss = (1 - target) * input + softplus_negative
     else:
@@ -205,8 +221,7 @@ def _bce_with_logits(input, target, weight, pos_weight, reduction="mean"):
 
 @_bce_with_logits.vjp
 def _bce_with_logits_vjp(g, out, input, target, weight, pos_weight, reduction="mean", needs_input_grad=None):
-    size = np.broadcast(input, target).size
-    scale = _upstream(g, reduction, size)
+    scale = _upstream(g, reduction, _count(input, target))
     if weight is not None:
         scale = scale * weight
     # sigmoid(-x) = 1 - sigmoid(x), via tanh so it never overflows
@@ -218,10 +233,10 @@ def _bce_with_logits_vjp(g, out, input, target, weight, pos_weight, reduction="m
         else:
             grad_input = ((1 - target) - ((pos_weight - 1) * target + 1) * sigmoid_negative) * scale
     if needs_input_grad[1]:
-        local = -input if pos_weight is None else -input + (pos_weight - 1) * np.logaddexp(0, -input)
+        local = -input if pos_weight is None else -input + (pos_weight - 1) * _softplus_negative(input)
         grad_target = local * scale
     if needs_input_grad[3]:
-        grad_pos_weight = target * np.logaddexp(0, -input) * scale
+        grad_pos_weight = target * _softplus_negative(input) * scale
     return grad_input, grad_target, None, grad_pos_weight
 
 
@@ -255,7 +270,7 @@ def _kl_div_vjp(g, out, input, target, reduction="mean", log_target=False, needs
     if reduction == "batchmean":
         scale = g / (input.shape[0] if input.ndim else 1)
     else:
-        scale = _upstream(g, reduction, np.broadcast(input, target).size)
+        scale = _upstream(g, reduction, _count(input, target))
     grad_input = grad_target = None
     if log_target:
         probability = np.exp(target)
@@ -267,7 +282,7 @@ def _kl_div_vjp(g, out, input, target, reduction="mean", log_target=False, needs
         if needs_input_grad[0]:
             grad_input = -target * scale
         if needs_input_grad[1]:
-            positive = target > 0
+            positive = _data(target) > 0
             grad_target = np.where(positive, np.log(np.where(positive, target, 1)) + 1 - input, 0) * scale
     return grad_input, grad_target
 
@@ -364,10 +379,47 @@ def _cross_entropy_indices(input, target, weight, ignore_index=-100, reduction="
     return result.astype(input.dtype, copy=False), log_sum_exp
 
 
+def _one_hot_along(safe, classes, axis, dtype):
+    """A dense one-hot array with the classes on `axis` (used only when recording a graph)."""
+    one_hot = np.zeros(safe.shape[:axis] + (classes,) + safe.shape[axis:], dtype)
+    np.put_along_axis(one_hot, np.expand_dims(safe, axis), 1, axis)
+    return one_hot
+
+
+def _class_weight(weight, ndim, axis, dtype):
+    """The (C,) weight shaped to broadcast along the class axis of an ndim input."""
+    return _data(weight).astype(dtype, copy=False).reshape((-1,) + (1,) * (ndim - axis - 1))
+
+
+def _cross_entropy_indices_recorded(g, input, target, weight, ignore_index, reduction, label_smoothing):
+    """The hard-label gradient from ops, so that backward(create_graph=True) can differentiate it again."""
+    axis = 1 if input.ndim >= 2 else 0
+    classes = input.shape[axis]
+    dtype = input.dtype
+    weight_data = None if weight is None else _data(weight)
+    valid, safe, element_weight, denominator = _hard_label_terms(_data(target), weight_data, ignore_index, dtype)
+    coefficient = g / denominator if reduction == "mean" else g
+    if reduction == "none":
+        coefficient = coefficient.unsqueeze(axis)
+    probabilities = reduce.softmax(input, dim=axis)
+    hard = np.expand_dims(element_weight, axis) * (1.0 - label_smoothing)
+    grad = (probabilities - _one_hot_along(safe, classes, axis, dtype)) * hard
+    if label_smoothing > 0:
+        smooth = np.expand_dims(valid.astype(dtype), axis) * (label_smoothing / classes)
+        if weight is None:
+            grad = grad + (probabilities * classes - 1.0) * smooth
+        else:
+            class_weight = _class_weight(weight, input.ndim, axis, dtype)
+            grad = grad + (probabilities * float(class_weight.sum()) - class_weight) * smooth
+    return grad * coefficient, None, None
+
+
 @_cross_entropy_indices.vjp
 def _cross_entropy_indices_vjp(grads, outputs, input, target, weight, ignore_index=-100, reduction="mean",
                                label_smoothing=0.0):
     g = grads[0]
+    if isinstance(g, Tensor):
+        return _cross_entropy_indices_recorded(g, input, target, weight, ignore_index, reduction, label_smoothing)
     log_sum_exp = outputs[1]
     axis = 1 if input.ndim >= 2 else 0
     classes = input.shape[axis]
@@ -415,12 +467,15 @@ def _cross_entropy_probabilities_vjp(g, out, input, target, weight, reduction="m
                                      needs_input_grad=None):
     axis = 1 if input.ndim >= 2 else 0
     classes = input.shape[axis]
-    count = input.size // classes if classes else 0
+    count = _count(input) // classes if classes else 0
     coefficient = np.expand_dims(g, axis) if reduction == "none" else _upstream(g, reduction, count)
-    class_weight = None if weight is None else weight.reshape((-1,) + (1,) * (input.ndim - axis - 1))
+    class_weight = None if weight is None else _class_weight(weight, input.ndim, axis, input.dtype)
     smoothed = target * (1.0 - label_smoothing) + label_smoothing / classes if label_smoothing > 0 else target
     weighted = smoothed if class_weight is None else smoothed * class_weight
-    log_probabilities = input - _log_sum_exp(input, axis)
+    if isinstance(g, Tensor):  # recording a graph (create_graph=True)
+        log_probabilities = reduce.log_softmax(input, dim=axis)
+    else:
+        log_probabilities = input - _log_sum_exp(input, axis)
     grad_input = grad_target = None
     if needs_input_grad[0]:
         probabilities = np.exp(log_probabilities)
@@ -472,6 +527,14 @@ def _nll(input, target, weight, ignore_index=-100, reduction="mean"):
 @_nll.vjp
 def _nll_vjp(g, out, input, target, weight, ignore_index=-100, reduction="mean"):
     axis = 1 if input.ndim >= 2 else 0
+    if isinstance(g, Tensor):  # recording a graph (create_graph=True): a dense one-hot times g
+        valid, safe, element_weight, denominator = _hard_label_terms(
+            _data(target), None if weight is None else _data(weight), ignore_index, input.dtype)
+        coefficient = g / denominator if reduction == "mean" else g
+        if reduction == "none":
+            coefficient = coefficient.unsqueeze(axis)
+        local = _one_hot_along(safe, input.shape[axis], axis, input.dtype) * np.expand_dims(-element_weight, axis)
+        return local * coefficient, None, None
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
     coefficient = g / denominator if reduction == "mean" else g
     grad = np.zeros(input.shape, dtype=input.dtype)

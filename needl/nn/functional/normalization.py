@@ -31,9 +31,36 @@ def _batch_norm_train(input, weight, bias, eps=1e-5):
     return output, mean.reshape(-1), variance.reshape(-1)
 
 
+def _normalised_recorded(input, axes, eps):
+    """(x - mean) / sqrt(var + eps) over axes, from recorded ops (mean and var depend on x)."""
+    centred = input - input.mean(dim=axes, keepdim=True)
+    inverse_std = ((centred * centred).mean(dim=axes, keepdim=True) + eps) ** -0.5
+    return centred * inverse_std, inverse_std
+
+
+def _normalisation_grads_recorded(grad_output, input, weight, bias, axes, parameter_shape, eps, needs_input_grad):
+    """Gradients of (x - mean) / std * weight + bias from ops, for backward(create_graph=True)."""
+    normalised, inverse_std = _normalised_recorded(input, axes, eps)
+    grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0]:
+        grad_normalised = grad_output if weight is None else grad_output * weight.reshape(parameter_shape)
+        grad_input = (grad_normalised - grad_normalised.mean(dim=axes, keepdim=True)
+                      - normalised * (grad_normalised * normalised).mean(dim=axes, keepdim=True)) * inverse_std
+    reduce_axes = tuple(i for i, size in enumerate(parameter_shape) if size == 1)
+    if needs_input_grad[1]:
+        grad_weight = (grad_output * normalised).sum(dim=reduce_axes).reshape(weight.shape)
+    if needs_input_grad[2]:
+        grad_bias = grad_output.sum(dim=reduce_axes).reshape(bias.shape)
+    return grad_input, grad_weight, grad_bias
+
+
 @_batch_norm_train.vjp
 def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_input_grad=None):
     grad_output = grads[0]
+    if isinstance(grad_output, Tensor):
+        shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+        return _normalisation_grads_recorded(grad_output, input, weight, bias, _batch_axes(input.ndim), shape, eps,
+                                             needs_input_grad)
     _, mean, variance = outputs
     shape = _channel_shape(input.ndim)
     axes = _batch_axes(input.ndim)
@@ -149,6 +176,10 @@ def _layer_norm(input, weight, bias, normalized_ndim=1, eps=1e-5):
 @_layer_norm.vjp
 def _layer_norm_vjp(grads, outputs, input, weight, bias, normalized_ndim=1, eps=1e-5, needs_input_grad=None):
     grad_output = grads[0]
+    if isinstance(grad_output, Tensor):
+        axes = tuple(range(input.ndim - normalized_ndim, input.ndim))
+        shape = (1,) * (input.ndim - normalized_ndim) + tuple(input.shape[input.ndim - normalized_ndim:])
+        return _normalisation_grads_recorded(grad_output, input, weight, bias, axes, shape, eps, needs_input_grad)
     _, mean, inverse_std = outputs
     width = mean.size and input.size // mean.size
     rows = input.reshape(-1, width)
