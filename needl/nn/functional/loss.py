@@ -350,7 +350,9 @@ def _hard_label_terms(target, weight, ignore_index, dtype):
 def _log_sum_exp(input, axis):
     peak = np.amax(input, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0)
-    return np.log(np.sum(np.exp(input - peak), axis=axis, keepdims=True)) + peak
+    shifted = input - peak
+    np.exp(shifted, out=shifted)  # in place: one full-size temporary only
+    return np.log(np.sum(shifted, axis=axis, keepdims=True)) + peak
 
 
 @op
@@ -426,7 +428,8 @@ def _cross_entropy_indices_vjp(grads, outputs, input, target, weight, ignore_ind
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
     coefficient = g / denominator if reduction == "mean" else g
     hard = element_weight * (coefficient * (1.0 - label_smoothing))
-    grad = np.exp(input - log_sum_exp)  # the softmax, never formed in the forward
+    grad = input - log_sum_exp
+    np.exp(grad, out=grad)  # the softmax, never formed in the forward
     index = np.expand_dims(safe, axis)
     if label_smoothing > 0:
         smooth = valid * (coefficient * (label_smoothing / classes))
