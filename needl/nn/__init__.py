@@ -4,7 +4,7 @@ from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Se
 from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
 from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
                                  LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
-                                 Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh,
+                                 Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus, Softsign, Tanh,
                                  Tanhshrink)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
@@ -15,6 +15,9 @@ from .modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLo
                            L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
                                     InstanceNorm1d, InstanceNorm2d, LayerNorm)
+from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
+                              ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
+                              ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                               MaxPool2d)
 from .modules.attention import MultiheadAttention

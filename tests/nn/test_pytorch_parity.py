@@ -28,6 +28,12 @@ LAYERS = [
     ("Softmax", (1,), (3, 4)),
     ("LogSoftmax", (0,), (3, 4)),
     ("Flatten", (), (2, 3, 4)),
+    ("Softmax2d", (), (2, 3, 2, 2)),
+    ("ZeroPad2d", ((1, 2, 0, 1),), (2, 3, 4, 4)),
+    ("ConstantPad2d", (1, 2.5), (2, 3, 4, 4)),
+    ("ReflectionPad2d", (1,), (2, 3, 4, 4)),
+    ("ReplicationPad1d", ((1, 2),), (2, 3, 5)),
+    ("CircularPad2d", (1,), (2, 3, 4, 4)),
 ]
 
 
