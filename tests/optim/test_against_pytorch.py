@@ -61,6 +61,11 @@ SCHEDULERS = [
     ("ExponentialLR", dict(gamma=0.9)),
     ("CosineAnnealingLR", dict(T_max=5, eta_min=0.001)),
     ("LambdaLR", dict(lr_lambda=lambda epoch: 1 / (epoch + 1))),
+    ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.95)),
+    ("ConstantLR", dict(factor=0.5, total_iters=4)),
+    ("LinearLR", dict(start_factor=0.2, end_factor=0.9, total_iters=6)),
+    ("PolynomialLR", dict(total_iters=8, power=2.0)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.01)),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=20)),
     ("OneCycleLR", dict(max_lr=[0.5], total_steps=20, three_phase=True, anneal_strategy="linear",
                         pct_start=0.25)),
@@ -114,3 +119,27 @@ def test_state_dict_loads_into_pytorch_layout():
                  "param_groups": their_state["param_groups"]}
     ours.load_state_dict(converted)
     assert ours.state[mine]["step"] == 1
+
+
+def build_composite(library, optimizer, kind):
+    schedulers = library.optim.lr_scheduler
+    warmup = schedulers.LinearLR(optimizer, start_factor=0.1, total_iters=4)
+    decay = schedulers.CosineAnnealingLR(optimizer, T_max=10, eta_min=0.001)
+    if kind == "SequentialLR":
+        return schedulers.SequentialLR(optimizer, [warmup, decay], milestones=[4])
+    return schedulers.ChainedScheduler([warmup, schedulers.ExponentialLR(optimizer, gamma=0.9)])
+
+
+@pytest.mark.parametrize("kind", ["SequentialLR", "ChainedScheduler"])
+def test_composite_schedulers_match_pytorch(kind):
+    ours = needl.optim.SGD([needl.ones(1, requires_grad=True)], lr=0.1)
+    theirs = torch.optim.SGD([torch.ones(1, requires_grad=True)], lr=0.1)
+    our_scheduler, their_scheduler = build_composite(needl, ours, kind), build_composite(torch, theirs, kind)
+    assert ours.param_groups[0]["lr"] == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-12)
+    for _ in range(16):
+        ours.step()
+        theirs.step()
+        our_scheduler.step()
+        their_scheduler.step()
+        assert ours.param_groups[0]["lr"] == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-12)
+        assert our_scheduler.get_last_lr() == pytest.approx(their_scheduler.get_last_lr(), rel=1e-12)

@@ -5,8 +5,10 @@ import pytest
 
 import needl
 from needl.optim import SGD, Adam
-from needl.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, MultiStepLR,
-                                      OneCycleLR, ReduceLROnPlateau, StepLR)
+from needl.optim.lr_scheduler import (ChainedScheduler, ConstantLR, CosineAnnealingLR,
+                                      CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR,
+                                      LinearLR, MultiplicativeLR, MultiStepLR, OneCycleLR,
+                                      PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR)
 
 
 def sgd(lr=1.0, groups=1, **kwargs):
@@ -182,3 +184,48 @@ def test_scheduler_state_survives_a_checkpoint_file(make, tmp_path):
             sched.step(metric) if plateau else sched.step()
         assert resumed.get_last_lr() == pytest.approx(scheduler.get_last_lr(), rel=1e-15)
         assert resumed_optimizer.param_groups[0]["momentum"] == optimizer.param_groups[0]["momentum"]
+
+
+def test_multiplicative_lr():
+    np.testing.assert_allclose(trace(MultiplicativeLR(sgd(), lambda epoch: 0.5), 3),
+                               [1, 0.5, 0.25, 0.125])
+
+
+def test_constant_lr_scales_then_restores():
+    np.testing.assert_allclose(trace(ConstantLR(sgd(), factor=0.5, total_iters=2), 3),
+                               [0.5, 0.5, 1.0, 1.0])
+
+
+def test_linear_lr_warm_up():
+    np.testing.assert_allclose(trace(LinearLR(sgd(), start_factor=0.25, total_iters=3), 4),
+                               [0.25, 0.5, 0.75, 1.0, 1.0])
+
+
+def test_polynomial_lr():
+    np.testing.assert_allclose(trace(PolynomialLR(sgd(), total_iters=4, power=2.0), 5),
+                               [1, 0.5625, 0.25, 0.0625, 0, 0], atol=1e-15)
+
+
+def test_cosine_warm_restarts_period_doubles():
+    scheduler = CosineAnnealingWarmRestarts(sgd(), T_0=2, T_mult=2)
+    # periods of 2 then 4 epochs: cos positions 0, 1/2 | 0, 1/4, 2/4, 3/4 | 0
+    expected = [(1 + math.cos(math.pi * x)) / 2 for x in [0, 0.5, 0, 0.25, 0.5, 0.75, 0]]
+    np.testing.assert_allclose(trace(scheduler, 6), expected, atol=1e-15)
+
+
+def test_sequential_lr_warm_up_then_decay():
+    optimizer = sgd(lr=1.0)
+    scheduler = SequentialLR(optimizer, [LinearLR(optimizer, start_factor=0.5, total_iters=2),
+                                         ExponentialLR(optimizer, gamma=0.5)], milestones=[2])
+    np.testing.assert_allclose(trace(scheduler, 4), [0.5, 0.75, 1.0, 0.5, 0.25])
+    with pytest.raises(ValueError, match="one milestone fewer than schedulers"):
+        SequentialLR(optimizer, [StepLR(optimizer, 1)], milestones=[3])
+
+
+def test_chained_scheduler_multiplies_the_effects():
+    optimizer = sgd(lr=1.0)
+    scheduler = ChainedScheduler([ExponentialLR(optimizer, gamma=0.5),
+                                  MultiplicativeLR(optimizer, lambda epoch: 0.1)])
+    np.testing.assert_allclose(trace(scheduler, 2), [1.0, 0.05, 0.0025])
+    with pytest.raises(ValueError, match="same optimizer"):
+        ChainedScheduler([StepLR(sgd(), 1), StepLR(optimizer, 1)])
