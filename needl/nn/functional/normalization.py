@@ -90,7 +90,9 @@ def _batch_norm_eval(input, running_mean, running_var, weight, bias, eps=1e-5):
     shift = -running_mean * scale
     if bias is not None:
         shift = shift + bias
-    return input * scale.reshape(shape).astype(input.dtype, copy=False) + shift.reshape(shape).astype(input.dtype, copy=False)
+    output = input * scale.reshape(shape).astype(input.dtype, copy=False)
+    output += shift.reshape(shape).astype(input.dtype, copy=False)
+    return output
 
 
 @_batch_norm_eval.vjp
