@@ -68,6 +68,12 @@ class Optimizer:
                             "a list instead.")
         else:
             params = list(params)
+        names = [param[0] for param in params if isinstance(param, tuple)]
+        if names:  # named_parameters() pairs, as PyTorch accepts
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param "
+                                 "names are missing")
+            params = [param[1] for param in params]
         for i, param in enumerate(params):
             if not isinstance(param, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but parameter {i} of the "
@@ -80,6 +86,10 @@ class Optimizer:
                                 f"parameter {i} of the group has dtype {param.dtype}")
         group = dict(param_group)
         group["params"] = params
+        if names:
+            group["param_names"] = names
+        if self.param_groups and ("param_names" in group) != ("param_names" in self.param_groups[0]):
+            raise ValueError("all optimizer param groups should be with/without names")
         for name, default in self.defaults.items():
             group.setdefault(name, default)
         if len({id(p) for p in params}) != len(params):
@@ -194,6 +204,8 @@ class Optimizer:
             if isinstance(new_group.get("betas"), list):
                 new_group["betas"] = tuple(new_group["betas"])
             new_group["params"] = group["params"]
+            if "param_names" in group:
+                new_group["param_names"] = group["param_names"]
             new_groups.append(new_group)
         self.state = new_state
         self.param_groups = new_groups

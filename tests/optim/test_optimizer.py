@@ -156,3 +156,14 @@ def test_base_class_step_is_abstract_and_repr_lists_groups():
         optimizer.step()
     text = repr(SGD([needl.ones(1, requires_grad=True)], lr=0.1))
     assert text.startswith("SGD (") and "Parameter Group 0" in text and "lr: 0.1" in text
+
+
+def test_named_parameters_are_accepted_and_named_in_the_state_dict():
+    weight, bias = needl.ones(2, 2, requires_grad=True), needl.zeros(2, requires_grad=True)
+    optimizer = SGD([("weight", weight), ("bias", bias)], lr=0.1)
+    assert optimizer.param_groups[0]["params"] == [weight, bias]
+    assert optimizer.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        SGD([("weight", weight), bias], lr=0.1)
+    with pytest.raises(ValueError, match="with/without names"):
+        optimizer.add_param_group({"params": [needl.ones(1, requires_grad=True)]})
