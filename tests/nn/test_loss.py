@@ -239,3 +239,17 @@ def test_cross_entropy_matches_pytorch(reduction):
     reference.sum().backward()
     np.testing.assert_allclose(ours.data, reference.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(mine.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_float32_losses_stay_float32_with_float64_or_integer_targets_and_weights():
+    x = needl.randn(3, 4, requires_grad=True)
+    target64 = needl.tensor(np.random.default_rng(0).uniform(0, 1, (3, 4)))
+    losses = [F.mse_loss(x, target64), F.l1_loss(x, needl.zeros(3, 4, dtype=needl.int64)),
+              F.huber_loss(x, target64), F.binary_cross_entropy_with_logits(x, target64, pos_weight=needl.tensor(
+                  np.ones(4))), F.binary_cross_entropy(x.sigmoid(), target64, weight=needl.tensor(np.ones((3, 4)))),
+              F.kl_div(x, target64, reduction="batchmean"),
+              F.cross_entropy(x, needl.tensor([0, 1, 2]), weight=needl.tensor(np.ones(4)))]
+    for loss in losses:
+        assert loss.dtype == np.float32
+        loss.backward()
+    assert x.grad.dtype == np.float32

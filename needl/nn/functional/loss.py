@@ -54,6 +54,17 @@ def _count(*values) -> int:
     """Number of elements of the broadcast of the values (arrays or Tensors)."""
     return int(np.prod(np.broadcast_shapes(*(np.shape(_data(v)) for v in values)), dtype=np.int64))
 
+def _like(value, input):
+    """value in input's floating dtype (so a float64 or integer target does not upcast a float32 loss)."""
+    if value is None:
+        return None
+    dtype = _data(input).dtype
+    if isinstance(value, Tensor):
+        return value if value.dtype == dtype else value.astype(dtype)
+    value = np.asarray(value)
+    return value if value.dtype == dtype else value.astype(dtype)
+
+
 # The vjps below are written with operators, ops and masks computed on the raw data, so that under
 # backward(create_graph=True), when they receive Tensors, they record a differentiable graph.
 
@@ -89,7 +100,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_same_shape("mse_loss", input, target)
-    return _mse(input, target, reduction=reduction)
+    return _mse(input, _like(target, input), reduction=reduction)
 
 
 @op
@@ -108,7 +119,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_same_shape("l1_loss", input, target)
-    return _l1(input, target, reduction=reduction)
+    return _l1(input, _like(target, input), reduction=reduction)
 
 
 @op
@@ -141,7 +152,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     if beta < 0:
         raise ValueError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
     _check_same_shape("smooth_l1_loss", input, target)
-    return _smooth_l1(input, target, reduction=reduction, beta=float(beta))
+    return _smooth_l1(input, _like(target, input), reduction=reduction, beta=float(beta))
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -151,7 +162,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if delta <= 0:
         raise ValueError(f"huber_loss does not support non-positive values for delta, got {delta}")
     _check_same_shape("huber_loss", input, target)
-    return _smooth_l1(input, target, reduction=reduction, beta=float(delta), scale=float(delta))
+    return _smooth_l1(input, _like(target, input), reduction=reduction, beta=float(delta), scale=float(delta))
 
 
 # ---- binary classification -----------------------------------------------------------------
@@ -197,7 +208,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if values.size and (values.min() < 0 or values.max() > 1):
         raise RuntimeError("all elements of input should be between 0 and 1 "
                            "(binary_cross_entropy takes probabilities; use binary_cross_entropy_with_logits for logits)")
-    return _binary_cross_entropy(input, target, weight, reduction=reduction)
+    return _binary_cross_entropy(input, _like(target, input), _like(weight, input), reduction=reduction)
 
 
 def _softplus_negative(input):
@@ -249,7 +260,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if np.shape(_data(input)) != np.shape(_data(target)):
         raise ValueError(f"Target size ({tuple(np.shape(_data(target)))}) must be the same as input size "
                          f"({tuple(np.shape(_data(input)))})")
-    return _bce_with_logits(input, target, weight, pos_weight, reduction=reduction)
+    return _bce_with_logits(input, _like(target, input), _like(weight, input), _like(pos_weight, input),
+                            reduction=reduction)
 
 
 # ---- distributions -------------------------------------------------------------------------
@@ -296,7 +308,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
                       "size. 'batchmean' divides only by the batch size, and aligns with the KL div math "
                       "definition.", stacklevel=2)
-    return _kl_div(input, target, reduction=reduction, log_target=log_target)
+    return _kl_div(input, _like(target, input), reduction=reduction, log_target=log_target)
 
 
 # ---- classification ------------------------------------------------------------------------
@@ -506,11 +518,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                             f"match the input's dtype {input.dtype}")
         classes = input_shape[1 if len(input_shape) >= 2 else 0]
         _check_weight(weight, classes, "cross_entropy")
-        return _cross_entropy_probabilities(input, target, weight, reduction=reduction,
+        return _cross_entropy_probabilities(input, target, _like(weight, input), reduction=reduction,
                                             label_smoothing=float(label_smoothing))
     axis, classes = _class_layout(input, target, ignore_index, "cross_entropy")
     _check_weight(weight, classes, "cross_entropy")
-    loss, _ = _cross_entropy_indices(input, target, weight, ignore_index=int(ignore_index),
+    loss, _ = _cross_entropy_indices(input, target, _like(weight, input), ignore_index=int(ignore_index),
                                      reduction=reduction, label_smoothing=float(label_smoothing))
     return loss
 
@@ -552,7 +564,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     _check_reduction(reduction)
     axis, classes = _class_layout(input, target, ignore_index, "nll_loss")
     _check_weight(weight, classes, "nll_loss")
-    return _nll(input, target, weight, ignore_index=int(ignore_index), reduction=reduction)
+    return _nll(input, target, _like(weight, input), ignore_index=int(ignore_index), reduction=reduction)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
