@@ -5,14 +5,14 @@ Subsets do) and no collate_fn is given, each batch is one fancy index per array:
 per sample. Otherwise each sample is fetched with `dataset[i]` and the list is collated.
 """
 import collections.abc
-import math
-from typing import Any, Callable, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 
 import numpy as np
 
 from ...autograd import dtypes
 from ...autograd.tensor import Tensor
 from .dataset import Dataset, GeneratorLike, IterableDataset, as_generator, batch_getter
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, index_array
 
 
 def default_collate(batch: List[Any]) -> Any:
@@ -56,7 +56,8 @@ class DataLoader:
 
     `generator` (a numpy.random.Generator or an int seed) drives shuffling; by default the global
     generator that `needl.manual_seed` resets. A new permutation is drawn at every epoch (every
-    `iter`). `num_workers` and `pin_memory` are accepted for compatibility: loading runs in the
+    `iter`). `sampler` / `batch_sampler` set the order as in PyTorch. `num_workers`,
+    `pin_memory` and the other worker options are accepted for compatibility: loading runs in the
     main process. Example:
 
         loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, generator=0)
@@ -64,62 +65,68 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Dataset, batch_size: Optional[int] = 1, shuffle: bool = False,
-                 sampler: Optional[Iterable[int]] = None, num_workers: int = 0,
+                 sampler: Optional[Iterable[int]] = None,
+                 batch_sampler: Optional[Iterable[Sequence[int]]] = None, num_workers: int = 0,
                  collate_fn: Optional[Callable[[List[Any]], Any]] = None, pin_memory: bool = False,
-                 drop_last: bool = False, generator: GeneratorLike = None):
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn=None,
+                 generator: GeneratorLike = None, *, prefetch_factor: Optional[int] = None,
+                 persistent_workers: bool = False):
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                        or isinstance(batch_size, bool) or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value or None, but got "
                              f"batch_size={batch_size!r}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
-        if isinstance(dataset, IterableDataset) and (shuffle or sampler is not None):
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                             "shuffle, sampler, and drop_last")
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable and (shuffle or sampler is not None or batch_sampler is not None):
             raise ValueError("an IterableDataset cannot be shuffled or sampled by the DataLoader")
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative")
         if generator is not None:
             as_generator(generator)  # check the type now rather than at the first epoch
+        if batch_sampler is not None:
+            batch_size, drop_last = None, False
+        if sampler is None and not iterable:
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_size is not None and batch_sampler is None and not iterable:
+            batch_sampler = BatchSampler(sampler, int(batch_size), drop_last)
         self.dataset = dataset
         self.batch_size = batch_size
-        self.shuffle = shuffle
+        self.drop_last = drop_last
         self.sampler = sampler
+        self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.collate_fn = collate_fn
         self.pin_memory = pin_memory
-        self.drop_last = drop_last
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
         self.generator = generator
-        self._rng = None if generator is None else as_generator(generator)
 
-    def _indices(self) -> np.ndarray:
-        """The sample order of one epoch."""
-        if self.sampler is not None:
-            return np.fromiter((int(i) for i in self.sampler), dtype=np.int64)
-        if self.shuffle:
-            rng = self._rng if self._rng is not None else as_generator(None)
-            return rng.permutation(len(self.dataset))
-        return np.arange(len(self.dataset))
-
-    def _batches_of_indices(self) -> Iterator[np.ndarray]:
-        indices = self._indices()
-        if self.batch_size is None:
-            yield from indices
-            return
-        stop = len(indices) - len(indices) % self.batch_size if self.drop_last else len(indices)
-        for start in range(0, stop, self.batch_size):
-            yield indices[start:start + self.batch_size]
+    def _index_batches(self) -> Iterator[np.ndarray]:
+        """One epoch's batches of indices, each an int64 array."""
+        if isinstance(self.batch_sampler, BatchSampler):
+            return self.batch_sampler.index_batches()
+        return (np.asarray(batch, dtype=np.int64).reshape(-1) for batch in self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
         if isinstance(self.dataset, IterableDataset):
             yield from self._iterate_stream()
             return
-        collate = self.collate_fn or default_collate
-        get_batch = batch_getter(self.dataset) if self.collate_fn is None else None
-        if self.batch_size is None:
-            for index in self._batches_of_indices():
+        if self.batch_sampler is None:  # batch_size=None: single samples, converted only
+            for index in index_array(self.sampler):
                 sample = self.dataset[int(index)]
                 yield sample if self.collate_fn is None else self.collate_fn(sample)
             return
-        for indices in self._batches_of_indices():
+        collate = self.collate_fn or default_collate
+        get_batch = batch_getter(self.dataset) if self.collate_fn is None else None
+        for indices in self._index_batches():
             if get_batch is not None:
                 yield get_batch(indices)
             else:
@@ -142,9 +149,6 @@ class DataLoader:
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
             raise TypeError("the length of a DataLoader over an IterableDataset is unknown")
-        count = len(self.sampler) if self.sampler is not None else len(self.dataset)
-        if self.batch_size is None:
-            return count
-        if self.drop_last:
-            return count // self.batch_size
-        return math.ceil(count / self.batch_size)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        return len(self.sampler)
