@@ -80,9 +80,11 @@ class _Encoder:
             return {"list": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
         if isinstance(value, tuple):
             return {"tuple": [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
-        raise TypeError(f"cannot save a {type(value).__name__} at {_where(where)}: needl.save "
-                        f"takes nested dicts, lists and tuples of Tensors, arrays, numbers, "
-                        f"strings, booleans and None")
+        hint = (" (save its .state_dict() instead: needl never pickles objects)"
+                if hasattr(value, "state_dict") else "")
+        raise TypeError(f"cannot save a {type(value).__name__} at {_where(where)}{hint}: "
+                        f"needl.save takes nested dicts, lists and tuples of Tensors, arrays, "
+                        f"numbers, strings, booleans and None")
 
 
 def save(obj: Any, f: PathLike) -> None:

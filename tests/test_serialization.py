@@ -149,3 +149,9 @@ def test_optimizer_state_dict_round_trip_through_a_file(tmp_path):
     assert loaded["state"][0]["step"] == 1
     np.testing.assert_array_equal(loaded["state"][0]["exp_avg"].data,
                                   optimizer.state[param]["exp_avg"].data)
+
+
+def test_saving_a_whole_optimizer_says_to_save_its_state_dict(tmp_path):
+    optimizer = needl.optim.SGD([needl.ones(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(TypeError, match=r"cannot save a SGD at \['opt'\] \(save its .state_dict\(\)"):
+        needl.save({"opt": optimizer}, tmp_path / "x.npz")
