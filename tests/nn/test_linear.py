@@ -60,3 +60,9 @@ def test_identity_and_bilinear():
     layer = nn.Bilinear(3, 2, 4).double()
     assert tuple(layer.weight.shape) == (4, 3, 2)
     assert gradcheck(layer, (leaf(5, 3), leaf(5, 2, seed=1)))
+
+
+def test_dtype_mismatch_is_a_clear_error():
+    layer = nn.Linear(2, 2).double()
+    with pytest.raises(RuntimeError, match="input \\(float32, shape \\(3, 2\\)\\) and weight \\(float64\\)"):
+        layer(needl.randn(3, 2))

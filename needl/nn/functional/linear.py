@@ -38,6 +38,10 @@ def _linear_vjp(grad_output, output, input, weight, bias, needs_input_grad):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight.T + bias for input (*, in_features), weight (out_features, in_features)."""
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"linear: input ({input.dtype}, shape {tuple(input.shape)}) and weight "
+                           f"({weight.dtype}) must have the same dtype; cast the input with .to(weight.dtype) "
+                           f"or the module with .float()/.double()")
     return _linear(input, weight, bias)
 
 
