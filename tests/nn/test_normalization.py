@@ -80,8 +80,10 @@ def test_batch_norm_errors():
         nn.BatchNorm2d(3)(needl.randn(2, 3, 4))
     with pytest.raises(ValueError, match=r"expected input with 3 channels in dim 1, got input of shape \(2, 4\)"):
         nn.BatchNorm1d(3)(needl.randn(2, 4))
+    layer = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
-        nn.BatchNorm1d(3)(needl.randn(1, 3))
+        layer(needl.randn(1, 3))
+    assert layer.num_batches_tracked.item() == 0
 
 
 @pytest.mark.parametrize("normalized_shape", [(4,), (3, 4)])
