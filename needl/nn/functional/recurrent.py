@@ -58,7 +58,8 @@ def _project(input, weight, bias, batch_first):
     return projected.reshape(series.shape[:2] + (weight.shape[0],))
 
 
-def _initial_state(state, batch, hidden, dtype, name):
+def _initial_state(state, batch, hidden, name):
+    """The initial state array to copy into the state buffer (0 for None: zeros)."""
     if state is None:
         return 0
     if state.shape != (batch, hidden):
@@ -219,8 +220,8 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
     cell_tanh = np.empty((steps, batch, hidden), dtype)
     input_times_candidate = np.empty((batch, hidden), dtype)
     first = steps if reverse else 0
-    hiddens[first] = _initial_state(h0, batch, hidden, dtype, "h0")
-    cells[first] = _initial_state(c0, batch, hidden, dtype, "c0")
+    hiddens[first] = _initial_state(h0, batch, hidden, "h0")
+    cells[first] = _initial_state(c0, batch, hidden, "c0")
     with np.errstate(over="ignore"):  # exp overflow gives sigmoid 0, as it should
         for t, previous, current in _steps(steps, reverse):
             gate = gates[t]
@@ -351,7 +352,7 @@ def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, r
     hidden_gates = np.empty((steps, batch, 3 * hidden), dtype)     # h @ W_hh.T (+ b_hn on n)
     hiddens = np.empty((steps + 1, batch, hidden), dtype)
     first = steps if reverse else 0
-    hiddens[first] = _initial_state(h0, batch, hidden, dtype, "h0")
+    hiddens[first] = _initial_state(h0, batch, hidden, "h0")
     two = 2 * hidden
     with np.errstate(over="ignore"):  # exp overflow gives sigmoid 0, as it should
         for t, previous, current in _steps(steps, reverse):
@@ -468,7 +469,7 @@ def _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
     recurrent = weight_hh.T
     hiddens = np.empty((steps + 1, batch, hidden), input.dtype)
     first = steps if reverse else 0
-    hiddens[first] = _initial_state(h0, batch, hidden, input.dtype, "h0")
+    hiddens[first] = _initial_state(h0, batch, hidden, "h0")
     for t, previous, current in _steps(steps, reverse):
         state = hiddens[current]
         np.matmul(hiddens[previous], recurrent, out=state)
