@@ -69,8 +69,9 @@ class DataLoader:
                  batch_sampler: Optional[Iterable[Sequence[int]]] = None, num_workers: int = 0,
                  collate_fn: Optional[Callable[[List[Any]], Any]] = None, pin_memory: bool = False,
                  drop_last: bool = False, timeout: float = 0, worker_init_fn=None,
-                 generator: GeneratorLike = None, *, prefetch_factor: Optional[int] = None,
-                 persistent_workers: bool = False):
+                 multiprocessing_context=None, generator: GeneratorLike = None, *,
+                 prefetch_factor: Optional[int] = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True):
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
                                        or isinstance(batch_size, bool) or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer value or None, but got "
