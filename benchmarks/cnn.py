@@ -1,0 +1,195 @@
+"""CNN training step: conv(1->32,3,pad 1)-ReLU-maxpool 2-conv(32->64,3,pad 1)-ReLU-maxpool 2-
+Linear(3136,128)-ReLU-Linear(128,10), batch 64, cross-entropy, SGD (forward+backward+update).
+
+needl vs a hand-written NumPy im2col step (channels-last throughout, one GEMM per conv) vs
+PyTorch on the CPU (when installed), from the same weights and batch; first-step losses must
+agree. Run: python benchmarks/cnn.py [--quick]
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import needl  # noqa: E402
+import needl.nn as nn  # noqa: E402
+import needl.nn.functional as F  # noqa: E402
+from common import interleaved, optional_torch, print_memory, report  # noqa: E402
+
+BATCH, LR = 64, 0.01
+
+
+def initial_weights(rng):
+    """PyTorch-style uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) weights, shared by all contenders."""
+    shapes = [((32, 1, 3, 3), 32), ((64, 32, 3, 3), 64), ((128, 3136), 128), ((10, 128), 10)]
+    weights = []
+    for shape, out in shapes:
+        bound = 1 / np.sqrt(np.prod(shape[1:]))
+        weights.append((rng.uniform(-bound, bound, shape).astype(np.float32),
+                        rng.uniform(-bound, bound, out).astype(np.float32)))
+    return weights
+
+
+# ---- NumPy by hand: channels-last (N, H, W, C) activations, im2col + one GEMM per conv ----------
+
+def conv_forward(x, weight, bias):
+    n, h, w, c = x.shape
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    windows = sliding_window_view(padded, (3, 3), axis=(1, 2))          # (n, h, w, c, 3, 3)
+    columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(n * h * w, 9 * c)
+    matrix = weight.transpose(2, 3, 1, 0).reshape(9 * c, -1)
+    out = columns @ matrix
+    out += bias
+    return out.reshape(n, h, w, -1), columns
+
+
+def conv_backward(grad, columns, weight, input_shape, need_input):
+    n, h, w, c = input_shape
+    rows = grad.reshape(n * h * w, -1)
+    grad_weight = (columns.T @ rows).reshape(3, 3, c, -1).transpose(3, 2, 0, 1)
+    grad_bias = rows.sum(0)
+    if not need_input:
+        return None, grad_weight, grad_bias
+    grad_columns = (rows @ weight.transpose(0, 2, 3, 1).reshape(-1, 9 * c)).reshape(n, h, w, 3, 3, c)
+    padded = np.zeros((n, h + 2, w + 2, c), grad.dtype)
+    for i in range(3):
+        for j in range(3):
+            padded[:, i:i + h, j:j + w] += grad_columns[:, :, :, i, j]
+    return padded[:, 1:-1, 1:-1], grad_weight, grad_bias
+
+
+def pool_forward(x):
+    n, h, w, c = x.shape
+    return x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+
+
+def pool_backward(grad, x, out):
+    n, h, w, c = x.shape
+    windows = x.reshape(n, h // 2, 2, w // 2, 2, c)
+    mask = windows == out[:, :, None, :, None]
+    return (mask * grad[:, :, None, :, None]).reshape(x.shape)
+
+
+class NumpyCNN:
+    def __init__(self, weights):
+        self.weights = [(w.copy(), b.copy()) for w, b in weights]
+
+    def step(self, images, labels):
+        (w1, b1), (w2, b2), (w3, b3), (w4, b4) = self.weights
+        x = images.transpose(0, 2, 3, 1)
+        c1, columns1 = conv_forward(x, w1, b1)
+        np.maximum(c1, 0, out=c1)
+        p1 = pool_forward(c1)
+        c2, columns2 = conv_forward(p1, w2, b2)
+        np.maximum(c2, 0, out=c2)
+        p2 = pool_forward(c2)
+        flat = p2.transpose(0, 3, 1, 2).reshape(len(images), -1)  # PyTorch's (C, H, W) order
+        h3 = flat @ w3.T
+        h3 += b3
+        np.maximum(h3, 0, out=h3)
+        logits = h3 @ w4.T
+        logits += b4
+        rows = np.arange(len(labels))
+        shifted = logits - logits.max(1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(1, keepdims=True)
+        loss = float(np.mean(np.log(total[:, 0]) - shifted[rows, labels]))
+        grad = exp / total
+        grad[rows, labels] -= 1
+        grad /= len(labels)
+        grads = [None] * 4
+        grads[3] = (grad.T @ h3, grad.sum(0))
+        grad = grad @ w4
+        grad *= h3 > 0
+        grads[2] = (grad.T @ flat, grad.sum(0))
+        grad = (grad @ w3).reshape(p2.shape[0], p2.shape[3], p2.shape[1], p2.shape[2]).transpose(0, 2, 3, 1)
+        grad = pool_backward(grad, c2, p2)
+        grad *= c2 > 0
+        grad, *grads[1] = conv_backward(grad, columns2, w2, p1.shape, True)
+        grad = pool_backward(grad, c1, p1)
+        grad *= c1 > 0
+        _, *grads[0] = conv_backward(grad, columns1, w1, x.shape, False)
+        for (w, b), (grad_w, grad_b) in zip(self.weights, grads):
+            w -= LR * grad_w
+            b -= LR * grad_b
+        return loss
+
+
+def needl_model(weights):
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    for layer, (w, b) in zip([model[0], model[3], model[7], model[9]], weights):
+        layer.weight.data[...] = w
+        layer.bias.data[...] = b
+    return model
+
+
+def torch_model(torch, weights):
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    with torch.no_grad():
+        for layer, (w, b) in zip([model[0], model[3], model[7], model[9]], weights):
+            layer.weight.copy_(torch.from_numpy(w))
+            layer.bias.copy_(torch.from_numpy(b))
+    return model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    weights = initial_weights(rng)
+    images = rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, BATCH)
+
+    model = needl_model(weights)
+    optimizer = needl.optim.SGD(model.parameters(), lr=LR)
+    inputs, targets = needl.from_numpy(images), needl.from_numpy(labels)
+
+    def needl_step():
+        loss = F.cross_entropy(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    by_hand = NumpyCNN(weights)
+    steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(images, labels)}
+    first = {name: step() for name, step in steps.items()}
+    torch = optional_torch()
+    if torch is not None:
+        reference = torch_model(torch, weights)
+        torch_optimizer = torch.optim.SGD(reference.parameters(), lr=LR)
+        timages, tlabels = torch.from_numpy(images), torch.from_numpy(labels)
+
+        def torch_step():
+            loss = torch.nn.functional.cross_entropy(reference(timages), tlabels)
+            torch_optimizer.zero_grad()
+            loss.backward()
+            torch_optimizer.step()
+            return loss.item()
+
+        steps["pytorch"] = torch_step
+        first["pytorch"] = torch_step()
+    for name, loss in first.items():
+        assert abs(loss - first["numpy by hand"]) < 1e-4, f"{name} computes a different loss: {first}"
+
+    rounds, repeat = (2, 1) if args.quick else (11, 5)
+    samples = interleaved(steps, rounds=rounds, repeat=repeat, warmup=2)
+    print(f"CNN training step, batch {BATCH}, float32 (first losses agree: {first['needl']:.5f})")
+    medians = report(samples, "numpy by hand")
+    if "pytorch" in medians:
+        print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x (target <= 1.0x)")
+    print(f"needl / numpy by hand: {medians['needl'] / medians['numpy by hand']:.2f}x")
+    print_memory(steps, "numpy by hand")
+
+
+if __name__ == "__main__":
+    main()
