@@ -4,7 +4,7 @@ from typing import Optional
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_non_negative
+from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
 
 
 class Adagrad(Optimizer):
@@ -12,7 +12,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False):
+                 eps: float = 1e-10, foreach=None, *, maximize: bool = False,
+                 differentiable: bool = False, fused=None):
+        check_supported(differentiable)
         check_non_negative("learning rate", lr)
         check_non_negative("lr_decay value", lr_decay)
         check_non_negative("weight_decay value", weight_decay)

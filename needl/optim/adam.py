@@ -5,7 +5,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from .optimizer import Optimizer, ParamsT, check_non_negative
+from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
 
 
 def _check_betas(betas) -> None:
@@ -25,7 +25,9 @@ class Adam(Optimizer):
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 maximize: bool = False, decoupled_weight_decay: bool = False):
+                 foreach=None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused=None, decoupled_weight_decay: bool = False):
+        check_supported(differentiable)
         check_non_negative("learning rate", lr)
         check_non_negative("epsilon value", eps)
         check_non_negative("weight_decay value", weight_decay)

@@ -225,3 +225,11 @@ def check_non_negative(name: str, value: float) -> None:
     """PyTorch's hyper-parameter checks: a clear ValueError before anything is built."""
     if not 0.0 <= value:
         raise ValueError(f"Invalid {name}: {value}")
+
+
+def check_supported(differentiable: bool) -> None:
+    """PyTorch's implementation switches: foreach, fused and capturable change nothing here (the
+    updates are vectorized already); differentiable (autograd through the step) is refused."""
+    if differentiable:
+        raise ValueError("differentiable=True (autograd through the optimizer step) is not "
+                         "supported by needl; the updates run in place on the arrays")

@@ -167,3 +167,16 @@ def test_named_parameters_are_accepted_and_named_in_the_state_dict():
         SGD([("weight", weight), bias], lr=0.1)
     with pytest.raises(ValueError, match="with/without names"):
         optimizer.add_param_group({"params": [needl.ones(1, requires_grad=True)]})
+
+
+def test_pytorch_implementation_switches_are_accepted():
+    param = needl.ones(2, requires_grad=True)
+    for make in (lambda: SGD([param], lr=0.1, foreach=True, fused=False),
+                 lambda: Adam([param], foreach=False, fused=True, capturable=True),
+                 lambda: AdamW([param], foreach=True), lambda: RMSprop([param], foreach=True),
+                 lambda: Adagrad([param], foreach=True)):
+        optimizer = make()
+        param.grad = needl.ones(2)
+        optimizer.step()
+    with pytest.raises(ValueError, match="differentiable=True"):
+        Adam([param], differentiable=True)
