@@ -87,6 +87,8 @@ class Module:
         set_(self, "_modules", {})
         set_(self, "_forward_pre_hooks", {})
         set_(self, "_forward_hooks", {})
+        set_(self, "_backward_hooks", {})
+        set_(self, "_backward_pre_hooks", {})
         set_(self, "_forward_hooks_with_kwargs", set())
         set_(self, "_forward_pre_hooks_with_kwargs", set())
         set_(self, "_state_dict_hooks", {})
@@ -96,12 +98,16 @@ class Module:
 
     # ---- calling and hooks -------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks
-                or _global_forward_pre_hooks or _global_forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _global_forward_pre_hooks or _global_forward_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
+        backward_state = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            from .backward_hooks import start_backward_hooks
+            backward_state = start_backward_hooks(self)
         for key, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if key in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
@@ -111,6 +117,8 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        if backward_state is not None:
+            args = backward_state.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for key, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
             if key in self._forward_hooks_with_kwargs:
@@ -119,6 +127,8 @@ class Module:
                 result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_state is not None:
+            output = backward_state.wrap_outputs(output)
         return output
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
@@ -141,6 +151,23 @@ class Module:
             self._move_to_front(self._forward_hooks, handle.id)
         if with_kwargs:
             self._forward_hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) -> None or new grad_input, run when the gradients
+        with respect to the module's inputs are computed (grad_input is (None,) if no input needs one)."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._move_to_front(self._backward_hooks, handle.id)
+        return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_output) -> None or new grad_output, run when grad_output is known."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._move_to_front(self._backward_pre_hooks, handle.id)
         return handle
 
     @staticmethod

@@ -232,3 +232,36 @@ def test_to_a_gpu_device_is_a_clear_error():
     with pytest.raises(RuntimeError, match="CPU only.*'cuda'"):
         nn.Linear(2, 2).to("cuda")
     assert nn.Linear(2, 2).to(device="cpu").weight.dtype == np.float32
+
+
+def test_full_backward_hook_sees_and_replaces_grad_input():
+    layer = nn.Linear(3, 2)
+    seen = {}
+
+    def hook(module, grad_input, grad_output):
+        seen["input"] = grad_input[0].data.copy()
+        seen["output"] = grad_output[0].data.copy()
+        return (grad_input[0] * 0,)
+
+    handle = layer.register_full_backward_hook(hook)
+    x = needl.randn(4, 3, requires_grad=True)
+    layer(x).sum().backward()
+    np.testing.assert_allclose(seen["output"], np.ones((4, 2)))
+    np.testing.assert_allclose(seen["input"], np.ones((4, 2)) @ layer.weight.data, rtol=1e-6)
+    assert np.all(x.grad.data == 0) and layer.weight.grad is not None
+    handle.remove()
+    x.grad = None
+    layer(x).sum().backward()
+    assert np.any(x.grad.data != 0)
+
+
+def test_backward_pre_hook_replaces_grad_output_and_first_layer_hooks_get_none():
+    model = nn.Sequential(nn.Linear(3, 2))
+    model.register_full_backward_pre_hook(lambda module, grad_output: (grad_output[0] * 2,))
+    calls = []
+    model[0].register_full_backward_hook(lambda module, grad_input, grad_output: calls.append(grad_input))
+    model(needl.randn(4, 3)).sum().backward()  # the input needs no gradient
+    assert calls == [(None,)]
+    np.testing.assert_allclose(model[0].bias.grad.data, [8.0, 8.0])
+    with needl.no_grad():
+        model(needl.randn(1, 3))  # hooks are inert without grad mode
