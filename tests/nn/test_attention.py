@@ -9,7 +9,8 @@ import needl
 from needl.autograd import gradcheck
 from needl.nn.functional.attention import multi_head_attention_forward, scaled_dot_product_attention
 from needl.nn.modules.attention import MultiheadAttention
-from needl.nn.modules.transformer import TransformerEncoder, TransformerEncoderLayer
+from needl.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                         TransformerEncoder, TransformerEncoderLayer)
 
 
 def array(*shape, seed=0):
@@ -344,3 +345,63 @@ def test_sdpa_and_mha_second_order():
     module = mha()
     x = leaf(2, 1, 4)
     assert gradgradcheck(lambda x, weight: module(x, x, x)[0], [x, module.in_proj_weight])
+
+
+# ---- decoder and the full Transformer ------------------------------------------------------------
+
+def test_decoder_layer_names_and_gradcheck():
+    layer = TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0, dtype=needl.float64)
+    assert [name for name, _ in layer.named_children()] == [
+        "self_attn", "multihead_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "norm3",
+        "dropout1", "dropout2", "dropout3"]
+    for parameter in layer.parameters():
+        parameter.data[...] = array(*parameter.shape, seed=parameter.numel()) * 0.5
+    tgt, memory = leaf(3, 2, 4), leaf(4, 2, 4, seed=1)
+    causal = Transformer.generate_square_subsequent_mask(3, dtype=needl.float64)
+    padding = needl.tensor(np.array([[False, False, False, True], [False] * 4]))
+    assert gradcheck(lambda tgt, memory, *p: layer(tgt, memory, tgt_mask=causal, memory_key_padding_mask=padding),
+                     [tgt, memory, *layer.parameters()])
+
+
+def test_decoder_layer_causal_mask_hides_the_future():
+    layer = TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0, norm_first=True, batch_first=True)
+    tgt, memory = needl.randn(1, 3, 4), needl.randn(1, 5, 4)
+    causal = Transformer.generate_square_subsequent_mask(3)
+    first = layer(tgt, memory, tgt_mask=causal).data[0, 0]
+    changed = tgt.data.copy()
+    changed[0, 2] += 5.0  # a later position must not change an earlier output
+    np.testing.assert_allclose(layer(needl.tensor(changed), memory, tgt_mask=causal).data[0, 0], first, rtol=1e-5)
+
+
+def test_transformer_names_init_and_shapes():
+    model = Transformer(8, 2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=16)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:2] == ["encoder.layers.0.self_attn.in_proj_weight", "encoder.layers.0.self_attn.in_proj_bias"]
+    assert "encoder.norm.weight" in names and "decoder.layers.0.multihead_attn.out_proj.weight" in names
+    assert names[-2:] == ["decoder.norm.weight", "decoder.norm.bias"]
+    weight = model.encoder.layers[1].linear1.weight.data
+    assert np.all(np.abs(weight) <= math.sqrt(6 / (8 + 16)))  # xavier_uniform_ on every matrix
+    assert model.encoder.layers[0].linear1.weight is not model.encoder.layers[1].linear1.weight
+    output = model(needl.randn(5, 2, 8), needl.randn(3, 2, 8))
+    assert output.shape == (3, 2, 8)
+    mask = Transformer.generate_square_subsequent_mask(3)
+    np.testing.assert_array_equal(mask.data, [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    with pytest.raises(RuntimeError, match="batch number of src and tgt must be equal"):
+        model(needl.randn(5, 2, 8), needl.randn(3, 4, 8))
+
+
+def test_transformer_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    reference = torch.nn.Transformer(8, 2, 2, 1, 16, dropout=0.0, batch_first=True).double()
+    model = Transformer(8, 2, 2, 1, 16, dropout=0.0, batch_first=True, dtype=needl.float64)
+    assert [(n, tuple(p.shape)) for n, p in model.named_parameters()] == \
+        [(n, tuple(p.shape)) for n, p in reference.named_parameters()]
+    model.load_state_dict({k: v.detach().numpy() for k, v in reference.state_dict().items()})
+    src, tgt = array(2, 5, 8), array(2, 3, 8, seed=1)
+    padding = np.zeros((2, 5), bool)
+    padding[1, 4] = True
+    ours = model(needl.tensor(src), needl.tensor(tgt), tgt_mask=Transformer.generate_square_subsequent_mask(
+        3, dtype=needl.float64), src_key_padding_mask=needl.tensor(padding), memory_key_padding_mask=needl.tensor(padding))
+    theirs = reference(torch.tensor(src), torch.tensor(tgt), tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(
+        3, dtype=torch.float64), src_key_padding_mask=torch.tensor(padding), memory_key_padding_mask=torch.tensor(padding))
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
