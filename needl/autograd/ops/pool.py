@@ -49,6 +49,17 @@ def _empty_like_layout(input, shape, dtype=None):
     return np.empty(shape, dtype)
 
 
+def _channels_last(array):
+    return array.shape[1] > 1 and array.strides[1] < array.strides[3]
+
+
+def _same_layout(array, like):
+    """A copy of `array` in the memory order of `like` (so that their elementwise ops stream)."""
+    out = _empty_like_layout(like, array.shape, array.dtype)
+    out[...] = array
+    return out
+
+
 def _padded(input, padding, extra, value):
     """The input with `value` around it (padding plus ceil_mode's extra), or the input itself."""
     (top, left), (bottom, right) = padding, extra
@@ -158,7 +169,9 @@ def max_pool2d_vjp(grad, out, input, kernel_size=(1, 1), stride=(1, 1), padding=
     out_hw, extra = _geometry("max_pool2d", x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     n, c, h, w = x.shape
     shape = (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1])
-    padded = _empty_like_layout(grad_values, shape)
+    padded = _empty_like_layout(x, shape, grad_values.dtype)  # the input's layout: the ops before use it
+    if _channels_last(grad_values) != _channels_last(where):
+        grad_values = _same_layout(grad_values, where)
     if not _covers(x.shape, shape, out_hw, kernel_size, stride, dilation):
         padded.fill(0)
     _scatter(_windows(padded, out_hw, kernel_size, stride, dilation, writeable=True), kernel_size, stride,
@@ -278,7 +291,8 @@ def avg_pool2d_vjp(grad, out, input, kernel_size=(1, 1), stride=(1, 1), padding=
     n, c, h, w = x.shape
     share = grad / _divisor((h, w), out_hw, kernel_size, stride, padding, count_include_pad,
                             divisor_override, grad.dtype)
-    padded = _empty_like_layout(grad, (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]))
+    padded = _empty_like_layout(x, (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]),
+                                grad.dtype)
     padded.fill(0)
     _scatter(_windows(padded, out_hw, kernel_size, stride, (1, 1), writeable=True), kernel_size, stride,
              (1, 1), share)
