@@ -21,7 +21,8 @@ from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, Const
 from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                               MaxPool2d)
 from .modules.attention import MultiheadAttention
-from .modules.transformer import TransformerEncoder, TransformerEncoderLayer
+from .modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                  TransformerEncoder, TransformerEncoderLayer)
 from .modules.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .parameter import Parameter
 from .summary import summary
