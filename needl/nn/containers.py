@@ -2,7 +2,7 @@
 from collections import OrderedDict
 from typing import Iterable, Iterator, Mapping
 
-from .module import Module
+from .module import Module, _addindent
 from .parameter import Parameter
 
 
@@ -131,6 +131,24 @@ class ModuleList(Module):
         for position, item in enumerate(modules):
             self.add_module(str(position), item)
 
+    def __repr__(self):
+        """Runs of identical modules are folded, as PyTorch prints them: (0-2): 3 x Linear(...)."""
+        if not self._modules:
+            return "ModuleList()"
+        lines, texts = [], [repr(module) for module in self._modules.values()]
+        start = 0
+        while start < len(texts):
+            end = start
+            while end + 1 < len(texts) and texts[end + 1] == texts[start]:
+                end += 1
+            body = _addindent(texts[start], 2)
+            if end > start:
+                lines.append(f"({start}-{end}): {end - start + 1} x {body}")
+            else:
+                lines.append(f"({start}): {body}")
+            start = end + 1
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
 
@@ -217,8 +235,8 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({name}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for name, p in self._parameters.items())
+        return "\n".join(f"  ({name}): Parameter containing: [needl.{p.dtype} of size "
+                         f"{'x'.join(str(size) for size in p.shape)}]" for name, p in self._parameters.items())
 
 
 class ParameterDict(Module):
@@ -259,5 +277,5 @@ class ParameterDict(Module):
         return self._parameters.items()
 
     def extra_repr(self) -> str:
-        return "\n".join(f"({name}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
-                         for name, p in self._parameters.items())
+        return "\n".join(f"  ({name}): Parameter containing: [needl.{p.dtype} of size "
+                         f"{'x'.join(str(size) for size in p.shape)}]" for name, p in self._parameters.items())

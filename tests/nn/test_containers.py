@@ -64,3 +64,12 @@ def test_container_repr_matches_pytorch_layout():
     layers = nn.ModuleList([nn.ReLU(), nn.Linear(1, 1)])
     assert repr(layers) == ("ModuleList(\n  (0): ReLU()\n"
                             "  (1): Linear(in_features=1, out_features=1, bias=True)\n)")
+
+
+def test_module_list_repr_folds_identical_runs_like_pytorch():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU(), nn.Linear(2, 2)])
+    assert repr(layers) == ("ModuleList(\n"
+                            "  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
+                            "  (3): ReLU()\n"
+                            "  (4): Linear(in_features=2, out_features=2, bias=True)\n)")
+    assert repr(nn.ModuleList()) == "ModuleList()"
