@@ -20,8 +20,8 @@ def _state_value(value, like: np.ndarray, key, index):
     if isinstance(value, Tensor):
         value = value.data
     if isinstance(value, np.ndarray):
-        if key == "step":
-            return value.item()
+        if key in ("step", "mu_product") or (value.ndim == 0 and like.ndim != 0):
+            return value.item()  # PyTorch keeps these counters as 0-d tensors
         if value.dtype.kind == "f":
             return Tensor._make(value.astype(like.dtype, copy=True))
         return Tensor._make(value.copy())

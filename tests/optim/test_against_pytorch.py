@@ -18,6 +18,16 @@ OPTIMIZERS = [
     ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
     ("Adagrad", dict(lr=0.1)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, momentum_decay=0.01, weight_decay=0.1)),
+    ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict()),
+    ("RAdam", dict(lr=0.01, betas=(0.5, 0.6), weight_decay=0.1)),
+    ("RAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
 ]
 
 
@@ -29,7 +39,7 @@ def test_optimizer_matches_pytorch(name, options):
     theirs = [torch.tensor(a, requires_grad=True) for a in initial]
     our_optimizer = getattr(needl.optim, name)(ours, **options)
     their_optimizer = getattr(torch.optim, name)(theirs, **options)
-    for step in range(8):
+    for step in range(12):
         for mine, other in zip(ours, theirs):
             grad = np.cos(mine.data * (step + 1)) + 0.3 * mine.data
             mine.grad = needl.tensor(grad)
@@ -143,3 +153,26 @@ def test_composite_schedulers_match_pytorch(kind):
         their_scheduler.step()
         assert ours.param_groups[0]["lr"] == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-12)
         assert our_scheduler.get_last_lr() == pytest.approx(their_scheduler.get_last_lr(), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["Adam", "NAdam", "RAdam", "Adadelta"])
+def test_pytorch_state_dict_resumes_identically(name):
+    """A PyTorch optimizer's state_dict, converted to arrays, continues the same trajectory."""
+    initial = np.linspace(-1, 1, 6).reshape(2, 3)
+    other = torch.tensor(initial, requires_grad=True)
+    theirs = getattr(torch.optim, name)([other], lr=0.01)
+    for step in range(3):
+        other.grad = torch.cos(other.detach() * (step + 1))
+        theirs.step()
+    converted = {"state": {i: {k: v.numpy() if hasattr(v, "numpy") else v for k, v in entry.items()}
+                           for i, entry in theirs.state_dict()["state"].items()},
+                 "param_groups": theirs.state_dict()["param_groups"]}
+    mine = needl.tensor(other.detach().numpy().copy(), requires_grad=True)
+    ours = getattr(needl.optim, name)([mine], lr=0.01)
+    ours.load_state_dict(converted)
+    for step in range(3, 6):
+        other.grad = torch.cos(other.detach() * (step + 1))
+        mine.grad = needl.tensor(np.cos(mine.data * (step + 1)))
+        theirs.step()
+        ours.step()
+    np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-7)
