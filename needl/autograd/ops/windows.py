@@ -127,7 +127,12 @@ def im2col(padded: np.ndarray, groups: int, kernel, stride, dilation, out_hw, ou
         out = np.empty((groups, n, ho, wo, kh, kw, channels), padded.dtype)
     else:
         out = out.reshape(groups, n, ho, wo, kh, kw, channels)
-    np.copyto(out, view)
+    if channels == 1:  # one copy per kernel position: NumPy's inner loop then spans a row, not 1 element
+        for i in range(kh):
+            for j in range(kw):
+                out[:, :, :, :, i, j] = view[:, :, :, :, i, j]
+    else:
+        np.copyto(out, view)
     return out.reshape(groups, n * ho * wo, kh * kw * channels)
 
 
