@@ -28,6 +28,10 @@ OPTIMIZERS = [
     ("RAdam", dict()),
     ("RAdam", dict(lr=0.01, betas=(0.5, 0.6), weight_decay=0.1)),
     ("RAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1)),
 ]
 
 
@@ -176,3 +180,17 @@ def test_pytorch_state_dict_resumes_identically(name):
         theirs.step()
         ours.step()
     np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-7)
+
+
+def test_asgd_average_matches_pytorch():
+    initial = np.linspace(-1, 1, 5)
+    mine, other = needl.tensor(initial, requires_grad=True), torch.tensor(initial, requires_grad=True)
+    ours = needl.optim.ASGD([mine], lr=0.05, t0=2)
+    theirs = torch.optim.ASGD([other], lr=0.05, t0=2)
+    for step in range(6):
+        mine.grad = needl.tensor(np.sin(mine.data + step))
+        other.grad = torch.sin(other.detach() + step)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(ours.state[mine]["ax"].data, theirs.state[other]["ax"].numpy(),
+                               rtol=1e-7)

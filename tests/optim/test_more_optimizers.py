@@ -1,11 +1,11 @@
-"""Adadelta, Adamax, NAdam and RAdam against their update rules written out in NumPy."""
+"""Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD against their update rules written out in NumPy."""
 import math
 
 import numpy as np
 import pytest
 
 import needl
-from needl.optim import Adadelta, Adamax, NAdam, RAdam
+from needl.optim import ASGD, Adadelta, Adamax, NAdam, RAdam, Rprop
 
 
 def test_adadelta_matches_reference(compare):
@@ -73,7 +73,7 @@ def test_radam_matches_reference(compare, betas):
     compare(lambda params: RAdam(params, lr=lr, betas=betas, eps=eps), update, steps=9)
 
 
-@pytest.mark.parametrize("optimizer", [Adadelta, Adamax, NAdam, RAdam])
+@pytest.mark.parametrize("optimizer", [Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD])
 def test_float32_state_and_in_place_update(optimizer):
     param = needl.randn(3, 2, requires_grad=True)
     array = param.data
@@ -84,3 +84,43 @@ def test_float32_state_and_in_place_update(optimizer):
     assert param.data is array and array.dtype == np.float32
     assert all(value.dtype == np.float32 for value in instance.state[param].values()
                if isinstance(value, needl.Tensor))
+
+
+def test_rprop_matches_reference(compare):
+    lr, eta_minus, eta_plus, smallest, largest = 0.05, 0.5, 1.2, 1e-3, 0.08
+
+    def update(param, grad, state, step):
+        previous = state.get("prev", np.zeros_like(grad))
+        size = state.get("size", np.full_like(grad, lr))
+        agreement = np.sign(grad * previous)
+        size = np.clip(size * np.choose(agreement.astype(int) + 1, [eta_minus, 1.0, eta_plus]),
+                       smallest, largest)
+        grad = np.where(agreement < 0, 0.0, grad)
+        state["prev"], state["size"] = grad, size
+        return param - np.sign(grad) * size
+
+    compare(lambda params: Rprop(params, lr=lr, etas=(eta_minus, eta_plus),
+                                 step_sizes=(smallest, largest)), update)
+
+
+def test_asgd_matches_reference_in_float64(compare):
+    lr, lambd, alpha, t0 = 0.05, 0.01, 0.75, 2
+    needl.set_default_dtype(needl.float64)  # eta and mu are kept in the default dtype
+    try:
+        def update(param, grad, state, step):
+            eta = state.get("eta", lr)
+            param = param * (1 - lambd * eta) - eta * grad
+            mu = state.get("mu", 1.0)
+            state["ax"] = param.copy() if mu == 1 else state["ax"] + mu * (param - state["ax"])
+            state["eta"] = lr / (1 + lambd * lr * step) ** alpha
+            state["mu"] = 1 / max(1, step - t0)
+            return param
+
+        compare(lambda params: ASGD(params, lr=lr, lambd=lambd, alpha=alpha, t0=t0), update)
+    finally:
+        needl.set_default_dtype(needl.float32)
+
+
+def test_rprop_refuses_bad_etas():
+    with pytest.raises(ValueError, match="Invalid eta values"):
+        Rprop([needl.ones(1, requires_grad=True)], etas=(1.5, 1.2))
