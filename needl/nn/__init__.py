@@ -24,5 +24,6 @@ from .modules.attention import MultiheadAttention
 from .modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                   TransformerEncoder, TransformerEncoderLayer)
 from .modules.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .modules.upsampling import Upsample
 from .parameter import Parameter
 from .summary import summary

@@ -10,5 +10,6 @@ from .flatten import flatten, unflatten
 from .linear import bilinear, linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    huber_loss, kl_div, l1_loss, mse_loss, nll_loss, one_hot, smooth_l1_loss)
+from .upsampling import interpolate
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
