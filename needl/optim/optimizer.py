@@ -15,7 +15,7 @@ from ..autograd.tensor import Tensor
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
 
 
-def _state_value(value, like: np.ndarray, key, index):
+def _state_value(value, like: np.ndarray, key):
     """A copy of one loaded state entry: arrays become Tensors of the parameter's float dtype."""
     if isinstance(value, Tensor):
         value = value.data
@@ -195,7 +195,7 @@ class Optimizer:
                         and shape != param.shape:
                     raise ValueError(f"state {key!r} of parameter {saved_index} has shape "
                                      f"{shape} but the parameter has shape {param.shape}")
-            new_state[param] = {key: _state_value(value, param.data, key, saved_index)
+            new_state[param] = {key: _state_value(value, param.data, key)
                                 for key, value in entries.items()}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
