@@ -389,6 +389,8 @@ class Module:
                 continue
             if set_to_none:
                 param.grad = None
+            elif param.grad.grad_fn is None and param.grad.data.flags.writeable:
+                param.grad.data.fill(0)  # in place, as PyTorch's grad.zero_()
             else:
                 param.grad = Tensor._make(np.zeros_like(param.grad.data))
 
