@@ -265,3 +265,17 @@ def test_backward_pre_hook_replaces_grad_output_and_first_layer_hooks_get_none()
     np.testing.assert_allclose(model[0].bias.grad.data, [8.0, 8.0])
     with needl.no_grad():
         model(needl.randn(1, 3))  # hooks are inert without grad mode
+
+
+def test_state_dict_round_trip_through_needl_save_and_load(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(32, 3))
+    model(needl.randn(2, 1, 6, 6))
+    path = tmp_path / "model.npz"
+    needl.save(model.state_dict(), str(path))
+    clone = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(32, 3))
+    clone.load_state_dict(needl.load(str(path)))
+    model.eval()
+    clone.eval()
+    x = needl.randn(2, 1, 6, 6)
+    np.testing.assert_array_equal(model(x).data, clone(x).data)
+    assert clone[1].num_batches_tracked.item() == 1
