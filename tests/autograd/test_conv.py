@@ -224,3 +224,14 @@ def test_blocks_of_images_give_the_same_result_as_one_block(monkeypatch):
     monkeypatch.setattr(windows, "CHUNK_BYTES", 1)  # one image per block
     for mine, expected in zip(run(), whole):
         np.testing.assert_allclose(mine, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("function,shapes,options", [
+    (conv2d, [(1, 2, 5, 4), (2, 1, 3, 2), (2,)], dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)),
+    (conv1d, [(2, 2, 6), (3, 2, 3), (3,)], dict(stride=2, padding=1)),
+    (conv_transpose2d, [(1, 2, 3, 3), (2, 2, 2, 3), (2,)], dict(stride=2, padding=1, output_padding=1)),
+])
+def test_second_order_gradients(function, shapes, options):
+    from needl.autograd import gradgradcheck
+    inputs = [leaf(*shape) for shape in shapes]
+    assert gradgradcheck(lambda *a: function(*a, **options), inputs)

@@ -1,10 +1,10 @@
 """Convolutions as single tape nodes: conv1d, conv2d, conv_transpose2d (PyTorch's functional API).
 
-Each runs as im2col (one strided copy into a reused buffer) plus one GEMM per group, over
-blocks of a few images whose columns stay in cache, in a channels-last layout so that the GEMM
-output is already the (N, Ho, Wo, C_out) result; the input gradient is a col2im that loops
-over the kernel's positions only (no np.add.at).
-conv1d is conv2d on a height-1 image.
+Three ops make a closed family: conv2d_op, conv_transpose2d_op (the adjoint of conv2d in its
+input) and conv2d_weight_grad (its adjoint in the weight). Each one's vjp is made of the other
+two, so gradients of any order work; first-order replays just run their NumPy kernels
+(conv_kernels.py: im2col + one GEMM per group, col2im over the kernel's positions only).
+conv1d is conv2d on a height-1 image, still one node.
 """
 from typing import Optional, Union
 
@@ -12,199 +12,116 @@ import numpy as np
 
 from ..function import op
 from ..tensor import Tensor
-from .windows import channels_last_padded, col2im, im2col, image_chunks, output_size, pair, scratch, show
+from . import conv_kernels
+from .windows import pair, show
 
 
-# ---- the shared kernels on 4-D arrays (N, C, H, W) -----------------------------------------
-
-def _weight_matrix(weight, groups):
-    """(C_out, C/groups, kh, kw) -> (groups, kh*kw*C/groups, C_out/groups), the GEMM's B."""
-    out_channels, channels, kh, kw = weight.shape
-    grouped = weight.reshape(groups, out_channels // groups, channels, kh, kw)
-    return grouped.transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * channels, out_channels // groups)
+def _batched(array):
+    """An unbatched (C, H, W) array as a batch of one, as PyTorch accepts it."""
+    return array if array.ndim == 4 else array[None]
 
 
-def _conv_forward(input, weight, bias, stride, padding, dilation, groups):
-    n, _, h, w = input.shape
-    out_channels, channels, kh, kw = weight.shape
-    ho = output_size(h, kh, stride[0], padding[0] + padding[1], dilation[0])
-    wo = output_size(w, kw, stride[1], padding[2] + padding[3], dilation[1])
-    pixels, depth = ho * wo, kh * kw * channels
-    padded = channels_last_padded(input, padding)
-    weight_matrix = _weight_matrix(weight, groups)
-    out = np.empty((n, ho, wo, out_channels), np.result_type(input, weight))
-    # each GEMM writes its groups' blocks straight into their channel slices of the output
-    out_groups = out.reshape(n * pixels, groups, out_channels // groups).transpose(1, 0, 2)
-    for start, stop in image_chunks(n, pixels * groups * depth * input.itemsize):
-        columns = im2col(padded[start:stop], groups, (kh, kw), stride, dilation, (ho, wo),
-                         out=scratch((groups, (stop - start) * pixels * depth), input.dtype))
-        np.matmul(columns, weight_matrix, out=out_groups[:, start * pixels:stop * pixels])
-        if bias is not None:
-            out[start:stop] += bias
-    return out.transpose(0, 3, 1, 2)
+def _unbatched_like(out, like):
+    return out if like.ndim == 4 else out[0]
 
 
-def _conv_backward(grad, input, weight, stride, padding, dilation, groups, needs):
-    n, in_channels, h, w = input.shape
-    out_channels, channels, kh, kw = weight.shape
-    _, _, ho, wo = grad.shape
-    pixels, depth = ho * wo, kh * kw * channels
-    grad_rows = grad.transpose(0, 2, 3, 1).reshape(n * pixels, out_channels)  # a view when channels-last
-    grad_groups = grad_rows.reshape(n * pixels, groups, out_channels // groups).transpose(1, 0, 2)
-    grad_input = grad_weight = grad_bias = None
-    if needs[2]:
-        grad_bias = grad_rows.sum(0)
-    if not (needs[0] or needs[1]):
-        return grad_input, grad_weight, grad_bias
-    top, bottom, left, right = padding
-    if needs[1]:
-        padded = channels_last_padded(input, padding)
-        grad_matrix = np.zeros((groups, depth, out_channels // groups), grad.dtype)
-    if needs[0]:
-        weight_rows = _weight_matrix(weight, groups).transpose(0, 2, 1)
-        target = np.zeros((n, h + top + bottom, w + left + right, in_channels), grad.dtype)
-    for start, stop in image_chunks(n, pixels * groups * depth * grad.itemsize):
-        buffer = scratch((groups, (stop - start) * pixels * depth), grad.dtype)
-        grad_chunk = grad_groups[:, start * pixels:stop * pixels]
-        if needs[1]:
-            columns = im2col(padded[start:stop], groups, (kh, kw), stride, dilation, (ho, wo), out=buffer)
-            grad_matrix += np.matmul(columns.transpose(0, 2, 1), grad_chunk)
-        if needs[0]:
-            grad_columns = np.matmul(grad_chunk, weight_rows,
-                                     out=buffer.reshape(groups, (stop - start) * pixels, depth))
-            col2im(grad_columns, target[start:stop], (kh, kw), stride, dilation, (ho, wo))
-    if needs[1]:
-        grad_weight = (grad_matrix.reshape(groups, kh, kw, channels, out_channels // groups)
-                       .transpose(0, 4, 3, 1, 2).reshape(weight.shape))
-    if needs[0]:
-        grad_input = target[:, top:top + h, left:left + w].transpose(0, 3, 1, 2)
-    return grad_input, grad_weight, grad_bias
-
-
-def _transpose_geometry(h, kernel, stride, padding, output_padding, dilation):
-    """(output length, length of the buffer col2im fills) of a transposed convolution."""
-    full = (h - 1) * stride + dilation * (kernel - 1) + 1
-    out = full - 2 * padding + output_padding
-    return out, max(full, padding + out)
-
-
-def _transpose_forward(input, weight, bias, stride, padding, output_padding, dilation, groups):
-    n, in_channels, h, w = input.shape
-    _, out_per_group, kh, kw = weight.shape
-    ho, buffer_h = _transpose_geometry(h, kh, stride[0], padding[0], output_padding[0], dilation[0])
-    wo, buffer_w = _transpose_geometry(w, kw, stride[1], padding[1], output_padding[1], dilation[1])
-    pixels, depth = h * w, kh * kw * out_per_group
-    input_groups = (input.transpose(0, 2, 3, 1).reshape(n * pixels, groups, in_channels // groups)
-                    .transpose(1, 0, 2))
-    weight_rows = _weight_matrix(weight, groups).transpose(0, 2, 1)
-    dtype = np.result_type(input, weight)
-    target = np.zeros((n, buffer_h, buffer_w, out_per_group * groups), dtype)
-    for start, stop in image_chunks(n, pixels * groups * depth * dtype.itemsize):
-        columns = np.matmul(input_groups[:, start * pixels:stop * pixels], weight_rows,
-                            out=scratch((groups, (stop - start) * pixels, depth), dtype))
-        col2im(columns, target[start:stop], (kh, kw), stride, dilation, (h, w))
-    out = target[:, padding[0]:padding[0] + ho, padding[1]:padding[1] + wo]
-    if bias is not None:
-        out += bias
-    return out.transpose(0, 3, 1, 2)
-
-
-def _transpose_backward(grad, input, weight, stride, padding, output_padding, dilation, groups, needs):
-    n, in_channels, h, w = input.shape
-    _, out_per_group, kh, kw = weight.shape
-    _, out_channels, ho, wo = grad.shape
-    _, buffer_h = _transpose_geometry(h, kh, stride[0], padding[0], output_padding[0], dilation[0])
-    _, buffer_w = _transpose_geometry(w, kw, stride[1], padding[1], output_padding[1], dilation[1])
-    pixels, depth = h * w, kh * kw * out_per_group
-    grad_input = grad_weight = grad_bias = None
-    if needs[2]:
-        grad_bias = grad.sum(axis=(0, 2, 3))
-    if not (needs[0] or needs[1]):
-        return grad_input, grad_weight, grad_bias
-    padded = channels_last_padded(grad, (padding[0], buffer_h - padding[0] - ho,
-                                         padding[1], buffer_w - padding[1] - wo))
-    if needs[1]:
-        input_groups = (input.transpose(0, 2, 3, 1).reshape(n * pixels, groups, in_channels // groups)
-                        .transpose(1, 0, 2))
-        grad_matrix = np.zeros((groups, in_channels // groups, depth), grad.dtype)
-    if needs[0]:
-        weight_matrix = _weight_matrix(weight, groups)
-        grad_input = np.empty((n, h, w, in_channels), grad.dtype)
-        grad_input_groups = grad_input.reshape(n * pixels, groups, in_channels // groups).transpose(1, 0, 2)
-    for start, stop in image_chunks(n, pixels * groups * depth * grad.itemsize):
-        columns = im2col(padded[start:stop], groups, (kh, kw), stride, dilation, (h, w),
-                         out=scratch((groups, (stop - start) * pixels * depth), grad.dtype))
-        if needs[1]:
-            grad_matrix += np.matmul(input_groups[:, start * pixels:stop * pixels].transpose(0, 2, 1), columns)
-        if needs[0]:
-            np.matmul(columns, weight_matrix, out=grad_input_groups[:, start * pixels:stop * pixels])
-    if needs[1]:
-        grad_weight = (grad_matrix.reshape(groups, in_channels // groups, kh, kw, out_per_group)
-                       .transpose(0, 1, 4, 2, 3).reshape(weight.shape))
-    if needs[0]:
-        grad_input = grad_input.transpose(0, 3, 1, 2)
-    return grad_input, grad_weight, grad_bias
-
-
-# ---- the ops (one tape node each) -------------------------------------------------------------
-
-def _batched(input, weight):
-    """Lift an unbatched input (C, *spatial) to a batch of one, as PyTorch accepts it."""
-    return input if input.ndim == weight.ndim else input[None]
+def _channel_sum(grad):
+    """The bias gradient: sum over every axis but the channels."""
+    return grad.sum(axis=(0, 2, 3) if grad.ndim == 4 else (1, 2))
 
 
 @op
-def conv2d_op(input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
-    out = _conv_forward(_batched(input, weight), weight, bias, stride, padding, dilation, groups)
-    return out if input.ndim == 4 else out[0]
+def conv2d_op(input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+              output_size=None):
+    out = conv_kernels.forward(_batched(input), weight, bias, stride, padding, dilation, groups, output_size)
+    return _unbatched_like(out, input)
 
 
 @conv2d_op.vjp
-def conv2d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-               groups=1, needs_input_grad=None):
-    grads = _conv_backward(_batched(grad, weight), _batched(input, weight), weight, stride, padding,
-                           dilation, groups, needs_input_grad)
-    if input.ndim == 3 and grads[0] is not None:
-        grads = (grads[0][0],) + grads[1:]
-    return grads
+def conv2d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+               output_size=None, needs_input_grad=None):
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0]:
+        grad_input = conv_transpose2d_op(grad, weight, None, output_size=tuple(input.shape[-2:]), **options)
+    if needs_input_grad[1]:
+        grad_weight = conv2d_weight_grad(grad, input, kernel_size=tuple(weight.shape[2:]), **options)
+    if needs_input_grad[2]:
+        grad_bias = _channel_sum(grad)
+    return grad_input, grad_weight, grad_bias
+
+
+@op
+def conv_transpose2d_op(input, weight, bias, output_size=(1, 1), stride=(1, 1), padding=(0, 0, 0, 0),
+                        dilation=(1, 1), groups=1):
+    """The adjoint of conv2d in its input, of spatial size `output_size`, plus bias."""
+    out = conv_kernels.input_grad(_batched(input), weight, output_size, stride, padding, dilation, groups, bias)
+    return _unbatched_like(out, input)
+
+
+@conv_transpose2d_op.vjp
+def conv_transpose2d_vjp(grad, out, input, weight, bias, output_size=(1, 1), stride=(1, 1),
+                         padding=(0, 0, 0, 0), dilation=(1, 1), groups=1, needs_input_grad=None):
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0]:
+        grad_input = conv2d_op(grad, weight, None, output_size=tuple(input.shape[-2:]), **options)
+    if needs_input_grad[1]:
+        grad_weight = conv2d_weight_grad(input, grad, kernel_size=tuple(weight.shape[2:]), **options)
+    if needs_input_grad[2]:
+        grad_bias = _channel_sum(grad)
+    return grad_input, grad_weight, grad_bias
+
+
+@op
+def conv2d_weight_grad(grad, input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+                       groups=1):
+    """The adjoint of conv2d in its weight: d<grad, conv2d(input, w)>/dw."""
+    return conv_kernels.weight_grad(_batched(grad), _batched(input), kernel_size, stride, padding, dilation, groups)
+
+
+@conv2d_weight_grad.vjp
+def conv2d_weight_grad_vjp(grad_weight, out, grad, input, kernel_size=(1, 1), stride=(1, 1),
+                           padding=(0, 0, 0, 0), dilation=(1, 1), groups=1, needs_input_grad=None):
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    first = second = None
+    if needs_input_grad[0]:
+        first = conv2d_op(input, grad_weight, None, output_size=tuple(grad.shape[-2:]), **options)
+    if needs_input_grad[1]:
+        second = conv_transpose2d_op(grad, grad_weight, None, output_size=tuple(input.shape[-2:]), **options)
+    return first, second
+
+
+def _expand(array):
+    """(..., L) -> (..., 1, L): a 1-D signal as a height-1 image (recorded when given a Tensor)."""
+    return array.unsqueeze(-2) if isinstance(array, Tensor) else array[..., None, :]
+
+
+def _squeeze(array):
+    return array.squeeze(-2) if isinstance(array, Tensor) else array[..., 0, :]
 
 
 @op
 def conv1d_op(input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
-    out = _conv_forward(_batched(input, weight)[:, :, None], weight[:, :, None], bias, stride, padding,
-                        dilation, groups)[:, :, 0]
-    return out if input.ndim == 3 else out[0]
+    x = _expand(input)
+    out = conv_kernels.forward(_batched(x), _expand(weight), bias, stride, padding, dilation, groups)
+    return _squeeze(_unbatched_like(out, x))
 
 
 @conv1d_op.vjp
-def conv1d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-               groups=1, needs_input_grad=None):
-    grad_input, grad_weight, grad_bias = _conv_backward(
-        _batched(grad, weight)[:, :, None], _batched(input, weight)[:, :, None], weight[:, :, None],
-        stride, padding, dilation, groups, needs_input_grad)
-    if grad_input is not None:
-        grad_input = grad_input[:, :, 0] if input.ndim == 3 else grad_input[0, :, 0]
-    if grad_weight is not None:
-        grad_weight = grad_weight[:, :, 0]
+def conv1d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+               needs_input_grad=None):
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0]:
+        grad_input = _squeeze(conv_transpose2d_op(_expand(grad), _expand(weight), None,
+                                                  output_size=(1, input.shape[-1]), **options))
+    if needs_input_grad[1]:
+        grad_weight = _squeeze(conv2d_weight_grad(_expand(grad), _expand(input),
+                                                  kernel_size=(1, weight.shape[-1]), **options))
+    if needs_input_grad[2]:
+        grad_bias = grad.sum(axis=(0, 2) if grad.ndim == 3 else 1)
     return grad_input, grad_weight, grad_bias
-
-
-@op
-def conv_transpose2d_op(input, weight, bias, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
-                        dilation=(1, 1), groups=1):
-    out = _transpose_forward(_batched(input, weight), weight, bias, stride, padding, output_padding,
-                             dilation, groups)
-    return out if input.ndim == 4 else out[0]
-
-
-@conv_transpose2d_op.vjp
-def conv_transpose2d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0),
-                         output_padding=(0, 0), dilation=(1, 1), groups=1, needs_input_grad=None):
-    grads = _transpose_backward(_batched(grad, weight), _batched(input, weight), weight, stride, padding,
-                                output_padding, dilation, groups, needs_input_grad)
-    if input.ndim == 3 and grads[0] is not None:
-        grads = (grads[0][0],) + grads[1:]
-    return grads
 
 
 # ---- argument checks and the public functions -------------------------------------------------
@@ -326,5 +243,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = Non
         if (size - 1) * s + d * (k - 1) + 1 - 2 * p + o < 1:
             raise ValueError(f"{function}: input of shape {show(input.shape)} with weight of shape "
                              f"{show(weight.shape)}, stride {stride}, padding {padding} gives an empty output")
-    return conv_transpose2d_op(input, weight, bias, stride=stride, padding=padding,
-                               output_padding=output_padding, dilation=dilation, groups=int(groups))
+    output_size = tuple((size - 1) * s + d * (k - 1) + 1 - 2 * p + o for size, k, s, p, o, d in
+                        zip(input.shape[-2:], weight.shape[2:], stride, padding, output_padding, dilation))
+    return conv_transpose2d_op(input, weight, bias, output_size=output_size, stride=stride,
+                               padding=(padding[0], padding[0], padding[1], padding[1]), dilation=dilation,
+                               groups=int(groups))
