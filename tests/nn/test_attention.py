@@ -405,3 +405,12 @@ def test_transformer_matches_pytorch():
     theirs = reference(torch.tensor(src), torch.tensor(tgt), tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(
         3, dtype=torch.float64), src_key_padding_mask=torch.tensor(padding), memory_key_padding_mask=torch.tensor(padding))
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_decoder_stack_copies_layers_and_applies_norm():
+    layer = TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0)
+    norm = needl.nn.LayerNorm(4)
+    decoder = TransformerDecoder(layer, num_layers=2, norm=norm)
+    assert decoder.layers[0].multihead_attn.in_proj_weight is not decoder.layers[1].multihead_attn.in_proj_weight
+    tgt, memory = needl.randn(3, 2, 4), needl.randn(5, 2, 4)
+    np.testing.assert_allclose(decoder(tgt, memory).data, norm(layer(layer(tgt, memory), memory)).data, rtol=1e-5)
