@@ -46,6 +46,7 @@ CONVS = [
     (lambda: nn.Conv1d(2, 3, 3, padding=1), (2, 2, 6)),
     (lambda: nn.Conv1d(2, 3, 2, stride=2, padding_mode="replicate", padding=1), (1, 2, 5)),
     (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), (1, 2, 3, 3)),
+    (lambda: nn.ConvTranspose1d(2, 4, 3, stride=2, padding=1, groups=2), (2, 2, 4)),
 ]
 
 
@@ -62,6 +63,7 @@ def test_conv_parameter_names_and_shapes_as_pytorch():
     assert shapes(nn.Conv2d(4, 8, (3, 5), groups=2, bias=False)) == [("weight", (8, 2, 3, 5))]
     assert shapes(nn.Conv1d(3, 6, 4)) == [("weight", (6, 3, 4)), ("bias", (6,))]
     assert shapes(nn.ConvTranspose2d(4, 6, 3, groups=2)) == [("weight", (4, 3, 3, 3)), ("bias", (6,))]
+    assert shapes(nn.ConvTranspose1d(4, 6, 5)) == [("weight", (4, 6, 5)), ("bias", (6,))]
 
 
 def test_conv_output_shapes():

@@ -5,7 +5,7 @@ from ...autograd import dtypes
 from ...autograd.creation import empty
 from ...autograd.tensor import Tensor
 from .. import init
-from ..functional.conv import conv1d, conv2d, conv_transpose2d, pad
+from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, pad
 from ..module import Module
 from ..parameter import Parameter
 
@@ -144,7 +144,47 @@ class Conv2d(_ConvNd):
         return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """output_size -> output_padding, as PyTorch computes it."""
+
+    def _output_padding(self, input: Tensor, output_size) -> tuple:
+        if output_size is None:
+            return self.output_padding
+        dims = len(self.kernel_size)
+        output_size = tuple(output_size)[-dims:]
+        result = []
+        for i, wanted in enumerate(output_size):
+            smallest = ((input.shape[-dims + i] - 1) * self.stride[i] - 2 * self.padding[i]
+                        + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
+            extra = wanted - smallest
+            if not 0 <= extra < max(self.stride[i], self.dilation[i]):
+                raise ValueError(f"{type(self).__name__}: requested an output size of {output_size}, but valid "
+                                 f"sizes for input of shape {tuple(input.shape)} start at the smallest size "
+                                 f"{smallest} in dimension {i} and allow less than stride more")
+            result.append(extra)
+        return tuple(result)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution; weight (C_in, C_out/groups, k)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for ConvTranspose1d, got {padding_mode!r}')
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose1d: padding must be an int, got '{padding}'")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
+                         groups, bias, padding_mode, 1, dtype)
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        self._check_channels(input, 3)
+        return conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-D convolution; weight (C_in, C_out/groups, kh, kw)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
@@ -156,22 +196,6 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got '{padding}'")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
                          groups, bias, padding_mode, 2, dtype)
-
-    def _output_padding(self, input: Tensor, output_size) -> tuple:
-        if output_size is None:
-            return self.output_padding
-        output_size = tuple(output_size)[-2:]
-        result = []
-        for i, wanted in enumerate(output_size):
-            smallest = ((input.shape[-2 + i] - 1) * self.stride[i] - 2 * self.padding[i]
-                        + self.dilation[i] * (self.kernel_size[i] - 1) + 1)
-            extra = wanted - smallest
-            if not 0 <= extra < max(self.stride[i], self.dilation[i]):
-                raise ValueError(f"ConvTranspose2d: requested an output size of {output_size}, but valid sizes "
-                                 f"for input of shape {tuple(input.shape)} start at the smallest size "
-                                 f"{smallest} in dimension {i} and allow less than stride more")
-            result.append(extra)
-        return tuple(result)
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_channels(input, 4)
