@@ -7,6 +7,7 @@ from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardsw
                                  Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus, Softsign, Tanh,
                                  Tanhshrink)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .modules.embedding import Embedding
 from .modules.flatten import Flatten, Unflatten

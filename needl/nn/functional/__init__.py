@@ -4,6 +4,7 @@ from .activation import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
                          softmax, softmin, softplus, softsign, tanh, tanhshrink)
 from .conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
                    conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d, pad)
+from .distance import cosine_similarity, pairwise_distance
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .embedding import embedding
 from .flatten import flatten, unflatten
