@@ -187,3 +187,15 @@ def test_avg_pool2d_matches_pytorch(case):
                    count_include_pad=count_include_pad, divisor_override=divisor_override)
     expected = torch.nn.functional.avg_pool2d(torch.tensor(data), **options).numpy()
     np.testing.assert_allclose(avg_pool2d(Tensor(data), **options).data, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("function", [
+    lambda a: max_pool2d(a, 3, 2, 1, ceil_mode=True),
+    lambda a: max_pool2d(a, 2),
+    lambda a: avg_pool2d(a, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+    lambda a: adaptive_avg_pool2d(a, (2, 3)),
+    lambda a: max_pool1d(a.reshape(2, 25), 3, 2, 1),
+])
+def test_second_order_gradients(function):
+    from needl.autograd import gradgradcheck
+    assert gradgradcheck(function, (leaf(1, 2, 5, 5),))

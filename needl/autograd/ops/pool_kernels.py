@@ -1,0 +1,193 @@
+"""Array kernels of pooling: window geometry, max (with the first maximum's position), its
+scatter/gather adjoints, average pooling and its adjoint, adaptive averaging matrices.
+
+Windows are as_strided views of the (padded) input; loops run over the kernel's positions
+only, each step one vectorized op over all windows, so no window array is ever copied. Arrays
+are (N, C, H, W); results keep the memory layout of their source (channels-last stays so).
+"""
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from .windows import output_size, show
+
+
+def geometry(function, shape, kernel, stride, padding, dilation, ceil_mode):
+    """Output sizes and the extra bottom/right rows that ceil_mode windows reach into; checks."""
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{function}: expected a 3-D (unbatched) or 4-D (batched) input, "
+                         f"got input of shape {show(shape)}")
+    if any(k < 1 for k in kernel) or any(s < 1 for s in stride) or any(d < 1 for d in dilation):
+        raise ValueError(f"{function}: kernel_size {kernel}, stride {stride} and dilation {dilation} "
+                         f"must be positive")
+    if any(p < 0 or p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(f"{function}: padding {padding} should be at most half of kernel_size {kernel}")
+    sizes, extras = [], []
+    for size, k, s, p, d in zip(shape[-2:], kernel, stride, padding, dilation):
+        out = output_size(size, k, s, 2 * p, d, ceil_mode, p)
+        sizes.append(out)
+        extras.append(max(0, (out - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
+    if min(sizes) < 1:
+        raise ValueError(f"{function}: input of shape {show(shape)} is too small for kernel_size "
+                         f"{kernel} (stride {stride}, padding {padding}, dilation {dilation}): "
+                         f"calculated output size {show(sizes)}")
+    return tuple(sizes), tuple(extras)
+
+
+def channels_last(array) -> bool:
+    return array.shape[1] > 1 and array.strides[1] < array.strides[3]
+
+
+def empty_like_layout(like, shape, dtype=None):
+    """An uninitialised (N, C, H, W) array in the memory order of `like`."""
+    dtype = like.dtype if dtype is None else dtype
+    n, c, h, w = shape
+    if channels_last(like):
+        return np.empty((n, h, w, c), dtype).transpose(0, 3, 1, 2)
+    return np.empty(shape, dtype)
+
+
+def same_layout(array, like):
+    """`array` in the memory order of `like` (a copy only when they differ), so that they stream together."""
+    if channels_last(array) == channels_last(like):
+        return array
+    out = empty_like_layout(like, array.shape, array.dtype)
+    out[...] = array
+    return out
+
+
+def padded(input, padding, extra, value):
+    """The input with `value` around it (padding plus ceil_mode's extra), or the input itself."""
+    (top, left), (bottom, right) = padding, extra
+    bottom += top
+    right += left
+    if not (top or left or bottom or right):
+        return input
+    n, c, h, w = input.shape
+    out = empty_like_layout(input, (n, c, h + top + bottom, w + left + right))
+    out.fill(value)
+    out[:, :, top:top + h, left:left + w] = input
+    return out
+
+
+def windows(array, out_hw, kernel, stride, dilation, writeable=False):
+    """(N, C, Ho, Wo, kh, kw) view of every window; no copy."""
+    sn, sc, sh, sw = array.strides
+    shape = array.shape[:2] + tuple(out_hw) + tuple(kernel)
+    strides = (sn, sc, stride[0] * sh, stride[1] * sw, dilation[0] * sh, dilation[1] * sw)
+    return as_strided(array, shape, strides, writeable=writeable)
+
+
+def positions(kernel):
+    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+def _overlapping(kernel, stride, dilation):
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
+def max_pool(x, kernel, stride, padding, dilation, ceil_mode):
+    """(values, where): each window's maximum and the index of its first maximum (row-major)."""
+    out_hw, extra = geometry("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    view = windows(padded(x, padding, extra, lowest), out_hw, kernel, stride, dilation)
+    spots = positions(kernel)
+    best = np.array(view[..., 0, 0], order="K")
+    for i, j in spots[1:]:
+        np.maximum(best, view[..., i, j], out=best)  # NaN propagates, as in PyTorch
+    # the first maximum sits after the leading run of positions that differ from the maximum;
+    # counting that run is branch-free, unlike masked copies (which cost ~10x more here)
+    where = np.zeros_like(best, dtype=np.uint8 if len(spots) <= 256 else np.int32)
+    before = np.ones_like(best, dtype=bool)
+    differs = np.empty_like(before)
+    for i, j in spots[:-1]:
+        np.not_equal(view[..., i, j], best, out=differs)
+        before &= differs
+        where += before
+    if x.dtype.kind == "f" and np.isnan(best).any():  # rare: PyTorch points at the last NaN
+        for position, (i, j) in enumerate(spots):
+            np.copyto(where, position, where=np.isnan(view[..., i, j]))
+    return best, where
+
+
+def max_scatter(grad, where, input_shape, kernel, stride, padding, dilation, ceil_mode):
+    """The adjoint of taking each window's value at `where`: grad goes back to those positions only."""
+    out_hw, extra = geometry("max_pool2d", input_shape, kernel, stride, padding, dilation, ceil_mode)
+    n, c, h, w = input_shape
+    shape = (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1])
+    target = empty_like_layout(where, shape, grad.dtype)
+    grad = same_layout(grad, where)
+    overlapping = _overlapping(kernel, stride, dilation)
+    tiled = (not overlapping and all(k == s for k, s in zip(kernel, stride))
+             and all(o * k == size for o, k, size in zip(out_hw, kernel, shape[2:])))
+    if not tiled:
+        target.fill(0)
+    view = windows(target, out_hw, kernel, stride, dilation, writeable=True)
+    for position, (i, j) in enumerate(positions(kernel)):
+        spot = view[..., i, j]
+        if overlapping:
+            spot += grad * (where == position)
+        else:
+            np.multiply(grad, where == position, out=spot)
+    return target[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+
+
+def max_gather(input, where, kernel, stride, padding, dilation, ceil_mode):
+    """Each window's value at `where` (the adjoint of max_scatter)."""
+    out_hw, extra = geometry("max_pool2d", input.shape, kernel, stride, padding, dilation, ceil_mode)
+    view = windows(padded(input, padding, extra, 0), out_hw, kernel, stride, dilation)
+    out = np.zeros(where.shape, input.dtype)
+    for position, (i, j) in enumerate(positions(kernel)):
+        out += view[..., i, j] * (where == position)
+    return out
+
+
+def divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, divisor_override, dtype):
+    """What each window's sum is divided by: a number, or an (Ho, Wo) map (PyTorch's rule)."""
+    if divisor_override:
+        return float(divisor_override)
+    counts = []
+    for size, out, k, s, p in zip(input_hw, out_hw, kernel, stride, padding):
+        start = np.arange(out) * s - p
+        end = np.minimum(start + k, size + p)
+        if not count_include_pad:
+            end = np.minimum(end, size)
+            start = np.maximum(start, 0)
+        counts.append(end - start)
+    counts = np.multiply.outer(counts[0], counts[1])
+    if np.all(counts == kernel[0] * kernel[1]):
+        return float(kernel[0] * kernel[1])
+    return counts.astype(dtype)
+
+
+def avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    out_hw, extra = geometry("avg_pool2d", x.shape, kernel, stride, padding, (1, 1), ceil_mode)
+    view = windows(padded(x, padding, extra, 0), out_hw, kernel, stride, (1, 1))
+    total = np.array(view[..., 0, 0], order="K")
+    for i, j in positions(kernel)[1:]:
+        total += view[..., i, j]
+    total /= divisor(x.shape[-2:], out_hw, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
+    return total
+
+
+def avg_scatter(grad, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """The adjoint of avg_pool: each window's share of the gradient spread over its positions."""
+    out_hw, extra = geometry("avg_pool2d", input_shape, kernel, stride, padding, (1, 1), ceil_mode)
+    n, c, h, w = input_shape
+    share = grad / divisor((h, w), out_hw, kernel, stride, padding, count_include_pad, divisor_override,
+                           grad.dtype)
+    target = empty_like_layout(grad, (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]))
+    target.fill(0)
+    view = windows(target, out_hw, kernel, stride, (1, 1), writeable=True)
+    for i, j in positions(kernel):
+        view[..., i, j] += share
+    return target[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+
+
+def averaging_matrix(size, out, dtype):
+    """(out, size) matrix whose row i averages PyTorch's adaptive window [floor(i*size/out), ceil((i+1)*size/out))."""
+    rows = np.arange(out)
+    start = (rows * size) // out
+    end = -((-(rows + 1) * size) // out)
+    columns = np.arange(size)
+    inside = (columns[None, :] >= start[:, None]) & (columns[None, :] < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
