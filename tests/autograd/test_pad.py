@@ -82,3 +82,9 @@ def test_pad_matches_pytorch(mode):
     expected.backward(torch.tensor(grad))
     np.testing.assert_allclose(pad(Tensor(data), (2, 1, 1, 2), mode=mode).data, expected.detach().numpy())
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_second_order_gradients(mode):
+    from needl.autograd import gradgradcheck
+    assert gradgradcheck(lambda a: pad(a, (2, 1, 1, 0), mode=mode) ** 2, (leaf(1, 2, 3, 4),))

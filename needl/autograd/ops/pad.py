@@ -1,8 +1,8 @@
 """pad (PyTorch's torch.nn.functional.pad): constant, reflect, replicate and circular, as one tape node.
 
 `pad` lists (left, right) pairs from the last dimension backwards, as in PyTorch. Constant
-padding may be negative (it crops). The backward of the other modes folds the gradient of
-each padded border back onto the input positions it copied, one dimension at a time.
+padding may be negative (it crops). pad_op and its adjoint pad_backward are each other's vjp,
+so gradients of any order work.
 """
 import numpy as np
 
@@ -43,22 +43,28 @@ def pad_op(input, pad=(), mode="constant", value=0.0):
 
 @pad_op.vjp
 def pad_vjp(grad, out, input, pad=(), mode="constant", value=0.0):
-    widths = _widths(input.ndim, pad)
+    return pad_backward(grad, input_shape=tuple(input.shape), pad=pad, mode=mode)
+
+
+@op
+def pad_backward(grad, input_shape=(), pad=(), mode="constant"):
+    """The adjoint of pad: the inside of `grad`, plus (not constant mode) each border folded back
+    onto the input positions it copied, one dimension at a time."""
+    ndim = len(input_shape)
+    widths = _widths(ndim, pad)
     if mode == "constant":
         inside = tuple(slice(max(before, 0), max(before, 0) + size + min(before, 0) + min(after, 0))
-                       for size, (before, after) in zip(input.shape, widths))
+                       for size, (before, after) in zip(input_shape, widths))
         if all(before >= 0 and after >= 0 for before, after in widths):
             return grad[inside]
-        source = tuple(slice(max(-before, 0), size - max(-after, 0))
-                       for size, (before, after) in zip(input.shape, widths))
-        grad_input = np.zeros(input.shape, grad.dtype)
+        source = tuple(slice(max(-before, 0), size - max(-after, 0)) for size, (before, after) in zip(input_shape, widths))
+        grad_input = np.zeros(input_shape, grad.dtype)
         grad_input[source] = grad[inside]
         return grad_input
-    ndim = input.ndim
     for axis, (before, after) in enumerate(widths):
         if not (before or after):
             continue
-        size = input.shape[axis]
+        size = input_shape[axis]
         core = grad[_slice(ndim, axis, slice(before, before + size))].copy()
         head = grad[_slice(ndim, axis, slice(0, before))]
         tail = grad[_slice(ndim, axis, slice(before + size, None))]
@@ -73,6 +79,11 @@ def pad_vjp(grad, out, input, pad=(), mode="constant", value=0.0):
             core[_slice(ndim, axis, slice(0, after))] += tail
         grad = core
     return grad
+
+
+@pad_backward.vjp
+def pad_backward_vjp(grad_input, out, grad, input_shape=(), pad=(), mode="constant"):
+    return pad_op(grad_input, pad=pad, mode=mode, value=0.0)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
