@@ -12,8 +12,10 @@ from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .modules.embedding import Embedding
 from .modules.flatten import Flatten, Unflatten
 from .modules.linear import Bilinear, Identity, Linear
-from .modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,
-                           L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                           GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                           MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,
+                           PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
 from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
                                     InstanceNorm1d, InstanceNorm2d, LayerNorm)
 from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
