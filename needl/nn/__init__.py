@@ -2,10 +2,10 @@
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
-from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh,
-                                 LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
-                                 Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus, Softsign, Tanh,
-                                 Tanhshrink)
+from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
+                                 Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
+                                 ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus,
+                                 Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .modules.distance import CosineSimilarity, PairwiseDistance
 from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
@@ -21,6 +21,7 @@ from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, Group
 from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                               ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
                               ReplicationPad2d, ZeroPad1d, ZeroPad2d)
+from .modules.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
                               MaxPool2d)
 from .modules.attention import MultiheadAttention

@@ -1,7 +1,8 @@
 """needl.nn.functional: the function form of every layer, activation and loss."""
-from .activation import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,
-                         log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
-                         softmax, softmin, softplus, softsign, tanh, tanhshrink)
+from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
+                         leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, rrelu, selu,
+                         sigmoid, silu, softmax, softmin, softplus, softshrink, softsign, tanh,
+                         tanhshrink, threshold)
 from .conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
                    conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d, pad)
 from .distance import cosine_similarity, pairwise_distance
@@ -11,6 +12,7 @@ from .flatten import flatten, unflatten
 from .linear import bilinear, linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    huber_loss, kl_div, l1_loss, mse_loss, nll_loss, one_hot, smooth_l1_loss)
+from .pixelshuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .upsampling import interpolate
 from .loss_composite import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,
                              margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss,

@@ -338,3 +338,32 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if input.shape[dim] % 2:
         raise RuntimeError(f"glu: halving dimension {dim} needs an even size, got input of shape {tuple(input.shape)}")
     return _glu(input, dim=dim)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, value elsewhere."""
+    return elementwise.where(_data(input) > threshold, input, float(value))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, 0 elsewhere."""
+    return elementwise.where(np.abs(_data(input)) > lambd, input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    values = _data(input)
+    shift = np.where(values > lambd, -lambd, np.where(values < -lambd, lambd, 0.0)).astype(values.dtype)
+    return elementwise.where(np.abs(values) > lambd, input + shift, 0.0)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element in training,
+    and is (lower + upper) / 2 in eval."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    from ...autograd import random
+    values = _data(input)
+    slopes = random.generator().uniform(lower, upper, values.shape).astype(values.dtype)
+    return input * np.where(values >= 0, 1, slopes).astype(values.dtype)
