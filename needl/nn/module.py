@@ -503,11 +503,11 @@ class Module:
                 continue
             value = state_dict[key]
             array = value.data if isinstance(value, Tensor) else value
-            if not isinstance(array, (np.ndarray, np.generic, int, float, bool)):
-                errors.append(f'While copying the parameter named "{key}", expected a Tensor or a '
-                              f'NumPy array from checkpoint but received {type(value).__name__}')
+            if not isinstance(array, (np.ndarray, np.generic, int, float, bool)) and not hasattr(array, "__array__"):
+                errors.append(f'While copying the parameter named "{key}", expected a Tensor or a NumPy array '
+                              f'from checkpoint but received {type(value).__module__}.{type(value).__name__}')
                 continue
-            array = np.asarray(array)
+            array = np.asarray(array)  # also takes array-likes such as PyTorch's CPU tensors
             if array.shape != target.data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{_shape_text(array.shape)} from checkpoint, the shape in current "

@@ -279,3 +279,9 @@ def test_state_dict_round_trip_through_needl_save_and_load(tmp_path):
     x = needl.randn(2, 1, 6, 6)
     np.testing.assert_array_equal(model(x).data, clone(x).data)
     assert clone[1].num_batches_tracked.item() == 1
+
+
+def test_load_state_dict_rejects_values_that_are_not_arrays():
+    with pytest.raises(RuntimeError, match='parameter named "bias", expected a Tensor or a NumPy array from '
+                                           'checkpoint but received builtins.str'):
+        nn.Linear(2, 2).load_state_dict({"weight": np.zeros((2, 2)), "bias": "zeros"})

@@ -84,3 +84,12 @@ def test_mlp_state_dict_from_pytorch_gives_same_outputs_in_float32():
     x = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
     np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_load_state_dict_takes_a_pytorch_state_dict_directly():
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2)).eval()
+    mine = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)).eval()
+    mine.load_state_dict(theirs.state_dict())
+    x = np.random.default_rng(0).standard_normal((1, 1, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
