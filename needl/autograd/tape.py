@@ -116,7 +116,7 @@ def _accumulate_leaf(tensor, grad, owned):
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
         if not owned or grad.base is not None or not grad.flags.writeable:
-            grad = grad.copy()
+            grad = grad.copy(order="K")  # keep the layout (a channels-last gradient copies at memcpy speed)
         tensor.grad = Tensor._make(grad)
     elif tensor.grad.requires_grad:
         tensor.grad = tensor.grad + grad
