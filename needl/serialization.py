@@ -15,6 +15,7 @@ or corrupt file raises CheckpointError and no code from the file ever runs.
 """
 import json
 import os
+import struct
 import zipfile
 import zlib
 from typing import Any, BinaryIO, Union
@@ -28,6 +29,12 @@ VERSION = 1
 METADATA_KEY = "__needl__"
 
 PathLike = Union[str, os.PathLike, BinaryIO]
+
+# what reading damaged zip/npy bytes can raise (zipfile rejects unknown versions, methods and
+# the encryption flag with NotImplementedError/RuntimeError; a bad header can make struct or
+# the npy parser fail, or declare an impossible size)
+_READ_ERRORS = (ValueError, OSError, EOFError, KeyError, IndexError, NotImplementedError,
+                RuntimeError, MemoryError, struct.error, zipfile.BadZipFile, zlib.error)
 
 
 class CheckpointError(ValueError):
@@ -187,7 +194,7 @@ def load(f: PathLike, map_location=None, weights_only: bool = True) -> Any:
         raise FileNotFoundError(f"no such checkpoint file: {name}")
     try:
         archive = np.load(f, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+    except _READ_ERRORS as error:
         raise CheckpointError(f"{name} is not a needl checkpoint (an .npz archive written by "
                               f"needl.save): {error}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -219,6 +226,6 @@ def load(f: PathLike, map_location=None, weights_only: bool = True) -> Any:
             return _Decoder(archive, name).decode(metadata["root"])
         except CheckpointError:
             raise
-        except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        except _READ_ERRORS as error:
             raise CheckpointError(f"{name}: corrupt needl checkpoint: {type(error).__name__}: "
                                   f"{error}") from None

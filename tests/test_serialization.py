@@ -155,3 +155,21 @@ def test_saving_a_whole_optimizer_says_to_save_its_state_dict(tmp_path):
     optimizer = needl.optim.SGD([needl.ones(1, requires_grad=True)], lr=0.1)
     with pytest.raises(TypeError, match=r"cannot save a SGD at \['opt'\] \(save its .state_dict\(\)"):
         needl.save({"opt": optimizer}, tmp_path / "x.npz")
+
+
+def test_randomly_damaged_files_raise_checkpoint_error_only():
+    buffer = io.BytesIO()
+    needl.save({"w": needl.randn(8, 8), "meta": {"a": [1, 2.5, "x"], 3: (None, True)}}, buffer)
+    data = buffer.getvalue()
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        damaged = bytearray(data)
+        if trial % 2:
+            damaged = damaged[: rng.integers(len(damaged))]
+        else:
+            start = rng.integers(len(damaged))
+            damaged[start:start + 8] = rng.integers(0, 256, 8, dtype=np.uint8).tobytes()
+        try:
+            needl.load(io.BytesIO(bytes(damaged)))
+        except CheckpointError:
+            pass
