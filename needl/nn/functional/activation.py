@@ -134,19 +134,25 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 @op
 def _gelu(x, approximate="none"):
+    """Returns (output, the CDF or tanh term) so that the backward does not evaluate erf again."""
     if approximate == "tanh":
-        inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
-        return x * 0.5 * (1.0 + np.tanh(inner))
-    return x * 0.5 * (1.0 + erf(x * _SQRT_HALF))
+        term = np.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
+        return x * 0.5 * (1.0 + term), term
+    cdf = erf(x * _SQRT_HALF)
+    cdf += 1.0
+    cdf *= 0.5
+    return x * cdf, cdf
 
 
 @_gelu.vjp
-def _gelu_vjp(g, out, x, approximate="none"):
+def _gelu_vjp(grads, outputs, x, approximate="none"):
+    g = grads[0]
+    recording = isinstance(g, Tensor)  # create_graph: recompute the term from x with ops
     if approximate == "tanh":
-        t = np.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
+        t = np.tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI) if recording else outputs[1]
         slope = 0.5 * (1.0 + t) + x * 0.5 * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + x * x * 0.134145)
         return g * slope
-    cdf = 0.5 * (1.0 + erf(x * _SQRT_HALF))
+    cdf = 0.5 * (1.0 + erf(x * _SQRT_HALF)) if recording else outputs[1]
     return g * (cdf + x * np.exp(x * x * -0.5) * _INV_SQRT_2PI)
 
 
@@ -154,7 +160,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) (Phi the normal CDF); approximate='tanh' uses the tanh formula."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return _gelu(input, approximate=approximate)
+    return _gelu(input, approximate=approximate)[0]
 
 
 @op
