@@ -4,6 +4,7 @@ Layout: two zero bytes, a type code, the number of dimensions n, then n big-endi
 then the values in big-endian C order. Every check names the file and what is wrong.
 """
 import gzip
+import math
 import os
 import zlib
 from typing import Union
@@ -54,7 +55,7 @@ def parse_idx(content: bytes, name: str = "<bytes>") -> np.ndarray:
         raise IDXError(f"{name}: truncated header: {ndim} dimensions need {header} bytes, the "
                        f"file has {len(content)}")
     shape = tuple(int(size) for size in np.frombuffer(content, dtype=">u4", count=ndim, offset=4))
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize
     if len(content) != expected:
         what = "truncated" if len(content) < expected else "has extra bytes at the end"
         raise IDXError(f"{name}: {what}: a {dtype.name} array of shape {shape} needs "
