@@ -12,10 +12,10 @@ from .flatten import flatten, unflatten
 from .linear import bilinear, linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    huber_loss, kl_div, l1_loss, mse_loss, nll_loss, one_hot, smooth_l1_loss)
-from .pixelshuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
-from .upsampling import interpolate
 from .loss_composite import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,
                              margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss,
                              soft_margin_loss, triplet_margin_loss)
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from .pixelshuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
+from .upsampling import interpolate
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
