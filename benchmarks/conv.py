@@ -51,15 +51,50 @@ def numpy_conv_backward(grad, columns, weight):
     return padded[:, 1:-1, 1:-1].transpose(0, 3, 1, 2), grad_weight, grad_bias
 
 
+def numpy_blocked_conv_step(x, weight, bias, grad, images=9):
+    """The same im2col, in blocks of `images` images whose columns stay in cache; nothing saved."""
+    padded = np.pad(x.transpose(0, 2, 3, 1), ((0, 0), (1, 1), (1, 1), (0, 0)))
+    weight_matrix = weight.transpose(2, 3, 1, 0).reshape(K * K * C, OUT)
+    out = np.empty((N, H, W, OUT), x.dtype)
+    columns = np.empty((images, H, W, K, K, C), x.dtype)
+    for start in range(0, N, images):
+        block = columns[:min(images, N - start)]
+        np.copyto(block, sliding_window_view(padded[start:start + images], (K, K), axis=(1, 2))
+                  .transpose(0, 1, 2, 4, 5, 3))
+        np.matmul(block.reshape(-1, K * K * C), weight_matrix, out=out[start:start + images].reshape(-1, OUT))
+    out += bias
+    grad_rows = np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).reshape(N * H * W, OUT)
+    grad_weight = np.zeros((K * K * C, OUT), x.dtype)
+    grad_padded = np.zeros((N, H + 2, W + 2, C), x.dtype)
+    for start in range(0, N, images):
+        block = columns[:min(images, N - start)]
+        rows = grad_rows[start * H * W:(start + len(block)) * H * W]
+        np.copyto(block, sliding_window_view(padded[start:start + images], (K, K), axis=(1, 2))
+                  .transpose(0, 1, 2, 4, 5, 3))
+        grad_weight += block.reshape(-1, K * K * C).T @ rows
+        np.matmul(rows, weight_matrix.T, out=block.reshape(-1, K * K * C))
+        for i in range(K):
+            for j in range(K):
+                grad_padded[start:start + len(block), i:i + H, j:j + W] += block[:, :, :, i, j]
+    return (grad_padded[:, 1:-1, 1:-1].transpose(0, 3, 1, 2),
+            grad_weight.reshape(K, K, C, OUT).transpose(3, 2, 0, 1), grad_rows.sum(0))
+
+
 def numpy_pool_forward(x):
-    windows = x.reshape(N, OUT, H // 2, 2, W // 2, 2)
-    return windows.max(axis=(3, 5))
+    """Channels-last (N, H, W, C) input: the maximum of the four strided quarter views."""
+    out = np.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2])
+    np.maximum(out, x[:, 1::2, 0::2], out=out)
+    np.maximum(out, x[:, 1::2, 1::2], out=out)
+    return out
 
 
 def numpy_pool_backward(grad, x, out):
-    windows = x.reshape(N, OUT, H // 2, 2, W // 2, 2)
-    mask = windows == out[:, :, :, None, :, None]
-    return (mask * grad[:, :, :, None, :, None]).reshape(x.shape)
+    """Each gradient to every position that equals its window's maximum (ties are rare in floats)."""
+    grad_input = np.empty_like(x)
+    for i in range(2):
+        for j in range(2):
+            np.multiply(grad, x[:, i::2, j::2] == out, out=grad_input[:, i::2, j::2])
+    return grad_input
 
 
 def numpy_conv_step(x, weight, bias, grad):
@@ -104,8 +139,10 @@ def main():
     bias = rng.standard_normal(OUT, dtype=np.float32)
     conv_grad = rng.standard_normal((N, OUT, H, W), dtype=np.float32)
     conv_out = numpy_conv_forward(x, weight, bias)[0]
-    pool_input = np.ascontiguousarray(conv_out)  # what the hand-written version pools
+    pool_input = np.ascontiguousarray(conv_out)  # NCHW, for PyTorch
+    pool_input_last = np.ascontiguousarray(conv_out.transpose(0, 2, 3, 1))  # what NumPy by hand pools
     pool_grad = rng.standard_normal((N, OUT, H // 2, W // 2), dtype=np.float32)
+    pool_grad_last = pool_grad.transpose(0, 2, 3, 1)  # both get the gradient in NCHW memory, as from a Flatten
 
     # needl sees its own layout: its conv output (channels-last in memory) and gradient
     tx, tw, tb = (Tensor(a, requires_grad=True) for a in (x, weight, bias))
@@ -118,10 +155,11 @@ def main():
         "conv": {
             "needl": lambda: needl_conv_step(tx, tw, tb, t_conv_grad),
             "numpy": lambda: numpy_conv_step(x, weight, bias, conv_grad),
+            "numpy_blocked": lambda: numpy_blocked_conv_step(x, weight, bias, conv_grad),
         },
         "max_pool2d": {
             "needl": lambda: needl_pool_step(tp, t_pool_grad),
-            "numpy": lambda: numpy_pool_step(pool_input, pool_grad),
+            "numpy": lambda: numpy_pool_step(pool_input_last, pool_grad_last),
         },
     }
     try:
@@ -147,8 +185,12 @@ def main():
     # correctness of the contenders against each other before timing
     needl_conv_step(tx, tw, tb, t_conv_grad)
     reference = numpy_conv_step(x, weight, bias, conv_grad)
-    for mine, theirs in zip((tx.grad.data, tw.grad.data, tb.grad.data), reference):
+    for mine, theirs, blocked in zip((tx.grad.data, tw.grad.data, tb.grad.data), reference,
+                                     numpy_blocked_conv_step(x, weight, bias, conv_grad)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-3, atol=1e-2)
+        np.testing.assert_allclose(blocked, theirs, rtol=1e-3, atol=1e-2)
+    needl_pool_step(tp, t_pool_grad)
+    np.testing.assert_allclose(tp.grad.data, numpy_pool_step(pool_input_last, pool_grad_last).transpose(0, 3, 1, 2))
 
     print(f"forward + backward, batch {N}x{C}x{H}x{W} float32, min of {args.repeat} repeats (ms)")
     for name, contenders in steps.items():

@@ -91,9 +91,12 @@ def max_pool(x, kernel, stride, padding, dilation, ceil_mode):
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     view = windows(padded(x, padding, extra, lowest), out_hw, kernel, stride, dilation)
     spots = positions(kernel)
-    best = np.array(view[..., 0, 0], order="K")
-    for i, j in spots[1:]:
-        np.maximum(best, view[..., i, j], out=best)  # NaN propagates, as in PyTorch
+    if len(spots) == 1:
+        best = np.array(view[..., 0, 0], order="K")
+    else:
+        best = np.maximum(view[..., 0, 0], view[..., spots[1][0], spots[1][1]])  # NaN propagates, as in PyTorch
+    for i, j in spots[2:]:
+        np.maximum(best, view[..., i, j], out=best)
     # the first maximum sits after the leading run of positions that differ from the maximum;
     # counting that run is branch-free, unlike masked copies (which cost ~10x more here)
     where = np.zeros_like(best, dtype=np.uint8 if len(spots) <= 256 else np.int32)
@@ -103,7 +106,8 @@ def max_pool(x, kernel, stride, padding, dilation, ceil_mode):
         np.not_equal(view[..., i, j], best, out=differs)
         before &= differs
         where += before
-    if x.dtype.kind == "f" and np.isnan(best).any():  # rare: PyTorch points at the last NaN
+    # a sum is the cheapest NaN test; an inf - inf false alarm only takes the exact slow path
+    if x.dtype.kind == "f" and np.isnan(np.add.reduce(best, axis=None)):  # PyTorch points at the last NaN
         for position, (i, j) in enumerate(spots):
             np.copyto(where, position, where=np.isnan(view[..., i, j]))
     return best, where
