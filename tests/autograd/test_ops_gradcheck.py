@@ -231,3 +231,11 @@ def test_cast_gradient_comes_back_in_the_input_dtype():
     assert y.dtype == needl.float32
     (y * 3).sum().backward()
     assert x.grad.dtype == needl.float64 and x.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("name,function,smooth", BINARY, ids=[b[0] for b in BINARY])
+def test_binary_ops_non_contiguous(name, function, smooth):
+    stepped = needl.from_numpy(np.random.default_rng(3).standard_normal(8)[::2]).requires_grad_()
+    assert not stepped.data.flags.c_contiguous
+    assert gradcheck(function, (strided(3, 4), stepped))
+    assert gradcheck(function, (strided(3, 4), strided(3, 4)))
