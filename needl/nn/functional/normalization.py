@@ -14,13 +14,26 @@ def _batch_axes(ndim: int) -> tuple:
     return (0,) + tuple(range(2, ndim))
 
 
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of a strided (e.g. channels-last) array: the reductions over (N, H, W)
+    and the per-channel broadcasts run several times faster on NCHW memory than on NHWC views."""
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
+
+
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum over every axis but 1 of a * b, without the product temporary (a, b C-contiguous)."""
+    letters = "nc" + "defghijklm"[:a.ndim - 2]
+    return np.einsum(f"{letters},{letters}->c", a, b)
+
+
 @op
 def _batch_norm_train(input, weight, bias, eps=1e-5):
     """Normalise with the batch statistics; returns (output, mean, biased variance) per channel."""
     axes = _batch_axes(input.ndim)
+    input = _contiguous(input)
     mean = input.mean(axis=axes, keepdims=True)
     centred = input - mean
-    variance = np.mean(centred * centred, axis=axes, keepdims=True)
+    variance = _channel_dot(centred, centred).reshape(mean.shape) * (1.0 / max(input.size // max(mean.size, 1), 1))
     scale = 1.0 / np.sqrt(variance + eps)
     if weight is not None:
         scale = scale * weight.reshape(_channel_shape(input.ndim))
@@ -64,11 +77,13 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
     _, mean, variance = outputs
     shape = _channel_shape(input.ndim)
     axes = _batch_axes(input.ndim)
+    input, grad_output = _contiguous(input), _contiguous(grad_output)
     count = input.size // max(mean.size, 1)
     inverse_std = (1.0 / np.sqrt(variance + eps)).reshape(shape)
-    normalised = (input - mean.reshape(shape)) * inverse_std
+    normalised = input - mean.reshape(shape)
+    normalised *= inverse_std
     sum_grad = grad_output.sum(axis=axes, keepdims=True)
-    sum_grad_normalised = (grad_output * normalised).sum(axis=axes, keepdims=True)
+    sum_grad_normalised = _channel_dot(grad_output, normalised).reshape(shape)
     grad_input = None
     if needs_input_grad[0]:
         scale = inverse_std if weight is None else inverse_std * weight.reshape(shape)
