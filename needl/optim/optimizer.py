@@ -35,6 +35,8 @@ class Optimizer:
     any options that override `defaults` for that group, as in PyTorch.
     """
 
+    _flat_state = False  # True when the state is not shaped like each parameter (LBFGS)
+
     def __init__(self, params: ParamsT, defaults: Dict[str, Any]):
         self.defaults = dict(defaults)
         self.state: Dict[Tensor, Dict[str, Any]] = defaultdict(dict)
@@ -192,7 +194,7 @@ class Optimizer:
             for key, value in entries.items():
                 shape = np.shape(value.data if isinstance(value, Tensor) else value)
                 if key != "step" and isinstance(value, (Tensor, np.ndarray)) and shape != () \
-                        and shape != param.shape:
+                        and shape != param.shape and not self._flat_state:
                     raise ValueError(f"state {key!r} of parameter {saved_index} has shape "
                                      f"{shape} but the parameter has shape {param.shape}")
             new_state[param] = {key: _state_value(value, param.data, key)

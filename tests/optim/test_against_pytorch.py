@@ -194,3 +194,34 @@ def test_asgd_average_matches_pytorch():
         theirs.step()
     np.testing.assert_allclose(ours.state[mine]["ax"].data, theirs.state[other]["ax"].numpy(),
                                rtol=1e-7)
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+@pytest.mark.parametrize("max_iter,history_size", [(20, 100), (7, 3)])
+def test_lbfgs_matches_pytorch(line_search_fn, max_iter, history_size):
+    def rosenbrock(library, xy, scale):
+        return ((1 - xy[0]) ** 2 + 100 * (xy[1] - xy[0] ** 2) ** 2 + (scale * xy[2:] ** 2).sum())
+
+    start = np.array([-1.2, 1.0, 0.5, -0.3])
+    results = []
+    for library in (needl, torch):
+        xy = library.tensor(start.copy(), requires_grad=True)
+        scale = library.tensor(np.array([3.0, 0.5]))
+        optimizer = library.optim.LBFGS([xy], lr=0.5 if line_search_fn is None else 1,
+                                        max_iter=max_iter, history_size=history_size,
+                                        line_search_fn=line_search_fn)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = rosenbrock(library, xy, scale)
+            loss.backward()
+            return loss
+
+        losses = [float(optimizer.step(closure).detach()) for _ in range(4)]
+        state = optimizer.state[optimizer.param_groups[0]["params"][0]]
+        results.append((xy.detach().numpy().copy(), losses, state["func_evals"], state["n_iter"]))
+    (ours, our_losses, our_evals, our_iters), (theirs, their_losses, their_evals, their_iters) = results
+    # the same iterations and evaluations; values equal up to float64 rounding of the dots
+    assert (our_evals, our_iters) == (their_evals, their_iters)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(our_losses, their_losses, rtol=1e-6, atol=1e-12)
