@@ -93,3 +93,30 @@ def test_load_state_dict_takes_a_pytorch_state_dict_directly():
     x = np.random.default_rng(0).standard_normal((1, 1, 5, 5)).astype(np.float32)
     np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_float32_training_step_matches_pytorch(channels_last):
+    """conv -> batch norm -> layer norm -> linear -> cross-entropy in float32, gradients to 1e-5."""
+    theirs = torch.nn.ModuleDict({"conv": torch.nn.Conv2d(3, 4, 3), "bn": torch.nn.BatchNorm2d(4),
+                                  "ln": torch.nn.LayerNorm(16), "fc": torch.nn.Linear(64, 5)})
+    mine = nn.ModuleDict({"conv": nn.Conv2d(3, 4, 3), "bn": nn.BatchNorm2d(4), "ln": nn.LayerNorm(16),
+                          "fc": nn.Linear(64, 5)})
+    mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((6, 3, 6, 6)).astype(np.float32) * 3 + 1
+    target = np.random.default_rng(1).integers(0, 5, 6)
+
+    def run(m, lib, tensor):
+        h = m["conv"](tensor)
+        if lib is torch and channels_last:
+            h = h.contiguous(memory_format=torch.channels_last)
+        h = m["ln"](m["bn"](h).reshape(6, 4, 16)).reshape(6, 64)
+        return lib.nn.functional.cross_entropy(m["fc"](h), lib.tensor(target), label_smoothing=0.1)
+
+    loss_mine, loss_theirs = run(mine, needl, needl.tensor(x)), run(theirs, torch, torch.tensor(x))
+    loss_mine.backward()
+    loss_theirs.backward()
+    assert loss_mine.item() == pytest.approx(loss_theirs.item(), rel=1e-5)
+    for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(mine["bn"].running_var.data, theirs["bn"].running_var.numpy(), rtol=1e-5)
