@@ -59,7 +59,7 @@ _FREED = ("Trying to backward through the graph a second time (or to use saved a
           "Pass retain_graph=True to the first backward() to replay a graph twice.")
 
 
-def _collect(roots):
+def reachable_nodes(roots) -> list:
     """Every Node reachable from the roots, newest first (the tape's order reversed)."""
     seen = set()
     stack = [root.grad_fn for root in roots if root.grad_fn is not None]
@@ -130,7 +130,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     With `inputs` (a list of Tensors) the gradients reaching them are returned instead of being
     accumulated into `.grad` (that is `needl.autograd.grad`).
     """
-    nodes = _collect(roots)
+    nodes = reachable_nodes(roots)
     grads = {}
     captured = by_node = None
     if inputs is not None:

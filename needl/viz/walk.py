@@ -1,8 +1,8 @@
 """Read-only views of the tape for drawing and profiling: reachable nodes, layouts, saved arrays."""
-from operator import attrgetter
 
 import numpy as np
 
+from ..autograd.tape import reachable_nodes
 from ..autograd.tensor import Tensor
 
 FREED = ("the graph behind this tensor was freed by backward(): draw it before calling backward(), "
@@ -11,19 +11,10 @@ FREED = ("the graph behind this tensor was freed by backward(): draw it before c
 
 def collect_nodes(roots) -> list:
     """Every Node reachable from the roots' grad_fn, newest first (the order backward replays)."""
-    seen = set()
-    stack = [root.grad_fn for root in roots if root.grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        if node.inputs is None:
-            raise RuntimeError(f"'{node.function.name}': {FREED}")
-        seen.add(node)
-        for input in node.inputs:
-            if isinstance(input, Tensor) and input.grad_fn is not None and input.grad_fn not in seen:
-                stack.append(input.grad_fn)
-    return sorted(seen, key=attrgetter("sequence"), reverse=True)
+    try:
+        return reachable_nodes(roots)
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}\n{FREED}") from None
 
 
 def is_function_node(node) -> bool:
