@@ -21,6 +21,17 @@ def _widths(ndim, pad):
     return widths
 
 
+def _inside(shape, widths):
+    """Where the (possibly cropped) input lands in the padded output."""
+    return tuple(slice(max(before, 0), max(before, 0) + size + min(before, 0) + min(after, 0))
+                 for size, (before, after) in zip(shape, widths))
+
+
+def _source(shape, widths):
+    """The part of the input that survives negative (cropping) padding."""
+    return tuple(slice(max(-before, 0), size - max(-after, 0)) for size, (before, after) in zip(shape, widths))
+
+
 def _slice(ndim, axis, part):
     index = [slice(None)] * ndim
     index[axis] = part
@@ -34,10 +45,7 @@ def pad_op(input, pad=(), mode="constant", value=0.0):
         return np.pad(input, widths, mode=_NUMPY_MODES[mode])
     shape = tuple(size + before + after for size, (before, after) in zip(input.shape, widths))
     out = np.full(shape, value, dtype=input.dtype)
-    inside = tuple(slice(max(before, 0), max(before, 0) + size + min(before, 0) + min(after, 0))
-                   for size, (before, after) in zip(input.shape, widths))
-    source = tuple(slice(max(-before, 0), size - max(-after, 0)) for size, (before, after) in zip(input.shape, widths))
-    out[inside] = input[source]
+    out[_inside(input.shape, widths)] = input[_source(input.shape, widths)]
     return out
 
 
@@ -53,13 +61,11 @@ def pad_backward(grad, input_shape=(), pad=(), mode="constant"):
     ndim = len(input_shape)
     widths = _widths(ndim, pad)
     if mode == "constant":
-        inside = tuple(slice(max(before, 0), max(before, 0) + size + min(before, 0) + min(after, 0))
-                       for size, (before, after) in zip(input_shape, widths))
+        inside = _inside(input_shape, widths)
         if all(before >= 0 and after >= 0 for before, after in widths):
             return grad[inside]
-        source = tuple(slice(max(-before, 0), size - max(-after, 0)) for size, (before, after) in zip(input_shape, widths))
         grad_input = np.zeros(input_shape, grad.dtype)
-        grad_input[source] = grad[inside]
+        grad_input[_source(input_shape, widths)] = grad[inside]
         return grad_input
     for axis, (before, after) in enumerate(widths):
         if not (before or after):
