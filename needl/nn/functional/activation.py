@@ -58,18 +58,22 @@ def erf(x):
 
 @erf.vjp
 def erf_vjp(g, out, x):
+    """d erf / dx = 2 / sqrt(pi) * exp(-x^2)."""
     return g * elementwise.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(0, x) (inplace is accepted and ignored: needl computes out of place)."""
     return elementwise.relu(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x))."""
     return elementwise.sigmoid(input)
 
 
 def tanh(input: Tensor) -> Tensor:
+    """tanh(x)."""
     return elementwise.tanh(input)
 
 
@@ -99,10 +103,12 @@ def _hardtanh_vjp(g, out, x, min_val=-1.0, max_val=1.0):
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]."""
     return _hardtanh(input, min_val=float(min_val), max_val=float(max_val))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(0, x), 6)."""
     return _hardtanh(input, min_val=0.0, max_val=6.0)
 
 
@@ -228,6 +234,7 @@ def _hardsigmoid_vjp(g, out, x):
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """clamp(x / 6 + 1 / 2, 0, 1)."""
     return _hardsigmoid(input)
 
 
@@ -243,6 +250,7 @@ def _hardswish_vjp(g, out, x):
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * hardsigmoid(x)."""
     return _hardswish(input)
 
 
@@ -258,10 +266,12 @@ def _softsign_vjp(g, out, x):
 
 
 def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
     return _softsign(input)
 
 
 def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
     return input - elementwise.tanh(input)
 
 
@@ -321,6 +331,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 
 def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along dim."""
     if dim is None:
         dim = _softmax_dim(input.ndim, "softmin")
     return softmax(-input, dim=dim, dtype=dtype)

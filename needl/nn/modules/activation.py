@@ -141,31 +141,43 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
+    """tanh(x)."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
 class LogSigmoid(Module):
+    """log(sigmoid(x)), computed stably."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.logsigmoid(input)
 
 
 class Hardsigmoid(ReLU):
+    """clamp(x / 6 + 1 / 2, 0, 1)."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.hardsigmoid(input)
 
 
 class Hardswish(ReLU):
+    """x * hardsigmoid(x)."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.hardswish(input)
 
 
 class Softsign(Module):
+    """x / (1 + |x|)."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.softsign(input)
 
 
 class Tanhshrink(Module):
+    """x - tanh(x)."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.tanhshrink(input)
 
@@ -226,6 +238,8 @@ class LogSoftmax(Softmax):
 
 
 class Softmin(Softmax):
+    """softmax(-x) along dim."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim)
 

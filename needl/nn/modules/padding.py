@@ -55,6 +55,7 @@ class ConstantPad2d(_ConstantPadNd):
 
 
 class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dims with a constant."""
     dims = 3
 
 
@@ -84,6 +85,7 @@ class ReflectionPad1d(_PadNd):
 
 
 class ReflectionPad2d(_PadNd):
+    """Pad the last two dims by reflection: padding (left, right, top, bottom) or an int."""
     mode, dims = "reflect", 2
 
 
@@ -93,6 +95,7 @@ class ReplicationPad1d(_PadNd):
 
 
 class ReplicationPad2d(_PadNd):
+    """Pad the last two dims by repeating the edges."""
     mode, dims = "replicate", 2
 
 
@@ -102,4 +105,5 @@ class CircularPad1d(_PadNd):
 
 
 class CircularPad2d(_PadNd):
+    """Pad the last two dims by wrapping around."""
     mode, dims = "circular", 2
