@@ -1,7 +1,8 @@
-"""A character-level language model (embedding -> LSTM -> linear) trained on Python's own standard
-library source, printing generated code after every epoch.
+"""A character-level language model trained on Python's own standard library source, printing
+generated code after every epoch: an LSTM (default) or a causal Transformer encoder.
 
     python examples/char_lm.py --epochs 5 --batch-size 32 --lr 4e-3
+    python examples/char_lm.py --model transformer --lr 1e-3
 
 The text is the sorted top-level modules of the standard library (the folder of `os.py`), so
 it is on every machine with Python. An epoch is one pass over the first --chars characters.
@@ -38,7 +39,7 @@ def standard_library_text(chars: int) -> str:
 
 
 class CharLM(nn.Module):
-    """Next-character logits from the characters so far."""
+    """Next-character logits from the characters so far: embedding -> LSTM -> linear."""
 
     def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_size: int = 256,
                  num_layers: int = 1):
@@ -53,23 +54,51 @@ class CharLM(nn.Module):
         return self.head(output), state
 
 
+class CharTransformer(nn.Module):
+    """Next-character logits from at most `context` previous characters: token and position
+    embeddings -> causal Transformer encoder (pre-norm) -> linear."""
+
+    def __init__(self, vocab_size: int, context: int, d_model: int = 128, nhead: int = 4,
+                 num_layers: int = 2, dropout: float = 0.1):
+        super().__init__()
+        self.context = context
+        self.embedding = nn.Embedding(vocab_size, d_model)
+        self.position = nn.Embedding(context, d_model)
+        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=4 * d_model,
+                                           dropout=dropout, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers)
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+
+    def forward(self, tokens: needl.Tensor, state=None):
+        """tokens (batch, time <= context) -> logits (batch, time, vocab); no recurrent state."""
+        time_steps = tokens.shape[1]
+        positions = needl.arange(time_steps)
+        hidden = self.embedding(tokens) + self.position(positions)
+        mask = nn.Transformer.generate_square_subsequent_mask(time_steps)
+        hidden = self.encoder(hidden, mask=mask, is_causal=True)
+        return self.head(self.norm(hidden)), None
+
+
 @needl.no_grad()
-def generate(model: CharLM, vocab: str, prompt: str, length: int, temperature: float,
+def generate(model: nn.Module, vocab: str, prompt: str, length: int, temperature: float,
              rng: np.random.Generator) -> str:
-    """Sample `length` characters after `prompt`, one at a time, carrying the LSTM state."""
+    """Sample `length` characters after `prompt`, one at a time (the LSTM carries its state,
+    the Transformer re-reads its last `context` characters)."""
     model.eval()
     index = {char: i for i, char in enumerate(vocab)}
-    tokens = needl.tensor([[index.get(char, 0) for char in prompt]])
-    logits, state = model(tokens)
-    result = []
+    tokens = [index.get(char, 0) for char in prompt]
+    logits, state = model(needl.tensor([tokens]))
     for _ in range(length):
         scores = logits.data[0, -1].astype(np.float64) / temperature
         probabilities = np.exp(scores - scores.max())
-        next_token = int(rng.choice(len(vocab), p=probabilities / probabilities.sum()))
-        result.append(vocab[next_token])
-        logits, state = model(needl.tensor([[next_token]]), state)
+        tokens.append(int(rng.choice(len(vocab), p=probabilities / probabilities.sum())))
+        if isinstance(model, CharTransformer):
+            logits, _ = model(needl.tensor([tokens[-model.context:]]))
+        else:
+            logits, state = model(needl.tensor([tokens[-1:]]), state)
     model.train()
-    return prompt + "".join(result)
+    return prompt + "".join(vocab[token] for token in tokens[len(prompt):])
 
 
 @needl.no_grad()
@@ -99,7 +128,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=4e-3)
     parser.add_argument("--chars", type=int, default=300_000, help="characters of text to use")
     parser.add_argument("--seq-len", type=int, default=64)
-    parser.add_argument("--hidden-size", type=int, default=256)
+    parser.add_argument("--model", choices=["lstm", "transformer"], default="lstm")
+    parser.add_argument("--hidden-size", type=int, default=256, help="LSTM width")
     parser.add_argument("--sample-length", type=int, default=300)
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--seed", type=int, default=0)
@@ -121,13 +151,17 @@ def main() -> None:
                               generator=args.seed)
     valid_loader = DataLoader(valid_set, batch_size=256)
 
-    model = CharLM(len(vocab), hidden_size=args.hidden_size)
+    if args.model == "lstm":
+        model = CharLM(len(vocab), hidden_size=args.hidden_size)
+    else:
+        model = CharTransformer(len(vocab), context=args.seq_len)
     optimizer = needl.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = needl.optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=args.epochs * len(train_loader), eta_min=args.lr / 20)
     loss_fn = nn.CrossEntropyLoss()
     rng = np.random.default_rng(args.seed)
-    print(f"{len(text):,} characters of the standard library ({len(vocab)} distinct); "
+    print(f"{type(model).__name__} on {len(text):,} characters of the standard library "
+          f"({len(vocab)} distinct); "
           f"{sum(p.numel() for p in model.parameters()):,} parameters; "
           f"{len(train_loader)} steps per epoch")
 
