@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import needl  # noqa: E402
 import needl.nn as nn  # noqa: E402
 import needl.nn.functional as F  # noqa: E402
-from common import interleaved, optional_torch, print_memory, report  # noqa: E402
+from common import compare, optional_torch, training_step  # noqa: E402
 
 BATCH, LR = 64, 0.01
 
@@ -153,42 +153,20 @@ def main():
     optimizer = needl.optim.SGD(model.parameters(), lr=LR)
     inputs, targets = needl.from_numpy(images), needl.from_numpy(labels)
 
-    def needl_step():
-        loss = F.cross_entropy(model(inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+    needl_step = training_step(model, optimizer, F.cross_entropy, inputs, targets)
 
     by_hand = NumpyCNN(weights)
     steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(images, labels)}
-    first = {name: step() for name, step in steps.items()}
     torch = optional_torch()
     if torch is not None:
         reference = torch_model(torch, weights)
         torch_optimizer = torch.optim.SGD(reference.parameters(), lr=LR)
         timages, tlabels = torch.from_numpy(images), torch.from_numpy(labels)
-
-        def torch_step():
-            loss = torch.nn.functional.cross_entropy(reference(timages), tlabels)
-            torch_optimizer.zero_grad()
-            loss.backward()
-            torch_optimizer.step()
-            return loss.item()
-
-        steps["pytorch"] = torch_step
-        first["pytorch"] = torch_step()
-    for name, loss in first.items():
-        assert abs(loss - first["numpy by hand"]) < 1e-4, f"{name} computes a different loss: {first}"
-
+        steps["pytorch"] = training_step(reference, torch_optimizer,
+                                         torch.nn.functional.cross_entropy, timages, tlabels)
     rounds, repeat = (2, 1) if args.quick else (11, 5)
-    samples = interleaved(steps, rounds=rounds, repeat=repeat, warmup=2)
-    print(f"CNN training step, batch {BATCH}, float32 (first losses agree: {first['needl']:.5f})")
-    medians = report(samples, "numpy by hand")
-    if "pytorch" in medians:
-        print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x (target <= 1.0x)")
-    print(f"needl / numpy by hand: {medians['needl'] / medians['numpy by hand']:.2f}x")
-    print_memory(steps, "numpy by hand")
+    compare(f"CNN training step, batch {BATCH}, float32", steps, rounds, repeat,
+            targets=[("needl", "pytorch", "(target <= 1.0x)"), ("needl", "numpy by hand", "")])
 
 
 if __name__ == "__main__":

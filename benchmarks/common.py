@@ -58,3 +58,35 @@ def print_memory(steps, baseline):
     for name, peak in peaks.items():
         print(f"peak memory {name:<16}{peak:8.2f} MB  {peak / peaks[baseline]:.2f}x")
     return peaks
+
+
+def compare(title, steps, rounds, repeat, baseline="numpy by hand", targets=(), tolerance=1e-4):
+    """Check that every step computes the baseline's first loss, then time and report them all.
+
+    `steps` maps a name to a training-step function returning the loss as a float; `targets`
+    holds (numerator, denominator, text) triples printed as ratio lines, e.g.
+    ("needl", "pytorch", "target <= 1.0x").
+    """
+    first = {name: step() for name, step in steps.items()}
+    for name, loss in first.items():
+        assert abs(loss - first[baseline]) < tolerance * max(1.0, abs(first[baseline])), \
+            f"{name} computes a different loss: {first}"
+    samples = interleaved(steps, rounds=rounds, repeat=repeat, warmup=2)
+    print(f"{title} (first losses agree: {first[baseline]:.5f})")
+    medians = report(samples, baseline)
+    for numerator, denominator, text in targets:
+        if numerator in medians and denominator in medians:
+            print(f"{numerator} / {denominator}: {medians[numerator] / medians[denominator]:.2f}x {text}")
+    print_memory(steps, baseline)
+    return medians
+
+
+def training_step(model, optimizer, loss_function, inputs, targets):
+    """One forward + backward + update, written once for needl and PyTorch (same API)."""
+    def step():
+        loss = loss_function(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step

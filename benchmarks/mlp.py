@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import needl  # noqa: E402
 import needl.nn as nn  # noqa: E402
 import needl.nn.functional as F  # noqa: E402
-from common import interleaved, optional_torch, print_memory, report  # noqa: E402
+from common import compare, optional_torch, training_step  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 BATCH, LR = 128, 0.01
@@ -84,16 +84,10 @@ def main():
     optimizer = needl.optim.SGD(model.parameters(), lr=LR)
     inputs, targets = needl.from_numpy(x), needl.from_numpy(y)
 
-    def needl_step():
-        loss = F.cross_entropy(model(inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+    needl_step = training_step(model, optimizer, F.cross_entropy, inputs, targets)
 
     by_hand = NumpyMLP(weights)
     steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(x, y)}
-    first = {"needl": needl_step(), "numpy by hand": by_hand.step(x, y)}
 
     torch = optional_torch()
     if torch is not None:
@@ -107,27 +101,11 @@ def main():
         torch_model = torch.nn.Sequential(*layers)
         torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=LR)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-
-        def torch_step():
-            loss = torch.nn.functional.cross_entropy(torch_model(tx), ty)
-            torch_optimizer.zero_grad()
-            loss.backward()
-            torch_optimizer.step()
-            return loss.item()
-
-        steps["pytorch"] = torch_step
-        first["pytorch"] = torch_step()
-    for name, loss in first.items():
-        assert abs(loss - first["numpy by hand"]) < 1e-4, f"{name} computes a different loss: {first}"
-
+        steps["pytorch"] = training_step(torch_model, torch_optimizer,
+                                         torch.nn.functional.cross_entropy, tx, ty)
     rounds, repeat = (3, 3) if args.quick else (15, 20)
-    samples = interleaved(steps, rounds=rounds, repeat=repeat, warmup=2)
-    print(f"MLP 784-512-512-10 training step, batch {BATCH}, float32 (first losses agree: {first['needl']:.5f})")
-    medians = report(samples, "numpy by hand")
-    if "pytorch" in medians:
-        print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x")
-    print(f"needl / numpy by hand: {medians['needl'] / medians['numpy by hand']:.2f}x (target <= 1.10x)")
-    print_memory(steps, "numpy by hand")
+    compare(f"MLP 784-512-512-10 training step, batch {BATCH}, float32", steps, rounds, repeat,
+            targets=[("needl", "pytorch", ""), ("needl", "numpy by hand", "(target <= 1.10x)")])
 
 
 if __name__ == "__main__":

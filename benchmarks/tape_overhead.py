@@ -64,7 +64,7 @@ def main():
 
     rounds, repeat = (3, 20) if args.quick else (15, 400)
     samples = interleaved(steps, rounds=rounds, repeat=repeat)
-    print(f"forward + backward of c = a + b; (c * c).sum() on 32x32 float32 (ms per step)")
+    print("forward + backward of c = a + b; (c * c).sum() on 32x32 float32 (ms per step)")
     medians = report(samples, "numpy by hand")
     if "pytorch" in medians:
         print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x (target <= 0.75x)")
