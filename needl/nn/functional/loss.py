@@ -54,6 +54,7 @@ def _count(*values) -> int:
     """Number of elements of the broadcast of the values (arrays or Tensors)."""
     return int(np.prod(np.broadcast_shapes(*(np.shape(_data(v)) for v in values)), dtype=np.int64))
 
+
 def _like(value, input):
     """value in input's floating dtype (so a float64 or integer target does not upcast a float32 loss)."""
     if value is None:
@@ -67,7 +68,6 @@ def _like(value, input):
 
 # The vjps below are written with operators, ops and masks computed on the raw data, so that under
 # backward(create_graph=True), when they receive Tensors, they record a differentiable graph.
-
 
 def _check_same_shape(name: str, input, target) -> None:
     input_shape, target_shape = np.shape(_data(input)), np.shape(_data(target))
