@@ -22,8 +22,8 @@ from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, Const
                               ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
                               ReplicationPad2d, ZeroPad1d, ZeroPad2d)
 from .modules.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
-from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
-                              MaxPool2d)
+from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                              AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
 from .modules.upsampling import Upsample
 from .modules.attention import MultiheadAttention
 from .modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,

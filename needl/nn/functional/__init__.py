@@ -3,6 +3,7 @@ from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswis
                          leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, rrelu, selu,
                          sigmoid, silu, softmax, softmin, softplus, softshrink, softsign, tanh,
                          tanhshrink, threshold)
+from .adaptive_pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
                    conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d, pad)
 from .distance import cosine_similarity, pairwise_distance

@@ -1,5 +1,6 @@
 """Pooling layers over needl.autograd.ops.pool."""
 from ...autograd.tensor import Tensor
+from ..functional.adaptive_pool import adaptive_max_pool1d, adaptive_max_pool2d
 from ..functional.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
                                max_pool2d)
 from ..module import Module
@@ -100,3 +101,25 @@ class AdaptiveAvgPool2d(AdaptiveAvgPool1d):
 
     def forward(self, input: Tensor) -> Tensor:
         return adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveMaxPool1d(Module):
+    """Max pooling of (N, C, L) to output_size positions."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor):
+        return adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+    """Max pooling of (N, C, H, W) to output_size (H', W')."""
+
+    def forward(self, input: Tensor):
+        return adaptive_max_pool2d(input, self.output_size, self.return_indices)
