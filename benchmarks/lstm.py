@@ -53,9 +53,10 @@ class NumpyLSTMClassifier:
         w_hh_t = (w["weight_hh_l0"][order] * scale).T
         bias = (w["bias_ih_l0"] + w["bias_hh_l0"])[order] * scale[:, 0]
         x_time = x.swapaxes(0, 1).reshape(steps * batch, -1)  # time-major: contiguous steps
-        projected = (x_time @ w_ih.T).reshape(steps, batch, -1)
-        projected += bias
-        gates = np.empty((steps, batch, 4 * hidden), np.float32)
+        gates = np.empty((steps, batch, 4 * hidden), np.float32)  # projections, then activations
+        np.matmul(x_time, w_ih.T, out=gates.reshape(steps * batch, -1))
+        gates += bias
+        recurrent = np.empty((batch, 4 * hidden), np.float32)
         h = np.zeros((steps + 1, batch, hidden), np.float32)
         c = np.zeros((steps + 1, batch, hidden), np.float32)
         tanh_c = np.empty((steps, batch, hidden), np.float32)
@@ -63,8 +64,8 @@ class NumpyLSTMClassifier:
         errors = np.seterr(over="ignore")
         for t in range(steps):
             g = gates[t]
-            np.matmul(h[t], w_hh_t, out=g)
-            g += projected[t]
+            np.matmul(h[t], w_hh_t, out=recurrent)
+            g += recurrent
             np.exp(g, out=g)
             g += 1
             np.reciprocal(g, out=g)
@@ -91,24 +92,29 @@ class NumpyLSTMClassifier:
         grad_h = grad_logits @ w["fc.weight"]
 
         # backward through time; coefficients for all steps at once, gate order (i, f, g, o)
+        # (coefficients become the gate gradients in place, step by step)
         act = gates.reshape(steps, batch, 4, hidden)
-        slope = act[:, :, :3] * (1 - act[:, :, :3])
         coefficient = np.empty((steps, batch, 4, hidden), np.float32)
-        np.multiply(slope[:, :, 0], act[:, :, 3], out=coefficient[:, :, 0])
-        np.multiply(slope[:, :, 1], c[:-1], out=coefficient[:, :, 1])
-        np.multiply(1 - act[:, :, 3] * act[:, :, 3], act[:, :, 0], out=coefficient[:, :, 2])
-        np.multiply(slope[:, :, 2], tanh_c, out=coefficient[:, :, 3])
-        to_cell = act[:, :, 2] * (1 - tanh_c * tanh_c)
-        grad_gates = np.empty((steps, batch, 4 * hidden), np.float32)
-        split = grad_gates.reshape(steps, batch, 4, hidden)
+        for slot, gate, factor in ((0, act[:, :, 0], act[:, :, 3]), (1, act[:, :, 1], c[:-1]),
+                                   (3, act[:, :, 2], tanh_c)):
+            np.subtract(1, gate, out=coefficient[:, :, slot])
+            coefficient[:, :, slot] *= gate
+            coefficient[:, :, slot] *= factor
+        np.multiply(act[:, :, 3], act[:, :, 3], out=coefficient[:, :, 2])
+        np.subtract(1, coefficient[:, :, 2], out=coefficient[:, :, 2])
+        coefficient[:, :, 2] *= act[:, :, 0]
+        to_cell = tanh_c * tanh_c
+        np.subtract(1, to_cell, out=to_cell)
+        to_cell *= act[:, :, 2]
+        grad_gates = coefficient.reshape(steps, batch, 4 * hidden)
         grad_c = np.zeros((batch, hidden), np.float32)
         scratch = np.empty((batch, hidden), np.float32)
         w_hh = w["weight_hh_l0"]
         for t in range(steps - 1, -1, -1):
             np.multiply(grad_h, to_cell[t], out=scratch)
             grad_c += scratch
-            np.multiply(coefficient[t, :, :3], grad_c[:, None, :], out=split[t, :, :3])
-            np.multiply(coefficient[t, :, 3], grad_h, out=split[t, :, 3])
+            coefficient[t, :, :3] *= grad_c[:, None, :]
+            coefficient[t, :, 3] *= grad_h
             grad_c *= act[t, :, 1]
             if t:
                 np.matmul(grad_gates[t], w_hh, out=grad_h)

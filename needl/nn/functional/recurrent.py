@@ -45,17 +45,20 @@ def _time_major(array, batch_first):
     return array.swapaxes(0, 1) if batch_first else array
 
 
-def _project(input, weight, bias, batch_first):
-    """input @ weight.T + bias for every time step in one matmul, as a contiguous (T, B, G) array.
+def _project(input, weight, bias, batch_first, out=None):
+    """input @ weight.T + bias for every time step in one matmul, as a contiguous (T, B, G) array
+    (written into `out` when given).
 
     A batch_first input is copied to time-major first (it is G / input_size times smaller than
     the result), so that each step reads one contiguous block in the loop.
     """
     series = _time_major(input, batch_first)
-    projected = series.reshape(-1, series.shape[2]) @ weight.T
+    shape = series.shape[:2] + (weight.shape[0],)
+    flat = None if out is None else out.reshape(-1, shape[2])
+    projected = np.matmul(series.reshape(-1, series.shape[2]), weight.T, out=flat)
     if bias is not None:
         projected += bias
-    return projected.reshape(series.shape[:2] + (weight.shape[0],))
+    return projected.reshape(shape)
 
 
 def _initial_state(state, batch, hidden, name):
@@ -212,9 +215,11 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
     steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 4, batch_first, "lstm")
     dtype = input.dtype
     weight_ih, weight_hh, bias = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
-    projected = _project(input, weight_ih, bias, batch_first)
     recurrent = weight_hh.T
-    gates = np.empty((steps, batch, 4 * hidden), dtype)  # activations, order (i, f, o, g)
+    # the input projection of every step goes straight into the gate buffer, which then holds
+    # the activations, order (i, f, o, g)
+    gates = _project(input, weight_ih, bias, batch_first, out=np.empty((steps, batch, 4 * hidden), dtype))
+    recurrent_part = np.empty((batch, 4 * hidden), dtype)
     hiddens = np.empty((steps + 1, batch, hidden), dtype)
     cells = np.empty((steps + 1, batch, hidden), dtype)
     cell_tanh = np.empty((steps, batch, hidden), dtype)
@@ -225,8 +230,8 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
     with np.errstate(over="ignore"):  # exp overflow gives sigmoid 0, as it should
         for t, previous, current in _steps(steps, reverse):
             gate = gates[t]
-            np.matmul(hiddens[previous], recurrent, out=gate)
-            gate += projected[t]
+            np.matmul(hiddens[previous], recurrent, out=recurrent_part)
+            gate += recurrent_part
             _sigmoid_of_negated(gate)
             candidate = gate[:, 3 * hidden:]  # tanh(x) = 2 sigmoid(2x) - 1
             candidate *= 2
@@ -264,21 +269,24 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
     previous = slice(1, steps + 1) if reverse else slice(0, steps)
 
     # d pre-activation = coefficient * upstream, in PyTorch's gate order (i, f, g, o):
-    # i, f, g take the cell gradient, o takes the hidden gradient.
+    # i, f, g take the cell gradient, o takes the hidden gradient. The loop turns each step's
+    # coefficients into that step's gate gradients in place.
     coefficient = np.empty((steps, batch, 4, hidden), dtype)
-    sigmoid_slope = activations[:, :, :3] * (1 - activations[:, :, :3])  # i, f, o
-    np.multiply(sigmoid_slope[:, :, 0], candidate, out=coefficient[:, :, 0])
-    np.multiply(sigmoid_slope[:, :, 1], cells[previous], out=coefficient[:, :, 1])
-    np.multiply(candidate, candidate, out=coefficient[:, :, 2])
-    np.subtract(1, coefficient[:, :, 2], out=coefficient[:, :, 2])
-    coefficient[:, :, 2] *= input_gate
-    np.multiply(sigmoid_slope[:, :, 2], cell_tanh, out=coefficient[:, :, 3])
+    for slot, gate, factor in ((0, input_gate, candidate), (1, forget_gate, cells[previous]),
+                               (3, output_gate, cell_tanh)):
+        target = coefficient[:, :, slot]  # sigmoid'(x) = s (1 - s)
+        np.subtract(1, gate, out=target)
+        target *= gate
+        target *= factor
+    target = coefficient[:, :, 2]  # tanh'(x) = 1 - g^2
+    np.multiply(candidate, candidate, out=target)
+    np.subtract(1, target, out=target)
+    target *= input_gate
     hidden_to_cell = cell_tanh * cell_tanh
     np.subtract(1, hidden_to_cell, out=hidden_to_cell)
     hidden_to_cell *= output_gate
 
-    grad_gates = np.empty((steps, batch, 4 * hidden), dtype)
-    grad_gates_split = grad_gates.reshape(steps, batch, 4, hidden)
+    grad_gates = coefficient.reshape(steps, batch, 4 * hidden)
     grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
     grad_cell = np.zeros((batch, hidden), dtype) if grad_c_n is None else grad_c_n.astype(dtype, copy=True)
     grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
@@ -289,8 +297,8 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
             grad_hidden += grad_output[t]
         np.multiply(grad_hidden, hidden_to_cell[t], out=scratch)
         grad_cell += scratch
-        np.multiply(coefficient[t, :, :3], grad_cell[:, None, :], out=grad_gates_split[t, :, :3])
-        np.multiply(coefficient[t, :, 3], grad_hidden, out=grad_gates_split[t, :, 3])
+        coefficient[t, :, :3] *= grad_cell[:, None, :]
+        coefficient[t, :, 3] *= grad_hidden
         grad_cell *= forget_gate[t]
         if position + 1 < steps or needs_input_grad[1]:
             np.matmul(grad_gates[t], weight_hh, out=grad_hidden)
