@@ -3,7 +3,8 @@
 Each pooling op is paired with its adjoint op (max: scatter to the first maximum / gather from
 it; average: spread / pool; adaptive: the transposed averaging matrices), and each one's vjp
 is the other, so gradients of any order work. The array kernels are in pool_kernels.py.
-Max pooling follows PyTorch's tie rule: the gradient goes to the first maximum of a window.
+Max pooling follows PyTorch's tie rule: the gradient goes to the first maximum of a window;
+that position is found only when a gradient or the indices are asked for.
 """
 from typing import Optional
 
@@ -40,14 +41,23 @@ def _squeeze(array):
 
 @op
 def max_pool2d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1), ceil_mode=False):
-    """(values, position of the first maximum inside each window, in the kernel's row-major order)."""
-    values, where = kernels.max_pool(_batched(input), kernel_size, stride, padding, dilation, ceil_mode)
-    return _unbatched_like(values, input), _unbatched_like(where, input)
+    return _unbatched_like(kernels.max_pool(_batched(input), kernel_size, stride, padding, dilation, ceil_mode),
+                           input)
 
 
 @max_pool2d_op.vjp
 def max_pool2d_vjp(grad, out, input, **options):
-    return max_pool2d_scatter(grad[0], out[1], input_shape=tuple(input.shape), **options)
+    where = _where(input, out, options)
+    return max_pool2d_scatter(grad, where, input_shape=tuple(input.shape), **options)
+
+
+def _where(input, values, options):
+    """Each window's first-maximum position, from the input and the pooled values (arrays or Tensors)."""
+    input = input.data if isinstance(input, Tensor) else input
+    values = values.data if isinstance(values, Tensor) else values
+    where = kernels.first_max(_batched(input), _batched(values), options["kernel_size"], options["stride"],
+                              options["padding"], options["dilation"], options["ceil_mode"])
+    return _unbatched_like(where, input)
 
 
 @op
@@ -97,25 +107,25 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     """2-D max pooling of (N, C, H, W) (or (C, H, W)); with return_indices also PyTorch's flat indices."""
     kernel, stride, padding, dilation = _pool_arguments("max_pool2d", kernel_size, stride, padding, dilation)
     kernels.geometry("max_pool2d", input.shape, kernel, stride, padding, dilation, ceil_mode)
-    values, where = max_pool2d_op(input, kernel_size=kernel, stride=stride, padding=padding,
-                                  dilation=dilation, ceil_mode=bool(ceil_mode))
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=bool(ceil_mode))
+    values = max_pool2d_op(input, **options)
     if not return_indices:
         return values
-    indices = _flat_indices(where.data, input.shape[-2:], kernel, stride, padding, dilation)
+    indices = _flat_indices(_where(input, values, options), input.shape[-2:], kernel, stride, padding, dilation)
     return values, Tensor._make(indices)
 
 
 @op
 def max_pool1d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dilation=(1, 1), ceil_mode=False):
-    x = _expand(input)
-    values, where = kernels.max_pool(_batched(x), kernel_size, stride, padding, dilation, ceil_mode)
-    return _squeeze(_unbatched_like(values, x)), _squeeze(_unbatched_like(where, x))
+    return _squeeze(max_pool2d_op.forward(_expand(input), kernel_size=kernel_size, stride=stride, padding=padding,
+                                          dilation=dilation, ceil_mode=ceil_mode))
 
 
 @max_pool1d_op.vjp
 def max_pool1d_vjp(grad, out, input, **options):
-    shape = tuple(input.shape[:-1]) + (1, input.shape[-1])
-    return _squeeze(max_pool2d_scatter(_expand(grad[0]), _expand(out[1]), input_shape=shape, **options))
+    image = _expand(input.data if isinstance(input, Tensor) else input)
+    where = _where(image, _expand(out.data if isinstance(out, Tensor) else out), options)
+    return _squeeze(max_pool2d_scatter(_expand(grad), where, input_shape=image.shape, **options))
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -133,11 +143,13 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                          options["dilation"], ceil_mode)
     except ValueError as error:  # name the 1-D shape, not the height-1 image
         raise ValueError(str(error).replace(show(shape), show(input.shape))) from None
-    values, where = max_pool1d_op(input, ceil_mode=bool(ceil_mode), **options)
+    options["ceil_mode"] = bool(ceil_mode)
+    values = max_pool1d_op(input, **options)
     if not return_indices:
         return values
-    indices = _flat_indices(where.data[..., None, :], (1, input.shape[-1]), options["kernel_size"],
-                            options["stride"], options["padding"], options["dilation"])[..., 0, :]
+    where = _where(_expand(input.data if isinstance(input, Tensor) else input), _expand(values.data), options)
+    indices = _flat_indices(where, (1, input.shape[-1]), options["kernel_size"], options["stride"],
+                            options["padding"], options["dilation"])[..., 0, :]
     return values, Tensor._make(indices)
 
 

@@ -86,19 +86,30 @@ def _overlapping(kernel, stride, dilation):
 
 
 def max_pool(x, kernel, stride, padding, dilation, ceil_mode):
-    """(values, where): each window's maximum and the index of its first maximum (row-major)."""
+    """Each window's maximum (NaN propagates, as in PyTorch)."""
     out_hw, extra = geometry("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     view = windows(padded(x, padding, extra, lowest), out_hw, kernel, stride, dilation)
     spots = positions(kernel)
     if len(spots) == 1:
-        best = np.array(view[..., 0, 0], order="K")
-    else:
-        best = np.maximum(view[..., 0, 0], view[..., spots[1][0], spots[1][1]])  # NaN propagates, as in PyTorch
+        return np.array(view[..., 0, 0], order="K")
+    best = np.maximum(view[..., 0, 0], view[..., spots[1][0], spots[1][1]])
     for i, j in spots[2:]:
         np.maximum(best, view[..., i, j], out=best)
-    # the first maximum sits after the leading run of positions that differ from the maximum;
-    # counting that run is branch-free, unlike masked copies (which cost ~10x more here)
+    return best
+
+
+def first_max(x, best, kernel, stride, padding, dilation, ceil_mode):
+    """The index (row-major in the kernel) of each window's first maximum: PyTorch's tie rule.
+
+    Computed only when a gradient or the indices are asked for. The first maximum sits after
+    the leading run of positions that differ from the maximum; counting that run is branch-free,
+    unlike masked copies (which cost ~10x more here).
+    """
+    out_hw, extra = geometry("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    view = windows(padded(x, padding, extra, lowest), out_hw, kernel, stride, dilation)
+    spots = positions(kernel)
     where = np.zeros_like(best, dtype=np.uint8 if len(spots) <= 256 else np.int32)
     before = np.ones_like(best, dtype=bool)
     differs = np.empty_like(before)
@@ -110,7 +121,7 @@ def max_pool(x, kernel, stride, padding, dilation, ceil_mode):
     if x.dtype.kind == "f" and np.isnan(np.add.reduce(best, axis=None)):  # PyTorch points at the last NaN
         for position, (i, j) in enumerate(spots):
             np.copyto(where, position, where=np.isnan(view[..., i, j]))
-    return best, where
+    return where
 
 
 def max_scatter(grad, where, input_shape, kernel, stride, padding, dilation, ceil_mode):
