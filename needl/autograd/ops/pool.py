@@ -197,10 +197,14 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 @op
 def adaptive_avg_pool2d_op(input, output_size=(1, 1)):
-    """rows @ input @ columns.T with the (out, size) averaging matrices: two BLAS contractions."""
+    """A reshaped mean when the windows tile the input; else rows @ input @ columns.T with the
+    (out, size) averaging matrices."""
     h, w = input.shape[-2:]
-    rows = kernels.averaging_matrix(h, output_size[0], input.dtype)
-    columns = kernels.averaging_matrix(w, output_size[1], input.dtype)
+    (oh, ow) = output_size
+    if h % oh == 0 and w % ow == 0:  # equal windows that tile the input: a reshape (a view) and a mean
+        return input.reshape(input.shape[:-2] + (oh, h // oh, ow, w // ow)).mean(axis=(-3, -1))
+    rows = kernels.averaging_matrix(h, oh, input.dtype)
+    columns = kernels.averaging_matrix(w, ow, input.dtype)
     return np.matmul(rows, np.matmul(input, columns.T))
 
 
@@ -212,8 +216,13 @@ def adaptive_avg_pool2d_vjp(grad, out, input, output_size=(1, 1)):
 @op
 def adaptive_avg_pool2d_scatter(grad, input_size=(1, 1)):
     """The gradient of adaptive average pooling: rows.T @ grad @ columns."""
-    rows = kernels.averaging_matrix(input_size[0], grad.shape[-2], grad.dtype)
-    columns = kernels.averaging_matrix(input_size[1], grad.shape[-1], grad.dtype)
+    (h, w), (oh, ow) = input_size, grad.shape[-2:]
+    if h % oh == 0 and w % ow == 0:
+        share = grad / ((h // oh) * (w // ow))
+        spread = np.broadcast_to(share[..., :, None, :, None], grad.shape[:-2] + (oh, h // oh, ow, w // ow))
+        return spread.reshape(grad.shape[:-2] + (h, w))
+    rows = kernels.averaging_matrix(h, oh, grad.dtype)
+    columns = kernels.averaging_matrix(w, ow, grad.dtype)
     return np.matmul(rows.T, np.matmul(grad, columns))
 
 
