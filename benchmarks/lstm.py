@@ -8,6 +8,7 @@ Run: python benchmarks/lstm.py [--quick]
 """
 import argparse
 import os
+import resource
 import sys
 
 import numpy as np
@@ -128,6 +129,14 @@ class NumpyLSTMClassifier:
         return loss
 
 
+def page_faults_per_step(step, count=10):
+    """Minor page faults per call: fresh memory the allocator had to map (costly on this VM)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(count):
+        step()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / count
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
@@ -211,6 +220,8 @@ def main():
     print(f"needl / numpy by hand: {medians['needl'] / medians['numpy by hand']:.2f}x (target <= 1.15x)")
     if "pytorch" in medians:
         print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x")
+    faults = ", ".join(f"{name} {page_faults_per_step(step):.0f}" for name, step in steps.items())
+    print(f"minor page faults per step: {faults}")
 
 
 if __name__ == "__main__":
