@@ -354,9 +354,10 @@ def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, r
     steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 3, batch_first, "gru")
     dtype = input.dtype
     weight_ih, weight_hh, bias, bias_hn = _gru_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
-    projected = _project(input, weight_ih, bias, batch_first)
     recurrent = weight_hh.T
-    gates = np.empty((steps, batch, 3 * hidden), dtype)            # r, z, n activations
+    # input projections first, then the r, z, n activations in place
+    gates = _project(input, weight_ih, bias, batch_first, out=np.empty((steps, batch, 3 * hidden), dtype))
+    reset_times_hidden = np.empty((batch, hidden), dtype)
     hidden_gates = np.empty((steps, batch, 3 * hidden), dtype)     # h @ W_hh.T (+ b_hn on n)
     hiddens = np.empty((steps + 1, batch, hidden), dtype)
     first = steps if reverse else 0
@@ -364,16 +365,16 @@ def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, r
     two = 2 * hidden
     with np.errstate(over="ignore"):  # exp overflow gives sigmoid 0, as it should
         for t, previous, current in _steps(steps, reverse):
-            recurrent_part, gate, step_input = hidden_gates[t], gates[t], projected[t]
+            recurrent_part, gate = hidden_gates[t], gates[t]
             np.matmul(hiddens[previous], recurrent, out=recurrent_part)
             if bias_hn is not None:
                 recurrent_part[:, two:] += bias_hn
             reset_update = gate[:, :two]
-            np.add(step_input[:, :two], recurrent_part[:, :two], out=reset_update)
+            reset_update += recurrent_part[:, :two]
             _sigmoid_of_negated(reset_update)
             new = gate[:, two:]
-            np.multiply(gate[:, :hidden], recurrent_part[:, two:], out=new)
-            new += step_input[:, two:]
+            np.multiply(gate[:, :hidden], recurrent_part[:, two:], out=reset_times_hidden)
+            new += reset_times_hidden
             np.tanh(new, out=new)
             state = hiddens[current]  # h' = n + z * (h - n)
             np.subtract(hiddens[previous], new, out=state)
@@ -421,8 +422,7 @@ def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batc
     input_new_slope = new_slope.copy()
     new_slope *= reset                                     # the hidden side of n sits inside r * (...)
 
-    grad_hidden_gates = np.empty((steps, batch, 3 * hidden), dtype)
-    grad_split = grad_hidden_gates.reshape(steps, batch, 3, hidden)
+    grad_hidden_gates = coefficient.reshape(steps, batch, 3 * hidden)  # filled in place, step by step
     grad_states = np.empty((steps, batch, hidden), dtype)  # gradient reaching each step's output h'
     grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
     grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
@@ -434,7 +434,7 @@ def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batc
             np.add(grad_hidden, grad_output[t], out=state)
         else:
             state[...] = grad_hidden
-        np.multiply(coefficient[t], state[:, None, :], out=grad_split[t])
+        coefficient[t] *= state[:, None, :]
         if position + 1 < steps or needs_input_grad[1]:
             np.matmul(grad_hidden_gates[t], weight_hh, out=grad_hidden)
             np.multiply(state, update[t], out=scratch)
@@ -473,15 +473,18 @@ def _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
     if single_step:
         input, batch_first = input[None], False
     steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 1, batch_first, "rnn")
-    projected = _project(input, weight_ih, _bias_sum(bias_ih, bias_hh), batch_first)
     recurrent = weight_hh.T
     hiddens = np.empty((steps + 1, batch, hidden), input.dtype)
+    # each step's input projection goes straight into the slot of that step's output
+    _project(input, weight_ih, _bias_sum(bias_ih, bias_hh), batch_first,
+             out=hiddens[:steps] if reverse else hiddens[1:])
     first = steps if reverse else 0
     hiddens[first] = _initial_state(h0, batch, hidden, "h0")
+    recurrent_part = np.empty((batch, hidden), input.dtype)
     for t, previous, current in _steps(steps, reverse):
         state = hiddens[current]
-        np.matmul(hiddens[previous], recurrent, out=state)
-        state += projected[t]
+        np.matmul(hiddens[previous], recurrent, out=recurrent_part)
+        state += recurrent_part
         if nonlinearity == "tanh":
             np.tanh(state, out=state)
         else:
@@ -514,14 +517,14 @@ def _rnn_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonl
         np.subtract(1, slope, out=slope)
     else:
         slope = (outputs > 0).astype(dtype)
-    grad_pre = np.empty((steps, batch, hidden), dtype)
+    grad_pre = slope  # filled in place, step by step
     grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
     grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
     order = _steps(steps, reverse)
     for position, (t, _, _) in enumerate(reversed(order)):
         if grad_output is not None:
             grad_hidden += grad_output[t]
-        np.multiply(slope[t], grad_hidden, out=grad_pre[t])
+        grad_pre[t] *= grad_hidden
         if position + 1 < steps or needs_input_grad[1]:
             np.matmul(grad_pre[t], weight_hh, out=grad_hidden)
     previous = slice(1, steps + 1) if reverse else slice(0, steps)
