@@ -9,6 +9,7 @@ from .conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_poo
 from .distance import cosine_similarity, pairwise_distance
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .embedding import embedding
+from .fold import fold, unfold
 from .flatten import flatten, unflatten
 from .linear import bilinear, linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
