@@ -6,7 +6,7 @@ import pytest
 
 import needl
 from needl.autograd import Tensor, gradcheck
-from needl.autograd.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
+from needl.autograd.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool1d, max_pool2d
 
 
 def leaf(*shape):
@@ -199,3 +199,44 @@ def test_avg_pool2d_matches_pytorch(case):
 def test_second_order_gradients(function):
     from needl.autograd import gradgradcheck
     assert gradgradcheck(function, (leaf(1, 2, 5, 5),))
+
+
+
+@pytest.mark.parametrize("shape,output_size", [((2, 2, 5, 6), (2, 4)), ((2, 2, 6, 6), 3), ((2, 5, 5), 1),
+                                                ((1, 2, 3, 4), (5, 6))])
+def test_adaptive_max_pool2d_gradcheck_shape_and_indices(shape, output_size):
+    x = leaf(*shape)
+    values, indices = adaptive_max_pool2d(x, output_size, return_indices=True)
+    sizes = pair(output_size)
+    assert values.shape == shape[:-2] + sizes and indices.dtype == np.int64
+    planes = x.data.reshape(shape[:-2] + (-1,))
+    np.testing.assert_array_equal(np.take_along_axis(planes, indices.data.reshape(shape[:-2] + (-1,)), -1),
+                                  values.data.reshape(shape[:-2] + (-1,)))
+    assert gradcheck(lambda a: adaptive_max_pool2d(a, output_size), (x,))
+
+
+def test_adaptive_max_pool2d_first_maximum_and_second_order():
+    from needl.autograd import gradgradcheck
+    x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    values, indices = adaptive_max_pool2d(x, 2, return_indices=True)
+    values.sum().backward()
+    np.testing.assert_array_equal(indices.data, [[[[0, 1], [3, 4]]]])
+    np.testing.assert_array_equal(x.grad.data, [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
+    assert gradgradcheck(lambda a: adaptive_max_pool2d(a, (2, 3)), (leaf(1, 2, 5, 5),))
+    with pytest.raises(ValueError, match=r"input of shape \[4, 4\]"):
+        adaptive_max_pool2d(leaf(4, 4), 2)
+
+
+@pytest.mark.parametrize("output_size", [(3, 4), 1, (5, 6)])
+def test_adaptive_max_pool2d_matches_pytorch_with_ties(output_size):
+    torch = pytest.importorskip("torch")
+    data = np.round(np.random.default_rng(5).standard_normal((2, 3, 4, 5)))
+    x = Tensor(data, requires_grad=True)
+    values, indices = adaptive_max_pool2d(x, output_size, return_indices=True)
+    values.sum().backward()
+    tx = torch.tensor(data, requires_grad=True)
+    expected, expected_indices = torch.nn.functional.adaptive_max_pool2d(tx, output_size, return_indices=True)
+    expected.sum().backward()
+    np.testing.assert_array_equal(values.data, expected.detach().numpy())
+    np.testing.assert_array_equal(indices.data, expected_indices.numpy())
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())

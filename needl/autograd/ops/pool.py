@@ -1,4 +1,5 @@
-"""Pooling as single tape nodes: max_pool1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d.
+"""Pooling as single tape nodes: max_pool1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d,
+adaptive_max_pool2d.
 
 Each pooling op is paired with its adjoint op (max: scatter to the first maximum / gather from
 it; average: spread / pool; adaptive: the transposed averaging matrices), and each one's vjp
@@ -243,3 +244,53 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         raise ValueError(f"adaptive_avg_pool2d: output_size {output_size} and the input's spatial size "
                          f"(input of shape {show(input.shape)}) must be positive")
     return adaptive_avg_pool2d_op(input, output_size=output_size)
+
+
+# ---- adaptive max pooling -------------------------------------------------------------------------
+
+@op
+def adaptive_max_pool2d_op(input, output_size=(1, 1)):
+    """(values, PyTorch's flat indices row * W + column of each window's first maximum)."""
+    return kernels.adaptive_max(input, output_size)
+
+
+@adaptive_max_pool2d_op.vjp
+def adaptive_max_pool2d_vjp(grad, out, input, output_size=(1, 1)):
+    return flat_scatter(grad[0], out[1], input_shape=tuple(input.shape))
+
+
+@op
+def flat_scatter(grad, indices, input_shape=()):
+    """Each gradient summed into the input position its flat index names (per batch item and channel)."""
+    return kernels.flat_scatter(grad, indices, input_shape)
+
+
+@flat_scatter.vjp
+def flat_scatter_vjp(grad_input, out, grad, indices, input_shape=()):
+    return flat_gather(grad_input, indices), None
+
+
+@op
+def flat_gather(input, indices):
+    """The input at the flat positions `indices` (the adjoint of flat_scatter)."""
+    return kernels.flat_gather(input, indices)
+
+
+@flat_gather.vjp
+def flat_gather_vjp(grad, out, input, indices):
+    return flat_scatter(grad, indices, input_shape=tuple(input.shape)), None
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, H, W) (or (C, H, W)) to output_size (an int, a pair, None keeps a size)."""
+    if input.ndim not in (3, 4):
+        raise ValueError(f"adaptive_max_pool2d: expected a 3-D or 4-D input, got input of shape {show(input.shape)}")
+    if output_size is None or isinstance(output_size, (int, np.integer)):
+        output_size = (output_size, output_size)
+    output_size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(output_size))
+    output_size = pair(output_size, "output_size", "adaptive_max_pool2d")
+    if min(output_size) < 1 or min(input.shape[-2:]) < 1:
+        raise ValueError(f"adaptive_max_pool2d: output_size {output_size} and the input's spatial size "
+                         f"(input of shape {show(input.shape)}) must be positive")
+    values, indices = adaptive_max_pool2d_op(input, output_size=output_size)
+    return (values, indices) if return_indices else values

@@ -206,3 +206,52 @@ def averaging_matrix(size, out, dtype):
     columns = np.arange(size)
     inside = (columns[None, :] >= start[:, None]) & (columns[None, :] < end[:, None])
     return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_windows(size, out):
+    """PyTorch's adaptive window of output i: [floor(i*size/out), ceil((i+1)*size/out))."""
+    rows = np.arange(out)
+    return (rows * size) // out, -((-(rows + 1) * size) // out)
+
+
+def adaptive_max(x, output_size):
+    """(values, indices): each adaptive window's maximum and its first position as row * W + column.
+
+    A loop over the offsets inside the largest window, each one gather of all windows; offsets
+    past a window's end repeat its last element, which changes neither the maximum nor the
+    first position of it.
+    """
+    h, w = x.shape[-2:]
+    (row_start, row_end), (column_start, column_end) = adaptive_windows(h, output_size[0]), \
+        adaptive_windows(w, output_size[1])
+    best = indices = None
+    for a in range(int((row_end - row_start).max())):
+        rows = np.minimum(row_start + a, row_end - 1)[:, None]
+        for b in range(int((column_end - column_start).max())):
+            columns = np.minimum(column_start + b, column_end - 1)[None, :]
+            candidate = x[..., rows, columns]
+            flat = rows * w + columns
+            if best is None:
+                best, indices = candidate, np.broadcast_to(flat, candidate.shape).astype(np.int64)
+                continue
+            better = candidate > best
+            if x.dtype.kind == "f":
+                better |= np.isnan(candidate)  # PyTorch keeps the last NaN
+            np.maximum(best, candidate, out=best)
+            np.copyto(indices, flat, where=better)
+    return best, indices
+
+
+def flat_scatter(grad, indices, input_shape):
+    """Sum each gradient into the input position `indices` names (row * W + column), per (N, C)."""
+    planes = int(np.prod(input_shape[:-2], dtype=np.int64))
+    size = input_shape[-2] * input_shape[-1]
+    targets = indices.reshape(planes, -1) + (np.arange(planes) * size)[:, None]
+    total = np.bincount(targets.ravel(), weights=grad.reshape(-1), minlength=planes * size)
+    return total.astype(grad.dtype, copy=False).reshape(input_shape)
+
+
+def flat_gather(input, indices):
+    """The input at the positions `indices` names (the adjoint of flat_scatter)."""
+    planes = input.reshape(input.shape[:-2] + (-1,))
+    return np.take_along_axis(planes, indices.reshape(indices.shape[:-2] + (-1,)), axis=-1).reshape(indices.shape)
