@@ -30,5 +30,5 @@ from .modules.attention import MultiheadAttention
 from .modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                   TransformerEncoder, TransformerEncoderLayer)
 from .modules.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 from .summary import summary

@@ -32,3 +32,19 @@ class Parameter(Tensor):
         memo[id(self)] = result
         return result
 
+
+
+class Buffer(Tensor):
+    """Marker for `module.name = Buffer(tensor, persistent=True)`: registers a buffer, as torch.nn.Buffer does.
+
+    The module stores a plain Tensor over the same array; `persistent=False` keeps it out of state_dict.
+    """
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent: bool = True):
+        if data is None:
+            data = np.empty(0, dtype=dtypes.get_default_dtype())
+        if isinstance(data, Tensor):
+            data = data.data
+        super().__init__(data)
+        self.persistent = persistent

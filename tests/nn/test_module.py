@@ -285,3 +285,16 @@ def test_load_state_dict_rejects_values_that_are_not_arrays():
     with pytest.raises(RuntimeError, match='parameter named "bias", expected a Tensor or a NumPy array from '
                                            'checkpoint but received builtins.str'):
         nn.Linear(2, 2).load_state_dict({"weight": np.zeros((2, 2)), "bias": "zeros"})
+
+
+def test_assigning_a_buffer_registers_it():
+    class WithBuffers(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.kept = nn.Buffer(needl.zeros(2))
+            self.scratch = nn.Buffer(needl.ones(1), persistent=False)
+
+    module = WithBuffers()
+    assert [name for name, _ in module.named_buffers()] == ["kept", "scratch"]
+    assert list(module.state_dict()) == ["kept"]
+    assert type(module.kept) is needl.Tensor
