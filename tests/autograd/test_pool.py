@@ -6,7 +6,8 @@ import pytest
 
 import needl
 from needl.autograd import Tensor, gradcheck
-from needl.autograd.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool1d, max_pool2d
+from needl.autograd.ops.pool import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d,
+                                     max_pool2d)
 
 
 def leaf(*shape):
@@ -240,3 +241,20 @@ def test_adaptive_max_pool2d_matches_pytorch_with_ties(output_size):
     np.testing.assert_array_equal(values.data, expected.detach().numpy())
     np.testing.assert_array_equal(indices.data, expected_indices.numpy())
     np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+
+
+
+@pytest.mark.parametrize("length,kernel,stride,padding,ceil_mode,count_include_pad", [
+    (7, 2, None, 0, False, True), (7, 3, 2, 1, True, False), (6, 3, 1, 1, False, True)])
+def test_avg_pool1d_gradcheck_and_values(length, kernel, stride, padding, ceil_mode, count_include_pad):
+    x = leaf(2, 3, length)
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                   count_include_pad=count_include_pad)
+    out = avg_pool1d(x, **options)
+    assert out.shape == (2, 3, pool_size(length, kernel, stride or kernel, padding, 1, ceil_mode))
+    image = avg_pool2d(Tensor(x.data[:, :, None]), (1, kernel), (1, stride or kernel), (0, padding), ceil_mode,
+                       count_include_pad)
+    np.testing.assert_allclose(out.data, image.data[:, :, 0])
+    assert gradcheck(lambda a: avg_pool1d(a, **options), (x,))
+    with pytest.raises(ValueError, match=r"input of shape \[1, 2\] is too small"):
+        avg_pool1d(leaf(1, 2), 3)

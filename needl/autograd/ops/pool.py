@@ -1,5 +1,5 @@
-"""Pooling as single tape nodes: max_pool1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d,
-adaptive_max_pool2d.
+"""Pooling as single tape nodes: max_pool1d, max_pool2d, avg_pool1d, avg_pool2d,
+adaptive_avg_pool2d, adaptive_max_pool2d.
 
 Each pooling op is paired with its adjoint op (max: scatter to the first maximum / gather from
 it; average: spread / pool; adaptive: the transposed averaging matrices), and each one's vjp
@@ -192,6 +192,36 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override}")
     return avg_pool2d_op(input, kernel_size=kernel, stride=stride, padding=padding, ceil_mode=bool(ceil_mode),
                          count_include_pad=bool(count_include_pad), divisor_override=divisor_override)
+
+
+@op
+def avg_pool1d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), ceil_mode=False,
+                  count_include_pad=True, divisor_override=None):
+    return _squeeze(avg_pool2d_op.forward(_expand(input), kernel_size=kernel_size, stride=stride, padding=padding,
+                                          ceil_mode=ceil_mode, count_include_pad=count_include_pad,
+                                          divisor_override=divisor_override))
+
+
+@avg_pool1d_op.vjp
+def avg_pool1d_vjp(grad, out, input, **options):
+    shape = tuple(input.shape[:-1]) + (1, input.shape[-1])
+    return _squeeze(avg_pool2d_scatter(_expand(grad), input_shape=shape, **options))
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-D average pooling of (N, C, L) (or (C, L)), as avg_pool2d on a height-1 image, one node."""
+    kernel, stride, padding, _ = _pool_arguments("avg_pool1d", kernel_size, stride, padding, 1, 1)
+    if input.ndim not in (2, 3):
+        raise ValueError(f"avg_pool1d: expected a 2-D (unbatched) or 3-D (batched) input, "
+                         f"got input of shape {show(input.shape)}")
+    shape = tuple(input.shape[:-1]) + (1, input.shape[-1])
+    try:
+        kernels.geometry("avg_pool1d", shape, (1,) + kernel, (1,) + stride, (0,) + padding, (1, 1), ceil_mode)
+    except ValueError as error:  # name the 1-D shape, not the height-1 image
+        raise ValueError(str(error).replace(show(shape), show(input.shape))) from None
+    return avg_pool1d_op(input, kernel_size=(1,) + kernel, stride=(1,) + stride, padding=(0,) + padding,
+                         ceil_mode=bool(ceil_mode), count_include_pad=bool(count_include_pad))
 
 
 # ---- adaptive average pooling ---------------------------------------------------------------------
