@@ -169,6 +169,41 @@ def _split_heads(x, num_heads, batch_first):
     return x.reshape(length, batch, num_heads, embed // num_heads).permute(1, 2, 0, 3)
 
 
+def _packed_heads_view(projection, num_heads, batch_first):
+    """(N, L, 3E) (or (L, N, 3E)) -> a (3, N, heads, L, E / heads) view: query, key, value heads."""
+    if batch_first:
+        batch, length, packed = projection.shape
+        return projection.reshape(batch, length, 3, num_heads, -1).transpose(2, 0, 3, 1, 4)
+    length, batch, packed = projection.shape
+    return projection.reshape(length, batch, 3, num_heads, -1).transpose(2, 1, 3, 0, 4)
+
+
+@op
+def _packed_heads(projection, num_heads=1, batch_first=False):
+    # self-attention's packed in-projection split into query, key and value heads as views: one
+    # tape node whose vjp writes the three head gradients into one array (chunk(3) would make three
+    # getitem nodes, each scattering into its own zero array of the full projection's size)
+    heads = _packed_heads_view(projection, num_heads, batch_first)
+    return heads[0], heads[1], heads[2]
+
+
+def _packed_heads_composed(projection, num_heads=1, batch_first=False):
+    """The same split from needl's primitives, for create_graph=True (higher order)."""
+    return tuple(_split_heads(part, num_heads, batch_first) for part in projection.chunk(3, dim=-1))
+
+
+@_packed_heads.vjp
+def _packed_heads_vjp(grads, out, projection, num_heads=1, batch_first=False):
+    if is_create_graph(out):
+        return composed_vjp(_packed_heads_composed, (projection,), grads, num_heads=num_heads,
+                            batch_first=batch_first)
+    grad_projection = np.empty(projection.shape, projection.dtype)
+    grad_heads = _packed_heads_view(grad_projection, num_heads, batch_first)
+    for index, grad in enumerate(grads):
+        grad_heads[index] = 0 if grad is None else _array(grad)
+    return grad_projection
+
+
 def _merge_heads(x, batch_first):
     """(N, heads, L, head_dim) -> (L, N, E) or (N, L, E)."""
     batch, heads, length, head_dim = x.shape
@@ -274,11 +309,16 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                            f"each other or the query's batch of {batch}")
 
     # input projections: one matmul for self-attention, three otherwise
+    heads = None
     if not use_separate_proj_weight:
         if in_proj_weight is None:
             raise RuntimeError("use_separate_proj_weight is False but in_proj_weight is None")
         if query is key and key is value:
-            q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, dim=-1)
+            projection = linear(query, in_proj_weight, in_proj_bias)
+            if (bias_k is None or bias_v is None) and not add_zero_attn:
+                heads = _packed_heads(projection, num_heads=num_heads, batch_first=batch_first)
+            else:
+                q, k, v = projection.chunk(3, dim=-1)
         else:
             weights = in_proj_weight.chunk(3, dim=0)
             biases = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3, dim=0)
@@ -289,14 +329,15 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         k = linear(key, k_proj_weight, biases[1])
         v = linear(value, v_proj_weight, biases[2])
 
-    k, v, attn_mask, key_padding_mask = _append_key_value_bias(k, v, bias_k, bias_v, attn_mask,
-                                                               key_padding_mask, batch_first)
-    if add_zero_attn:
-        k, v, attn_mask, key_padding_mask = _append_zero_attention(k, v, attn_mask, key_padding_mask, batch_first)
-    source = k.shape[1] if batch_first else k.shape[0]
+    if heads is None:
+        k, v, attn_mask, key_padding_mask = _append_key_value_bias(k, v, bias_k, bias_v, attn_mask,
+                                                                   key_padding_mask, batch_first)
+        if add_zero_attn:
+            k, v, attn_mask, key_padding_mask = _append_zero_attention(k, v, attn_mask, key_padding_mask,
+                                                                       batch_first)
+        source = k.shape[1] if batch_first else k.shape[0]
+        heads = [_split_heads(x, num_heads, batch_first) for x in (q, k, v)]
     mask = _attention_mask(attn_mask, key_padding_mask, batch, num_heads, length, source, query.dtype)
-
-    heads = [_split_heads(x, num_heads, batch_first) for x in (q, k, v)]
     scale = 1.0 / math.sqrt(embed_dim // num_heads)
     output, weights = _attend(*heads, mask, dropout_p if training else 0.0, scale)
     output = linear(_merge_heads(output, batch_first), out_proj_weight, out_proj_bias)
