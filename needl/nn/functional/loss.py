@@ -360,11 +360,27 @@ def _hard_label_terms(target, weight, ignore_index, dtype):
 
 
 def _log_sum_exp(input, axis):
-    peak = np.amax(input, axis=axis, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)
+    peak = input.max(axis=axis, keepdims=True)
+    if not np.isfinite(peak).all():
+        peak = np.where(np.isfinite(peak), peak, 0)
     shifted = input - peak
     np.exp(shifted, out=shifted)  # in place: one full-size temporary only
-    return np.log(np.sum(shifted, axis=axis, keepdims=True)) + peak
+    return np.log(shifted.sum(axis=axis, keepdims=True)) + peak
+
+
+def _unsqueeze(array, axis):
+    """array with a length-1 axis inserted at `axis` (a cheap reshape, unlike np.expand_dims)."""
+    return array.reshape(array.shape[:axis] + (1,) + array.shape[axis:])
+
+
+def _at_targets(safe, axis):
+    """The index tuple that picks each element's target class along `axis` (fancy indexing)."""
+    if axis == 0:
+        return (safe,)
+    if safe.ndim == 1:  # the common (N, C) case
+        return (np.arange(safe.shape[0]), safe)
+    grid = np.ogrid[tuple(slice(size) for size in safe.shape)]
+    return (grid[0], safe, *grid[1:])
 
 
 @op
@@ -373,8 +389,7 @@ def _cross_entropy_indices(input, target, weight, ignore_index=-100, reduction="
     classes = input.shape[axis]
     log_sum_exp = _log_sum_exp(input, axis)
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
-    picked = np.take_along_axis(input, np.expand_dims(safe, axis), axis)
-    loss = np.squeeze(log_sum_exp - picked, axis) * element_weight
+    loss = (log_sum_exp.reshape(safe.shape) - input[_at_targets(safe, axis)]) * element_weight
     if label_smoothing > 0:
         # -sum_c w_c log p_c = W * logsumexp - sum_c w_c x_c
         if weight is None:
@@ -442,21 +457,20 @@ def _cross_entropy_indices_vjp(grads, outputs, input, target, weight, ignore_ind
     hard = element_weight * (coefficient * (1.0 - label_smoothing))
     grad = input - log_sum_exp
     np.exp(grad, out=grad)  # the softmax, never formed in the forward
-    index = np.expand_dims(safe, axis)
     if label_smoothing > 0:
         smooth = valid * (coefficient * (label_smoothing / classes))
         total = classes if weight is None else weight.sum(dtype=input.dtype)
-        grad *= np.expand_dims(hard + smooth * total, axis)
+        grad *= _unsqueeze(hard + smooth * total, axis)
         if weight is None:
-            grad -= np.expand_dims(smooth, axis)
+            grad -= _unsqueeze(smooth, axis)
         else:
             class_weight = weight.astype(input.dtype, copy=False).reshape((-1,) + (1,) * (input.ndim - axis - 1))
-            grad -= np.expand_dims(smooth, axis) * class_weight
+            grad -= _unsqueeze(smooth, axis) * class_weight
     else:
-        grad *= np.expand_dims(hard, axis)
+        grad *= _unsqueeze(hard, axis)
     # subtract the one-hot part at each element's target class, without a one-hot matrix
-    at_target = np.take_along_axis(grad, index, axis)
-    np.put_along_axis(grad, index, at_target - np.expand_dims(hard, axis), axis)
+    # (each element has one target, so the fancy-indexed update has no repeated index)
+    grad[_at_targets(safe, axis)] -= hard
     return grad, None, None
 
 
@@ -531,7 +545,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 def _nll(input, target, weight, ignore_index=-100, reduction="mean"):
     axis = 1 if input.ndim >= 2 else 0
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
-    loss = -np.squeeze(np.take_along_axis(input, np.expand_dims(safe, axis), axis), axis) * element_weight
+    loss = -input[_at_targets(safe, axis)] * element_weight
     if reduction == "none":
         return loss
     if reduction == "sum":
@@ -553,7 +567,7 @@ def _nll_vjp(g, out, input, target, weight, ignore_index=-100, reduction="mean")
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
     coefficient = g / denominator if reduction == "mean" else g
     grad = np.zeros(input.shape, dtype=input.dtype)
-    np.put_along_axis(grad, np.expand_dims(safe, axis), np.expand_dims(-element_weight * coefficient, axis), axis)
+    grad[_at_targets(safe, axis)] = -element_weight * coefficient
     return grad, None, None
 
 
