@@ -156,7 +156,7 @@ def _conv_padding(function, padding, kernel, stride, dilation, dims):
     """(top, bottom, left, right) from an int, a tuple, 'valid' or 'same' (extra pad at the end)."""
     if isinstance(padding, str):
         if padding == "valid":
-            return (0, 0) * dims if dims == 2 else (0, 0, 0, 0)
+            return (0, 0, 0, 0)
         if padding != "same":
             raise ValueError(f"{function}: padding must be 'valid', 'same', an int or a tuple, got '{padding}'")
         if any(s != 1 for s in stride):
@@ -181,15 +181,15 @@ def _check_positive(function, **values):
             raise ValueError(f"{function}: {name} must be positive, got {value}")
 
 
-def _check_fits(function, input, weight, padding, dilation, dims):
-    spatial = input.shape[-dims:]
-    kernel = weight.shape[-dims:]
-    padded = tuple(s + padding[2 * i] + padding[2 * i + 1]
-                   for i, s in enumerate((1,) * (2 - dims) + tuple(spatial)))[2 - dims:]
-    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation[2 - dims:]))
+def _check_fits(function, input, weight, padding, dilation):
+    """The dilated kernel must fit in the padded input; `padding` is (top, bottom, left, right)."""
+    dims = weight.ndim - 2
+    padded = [input.shape[-2] + padding[0] + padding[1]] if dims == 2 else []
+    padded.append(input.shape[-1] + padding[2] + padding[3])
+    effective = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation[-dims:])]
     if any(e > p for e, p in zip(effective, padded)):
         raise ValueError(f"{function}: kernel of size {show(effective)} (weight of shape {show(weight.shape)}, "
-                         f"dilation {dilation[2 - dims:]}) is larger than the padded input of size "
+                         f"dilation {dilation[-dims:]}) is larger than the padded input of size "
                          f"{show(padded)} (input of shape {show(input.shape)}, padding {padding})")
 
 
@@ -202,7 +202,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
     _check_common("conv2d", input, weight, bias, groups, weight.shape[1] if weight.ndim == 4 else 0,
                   weight.shape[0], 2)
     padding = _conv_padding("conv2d", padding, weight.shape[2:], stride, dilation, 2)
-    _check_fits("conv2d", input, weight, padding, dilation, 2)
+    _check_fits("conv2d", input, weight, padding, dilation)
     return conv2d_op(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
 
 
@@ -215,7 +215,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
     _check_common("conv1d", input, weight, bias, groups, weight.shape[1] if weight.ndim == 3 else 0,
                   weight.shape[0], 1)
     padding = _conv_padding("conv1d", padding, weight.shape[2:], stride[1:], dilation[1:], 1)
-    _check_fits("conv1d", input, weight, padding, dilation, 1)
+    _check_fits("conv1d", input, weight, padding, dilation)
     return conv1d_op(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
 
 
