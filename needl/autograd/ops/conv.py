@@ -126,8 +126,11 @@ def conv1d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 
 
 # ---- argument checks and the public functions -------------------------------------------------
 
-def _check_common(function, input, weight, bias, groups, in_channels_of_weight, out_channels, dims):
-    """Ranks, dtypes, groups, channels and bias, checked before anything runs."""
+def _check_common(function, input, weight, bias, groups, dims, transposed=False):
+    """Ranks, dtypes, groups, channels and bias, checked before anything runs.
+
+    weight is (C_out, C/groups, *kernel), or (C, C_out/groups, *kernel) when `transposed`.
+    """
     if input.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{function}: expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, "
                          f"got input of shape {show(input.shape)}")
@@ -137,14 +140,15 @@ def _check_common(function, input, weight, bias, groups, in_channels_of_weight, 
         raise TypeError(f"{function}: input ({input.dtype}) and weight ({weight.dtype}) must have the same dtype")
     if not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"{function}: groups must be a positive int, got {groups}")
-    channels = input.shape[-dims - 1]
     if weight.shape[0] % groups:
         raise ValueError(f"{function}: groups={groups} must divide the weight's first dimension "
                          f"(weight of shape {show(weight.shape)})")
-    if in_channels_of_weight * groups != channels or channels % groups:
-        raise ValueError(f"{function}: expected input{show(input.shape)} to have "
-                         f"{in_channels_of_weight * groups} channels (weight of shape {show(weight.shape)}, "
-                         f"groups={groups}), but got {channels} channels")
+    expected = weight.shape[0] if transposed else weight.shape[1] * groups
+    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
+    channels = input.shape[-dims - 1]
+    if channels != expected:
+        raise ValueError(f"{function}: expected input{show(input.shape)} to have {expected} channels (weight "
+                         f"of shape {show(weight.shape)}, groups={groups}), but got {channels} channels")
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(f"{function}: expected bias of shape [{out_channels}] for weight of shape "
                          f"{show(weight.shape)}, got bias of shape {show(bias.shape)}")
@@ -199,8 +203,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
     stride = pair(stride, "stride", "conv2d")
     dilation = pair(dilation, "dilation", "conv2d")
     _check_positive("conv2d", stride=stride, dilation=dilation)
-    _check_common("conv2d", input, weight, bias, groups, weight.shape[1] if weight.ndim == 4 else 0,
-                  weight.shape[0], 2)
+    _check_common("conv2d", input, weight, bias, groups, 2)
     padding = _conv_padding("conv2d", padding, weight.shape[2:], stride, dilation, 2)
     _check_fits("conv2d", input, weight, padding, dilation)
     return conv2d_op(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
@@ -212,8 +215,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
     stride = (1,) + pair(stride, "stride", "conv1d", 1)
     dilation = (1,) + pair(dilation, "dilation", "conv1d", 1)
     _check_positive("conv1d", stride=stride, dilation=dilation)
-    _check_common("conv1d", input, weight, bias, groups, weight.shape[1] if weight.ndim == 3 else 0,
-                  weight.shape[0], 1)
+    _check_common("conv1d", input, weight, bias, groups, 1)
     padding = _conv_padding("conv1d", padding, weight.shape[2:], stride[1:], dilation[1:], 1)
     _check_fits("conv1d", input, weight, padding, dilation)
     return conv1d_op(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
@@ -233,18 +235,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = Non
     if any(op_ >= max(s, d) for op_, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(f"{function}: output_padding {output_padding} must be smaller than either stride "
                          f"{stride} or dilation {dilation}")
-    if weight.ndim == 4 and weight.shape[0] % max(int(groups), 1) == 0 and groups >= 1:
-        in_per_group = weight.shape[0] // groups
-    else:
-        in_per_group = 0
-    _check_common(function, input, weight, bias, groups, in_per_group,
-                  weight.shape[1] * groups if weight.ndim == 4 else 0, 2)
-    for size, k, s, p, o, d in zip(input.shape[-2:], weight.shape[2:], stride, padding, output_padding, dilation):
-        if (size - 1) * s + d * (k - 1) + 1 - 2 * p + o < 1:
-            raise ValueError(f"{function}: input of shape {show(input.shape)} with weight of shape "
-                             f"{show(weight.shape)}, stride {stride}, padding {padding} gives an empty output")
+    _check_common(function, input, weight, bias, groups, 2, transposed=True)
     output_size = tuple((size - 1) * s + d * (k - 1) + 1 - 2 * p + o for size, k, s, p, o, d in
                         zip(input.shape[-2:], weight.shape[2:], stride, padding, output_padding, dilation))
+    if min(output_size) < 1:
+        raise ValueError(f"{function}: input of shape {show(input.shape)} with weight of shape {show(weight.shape)}, "
+                         f"stride {stride}, padding {padding} gives an empty output {show(output_size)}")
     return conv_transpose2d_op(input, weight, bias, output_size=output_size, stride=stride,
                                padding=(padding[0], padding[0], padding[1], padding[1]), dilation=dilation,
                                groups=int(groups))
