@@ -235,3 +235,14 @@ def test_second_order_gradients(function, shapes, options):
     from needl.autograd import gradgradcheck
     inputs = [leaf(*shape) for shape in shapes]
     assert gradgradcheck(lambda *a: function(*a, **options), inputs)
+
+
+def test_scratch_buffers_are_reused_but_huge_ones_are_not_kept(monkeypatch):
+    from needl.autograd.ops import windows
+    windows.clear_workspace()
+    first = windows.scratch((4, 5), np.float32)
+    second = windows.scratch((2, 3), np.float32)
+    assert np.shares_memory(first, second)
+    monkeypatch.setattr(windows, "KEEP_BYTES", 16)
+    big = windows.scratch((10,), np.float32)
+    assert big.shape == (10,) and not np.shares_memory(big, windows.scratch((2,), np.float32))

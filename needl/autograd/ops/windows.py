@@ -52,12 +52,17 @@ class _Workspace(threading.local):
 _workspace = _Workspace()
 
 
+KEEP_BYTES = 64 << 20  # larger scratch arrays (one huge image's columns) are not kept between calls
+
+
 def scratch(shape, dtype) -> np.ndarray:
     """A C-contiguous scratch array of `shape` (contents undefined), reused between calls."""
     dtype = np.dtype(dtype)
     count = 1
     for s in shape:
         count *= s
+    if count * dtype.itemsize > KEEP_BYTES:
+        return np.empty(shape, dtype)
     buffer = _workspace.buffers.get(dtype)
     if buffer is None or buffer.size < count:
         buffer = np.empty(count, dtype)
