@@ -1,7 +1,7 @@
 """Convolution, pooling and padding in function form: the ops of needl.autograd.ops, plus 1-D forms."""
 from ...autograd.ops.conv import conv1d, conv2d, conv_transpose2d
 from ...autograd.ops.pad import pad
-from ...autograd.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
+from ...autograd.ops.pool import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from ...autograd.tensor import Tensor
 
 
@@ -11,18 +11,6 @@ def _single(value, name: str) -> int:
             raise ValueError(f"{name} must be an int or a 1-tuple for 1-D pooling, got {value}")
         return value[0]
     return value
-
-
-def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> Tensor:
-    """1-D average pooling of (N, C, L) or (C, L), as avg_pool2d on a height-1 image."""
-    if input.ndim not in (2, 3):
-        raise ValueError(f"avg_pool1d: expected a 2-D (unbatched) or 3-D (batched) input, got shape {tuple(input.shape)}")
-    kernel = _single(kernel_size, "kernel_size")
-    stride = kernel if stride is None else _single(stride, "stride")
-    output = avg_pool2d(input.unsqueeze(-2), (1, kernel), (1, stride), (0, _single(padding, "padding")),
-                        ceil_mode, count_include_pad)
-    return output.squeeze(-2)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
