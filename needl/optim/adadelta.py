@@ -3,8 +3,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
+from .running_average import square_average_
 
 
 class Adadelta(Optimizer):
@@ -25,36 +25,20 @@ class Adadelta(Optimizer):
 
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, rho = float(group["lr"]), float(group["rho"])
-            eps, weight_decay = float(group["eps"]), float(group["weight_decay"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = Tensor._make(np.zeros_like(param.data))
-                    state["acc_delta"] = Tensor._make(np.zeros_like(param.data))
-                state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param.data
-                square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
-                scratch = np.multiply(grad, grad)
-                scratch *= 1 - rho
-                square_avg *= rho
-                square_avg += scratch
-                std = np.add(square_avg, eps, out=scratch)
-                np.sqrt(std, out=std)
-                delta = np.add(acc_delta, eps)
-                np.sqrt(delta, out=delta)
-                delta /= std
-                delta *= grad
-                np.multiply(delta, delta, out=scratch)
-                scratch *= 1 - rho
-                acc_delta *= rho
-                acc_delta += scratch
-                delta *= lr
-                param.data -= delta
+        parameters = self._parameters_with_grad("lr", "rho", "eps", "weight_decay")
+        for group, param, grad, (lr, rho, eps, weight_decay) in parameters:
+            self._count_step(param)
+            square_avg = self._state_array(param, "square_avg")
+            acc_delta = self._state_array(param, "acc_delta")
+            grad = self._weight_decay(param, grad, weight_decay)
+            scratch = square_average_(square_avg, grad, rho)
+            std = np.add(square_avg, eps, out=scratch)
+            np.sqrt(std, out=std)
+            delta = np.add(acc_delta, eps)
+            np.sqrt(delta, out=delta)
+            delta /= std
+            delta *= grad
+            square_average_(acc_delta, delta, rho, out=scratch)
+            delta *= lr
+            param.data -= delta
         return loss

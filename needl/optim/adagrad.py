@@ -27,35 +27,24 @@ class Adagrad(Optimizer):
             for param in group["params"]:
                 self._init_state(param, group)
 
-    def _init_state(self, param: Tensor, group: dict) -> dict:
-        state = self.state[param]
-        if not state:
-            state["step"] = 0
-            state["sum"] = Tensor._make(np.full_like(param.data, group["initial_accumulator_value"]))
-        return state
+    def _init_state(self, param: Tensor, group: dict) -> np.ndarray:
+        """The accumulator of `param`: state['step'] and state['sum'] made on first use."""
+        self.state[param].setdefault("step", 0)
+        return self._state_array(param, "sum", fill=group["initial_accumulator_value"])
 
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            lr_decay = float(group["lr_decay"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                state = self._init_state(param, group)
-                state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param.data
-                clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                total = state["sum"].data
-                scratch = np.multiply(grad, grad)
-                total += scratch
-                np.sqrt(total, out=scratch)
-                scratch += eps
-                np.divide(grad, scratch, out=scratch)
-                scratch *= clr
-                param.data -= scratch
+        parameters = self._parameters_with_grad("lr", "lr_decay", "eps", "weight_decay")
+        for group, param, grad, (lr, lr_decay, eps, weight_decay) in parameters:
+            total = self._init_state(param, group)
+            step = self._count_step(param)
+            grad = self._weight_decay(param, grad, weight_decay)
+            clr = lr / (1 + (step - 1) * lr_decay)
+            scratch = np.multiply(grad, grad)
+            total += scratch
+            np.sqrt(total, out=scratch)
+            scratch += eps
+            np.divide(grad, scratch, out=scratch)
+            scratch *= clr
+            param.data -= scratch
         return loss

@@ -4,7 +4,6 @@ from typing import Optional
 import numpy as np
 
 from ..autograd import dtypes
-from ..autograd.tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
 
 
@@ -25,33 +24,24 @@ class ASGD(Optimizer):
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
         scalar = dtypes.get_default_dtype().type  # PyTorch keeps eta and mu in this precision
-        for group in self.param_groups:
-            lr, lambd, alpha = float(group["lr"]), float(group["lambd"]), float(group["alpha"])
-            t0, weight_decay = float(group["t0"]), float(group["weight_decay"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["eta"] = float(scalar(lr))
-                    state["mu"] = 1.0
-                    state["ax"] = Tensor._make(np.zeros_like(param.data))
-                state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param.data
-                eta = state["eta"]
-                param.data *= 1 - lambd * eta
-                param.data -= eta * grad
-                average = state["ax"].data
-                if state["mu"] != 1:
-                    scratch = np.subtract(param.data, average)
-                    scratch *= state["mu"]
-                    average += scratch
-                else:
-                    average[...] = param.data
-                step = state["step"]
-                state["eta"] = float(scalar(lr / (1 + lambd * lr * step) ** alpha))
-                state["mu"] = float(scalar(1 / max(1, step - t0)))
+        parameters = self._parameters_with_grad("lr", "lambd", "alpha", "t0", "weight_decay")
+        for group, param, grad, (lr, lambd, alpha, t0, weight_decay) in parameters:
+            step = self._count_step(param)
+            state = self.state[param]
+            if "eta" not in state:
+                state["eta"] = float(scalar(lr))
+                state["mu"] = 1.0
+            average = self._state_array(param, "ax")
+            grad = self._weight_decay(param, grad, weight_decay)
+            eta = state["eta"]
+            param.data *= 1 - lambd * eta
+            param.data -= eta * grad
+            if state["mu"] != 1:
+                scratch = np.subtract(param.data, average)
+                scratch *= state["mu"]
+                average += scratch
+            else:
+                average[...] = param.data
+            state["eta"] = float(scalar(lr / (1 + lambd * lr * step) ** alpha))
+            state["mu"] = float(scalar(1 / max(1, step - t0)))
         return loss

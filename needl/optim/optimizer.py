@@ -5,7 +5,7 @@ Subclasses implement `step`, updating `p.data` in place from `p.grad.data` with 
 """
 from collections import defaultdict
 from itertools import chain
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -136,6 +136,55 @@ class Optimizer:
             raise RuntimeError(f"the gradient of a parameter has shape {grad.shape} but the "
                                f"parameter has shape {param.data.shape}")
         return np.negative(grad) if maximize else grad
+
+    # ---- the skeleton shared by the steps of the elementwise optimizers ----------------------
+    def _parameters_with_grad(self, *options: str) -> Iterator[
+            Tuple[Dict[str, Any], Tensor, np.ndarray, Tuple[float, ...]]]:
+        """(group, param, grad, values) for every parameter that has a gradient, group by group;
+        `values` are the group's `options` as Python floats, a pair (betas, etas...) giving two.
+
+        Python floats keep float32 updates in float32 whatever type an option has; they are read
+        once per group. `grad` may be p.grad's own array: never write into it. The state is not
+        touched, so a step that keeps none leaves it empty.
+        """
+        for group in self.param_groups:
+            values = []
+            for name in options:
+                value = group[name]
+                values.extend(value if isinstance(value, (tuple, list)) else (value,))
+            values = tuple(float(value) for value in values)
+            for param in group["params"]:
+                grad = self._gradient(param, group["maximize"])
+                if grad is not None:
+                    yield group, param, grad, values
+
+    def _count_step(self, param: Tensor) -> int:
+        """Add one to state['step'] of `param` (created as 0 on first use) and return it."""
+        state = self.state[param]
+        state["step"] = state.get("step", 0) + 1
+        return state["step"]
+
+    def _state_array(self, param: Tensor, name: str, fill: Any = None) -> np.ndarray:
+        """The array of state[name] of `param`, created on first use shaped like the parameter,
+        in its dtype, filled with zeros (or `fill`)."""
+        state = self.state[param]
+        if name not in state:
+            array = np.zeros_like(param.data) if fill is None else np.full_like(param.data, fill)
+            state[name] = Tensor._make(array)
+        return state[name].data
+
+    @staticmethod
+    def _weight_decay(param: Tensor, grad: np.ndarray, weight_decay: float, lr: float = 0.0,
+                      decoupled: bool = False) -> np.ndarray:
+        """The gradient with weight decay applied: grad + weight_decay * p (coupled, L2), or
+        `grad` after p *= 1 - lr * weight_decay in place (decoupled, AdamW). `grad` is never
+        written."""
+        if weight_decay == 0:
+            return grad
+        if decoupled:
+            param.data *= 1 - lr * weight_decay
+            return grad
+        return grad + weight_decay * param.data
 
     # ---- checkpoints ---------------------------------------------------------------------
     def state_dict(self) -> Dict[str, Any]:

@@ -4,9 +4,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
-from .adam import _check_betas
-from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
+from .adam import adam_moments, check_adam_options
+from .optimizer import Optimizer, ParamsT, check_supported
 
 
 class RAdam(Optimizer):
@@ -18,55 +17,31 @@ class RAdam(Optimizer):
                  *, foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False):
         check_supported(differentiable)
-        check_non_negative("learning rate", lr)
-        check_non_negative("epsilon value", eps)
-        check_non_negative("weight_decay value", weight_decay)
-        _check_betas(betas)
+        check_adam_options(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-            beta1, beta2 = (float(beta) for beta in group["betas"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = Tensor._make(np.zeros_like(param.data))
-                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(param.data))
-                state["step"] += 1
-                step = state["step"]
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        param.data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * param.data
-                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-                scratch = np.subtract(grad, exp_avg)
-                scratch *= 1 - beta1
-                exp_avg += scratch
-                np.multiply(grad, grad, out=scratch)
-                scratch *= 1 - beta2
-                exp_avg_sq *= beta2
-                exp_avg_sq += scratch
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                rho_inf = 2 / (1 - beta2) - 1
-                rho_t = rho_inf - 2 * step * beta2 ** step / bias_correction2
-                if rho_t > 5.0:
-                    rectification = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                                              / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-                    np.sqrt(exp_avg_sq, out=scratch)
-                    scratch += eps
-                    np.divide(exp_avg, scratch, out=scratch)
-                    scratch *= lr / bias_correction1 * math.sqrt(bias_correction2) * rectification
-                else:
-                    np.multiply(exp_avg, lr / bias_correction1, out=scratch)
-                param.data -= scratch
+        parameters = self._parameters_with_grad("lr", "betas", "eps", "weight_decay")
+        for group, param, grad, (lr, beta1, beta2, eps, weight_decay) in parameters:
+            step = self._count_step(param)
+            grad = self._weight_decay(param, grad, weight_decay, lr,
+                                      group["decoupled_weight_decay"])
+            exp_avg, exp_avg_sq, scratch = adam_moments(self, param, grad, beta1, beta2)
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2 = 1 - beta2 ** step
+            rho_inf = 2 / (1 - beta2) - 1
+            rho_t = rho_inf - 2 * step * beta2 ** step / bias_correction2
+            if rho_t > 5.0:
+                rectification = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                          / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                np.sqrt(exp_avg_sq, out=scratch)
+                scratch += eps
+                np.divide(exp_avg, scratch, out=scratch)
+                scratch *= lr / bias_correction1 * math.sqrt(bias_correction2) * rectification
+            else:
+                np.multiply(exp_avg, lr / bias_correction1, out=scratch)
+            param.data -= scratch
         return loss

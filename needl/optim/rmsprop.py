@@ -3,8 +3,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
+from .running_average import lerp_, square_average_
 
 
 class RMSprop(Optimizer):
@@ -28,51 +28,29 @@ class RMSprop(Optimizer):
 
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            alpha = float(group["alpha"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            momentum = float(group["momentum"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["square_avg"] = Tensor._make(np.zeros_like(param.data))
-                if momentum > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = Tensor._make(np.zeros_like(param.data))
-                if group["centered"] and "grad_avg" not in state:
-                    state["grad_avg"] = Tensor._make(np.zeros_like(param.data))
-                state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param.data
-                square_avg = state["square_avg"].data
-                scratch = np.multiply(grad, grad)
-                scratch *= 1 - alpha
-                square_avg *= alpha
-                square_avg += scratch
-                if group["centered"]:
-                    grad_avg = state["grad_avg"].data
-                    np.subtract(grad, grad_avg, out=scratch)
-                    scratch *= 1 - alpha
-                    grad_avg += scratch
-                    np.multiply(grad_avg, grad_avg, out=scratch)
-                    np.subtract(square_avg, scratch, out=scratch)
-                    average = np.sqrt(scratch, out=scratch)
-                else:
-                    average = np.sqrt(square_avg, out=scratch)
-                average += eps
-                if momentum > 0:
-                    buffer = state["momentum_buffer"].data
-                    buffer *= momentum
-                    np.divide(grad, average, out=scratch)
-                    buffer += scratch
-                    np.multiply(buffer, lr, out=scratch)
-                else:
-                    np.divide(grad, average, out=scratch)
-                    scratch *= lr
-                param.data -= scratch
+        parameters = self._parameters_with_grad("lr", "alpha", "eps", "weight_decay", "momentum")
+        for group, param, grad, (lr, alpha, eps, weight_decay, momentum) in parameters:
+            self._count_step(param)
+            square_avg = self._state_array(param, "square_avg")
+            buffer = self._state_array(param, "momentum_buffer") if momentum > 0 else None
+            grad_avg = self._state_array(param, "grad_avg") if group["centered"] else None
+            grad = self._weight_decay(param, grad, weight_decay)
+            scratch = square_average_(square_avg, grad, alpha)
+            if grad_avg is not None:
+                lerp_(grad_avg, grad, 1 - alpha, out=scratch)
+                np.multiply(grad_avg, grad_avg, out=scratch)
+                np.subtract(square_avg, scratch, out=scratch)
+                average = np.sqrt(scratch, out=scratch)
+            else:
+                average = np.sqrt(square_avg, out=scratch)
+            average += eps
+            if buffer is not None:
+                buffer *= momentum
+                np.divide(grad, average, out=scratch)
+                buffer += scratch
+                np.multiply(buffer, lr, out=scratch)
+            else:
+                np.divide(grad, average, out=scratch)
+                scratch *= lr
+            param.data -= scratch
         return loss

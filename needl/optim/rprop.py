@@ -3,7 +3,6 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ..autograd.tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_non_negative, check_supported
 
 
@@ -23,29 +22,20 @@ class Rprop(Optimizer):
 
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            eta_minus, eta_plus = (float(eta) for eta in group["etas"])
-            step_min, step_max = (float(size) for size in group["step_sizes"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state["step"] = 0
-                    state["prev"] = Tensor._make(np.zeros_like(param.data))
-                    state["step_size"] = Tensor._make(np.full_like(param.data, group["lr"]))
-                state["step"] += 1
-                previous, step_size = state["prev"].data, state["step_size"].data
-                product = np.multiply(grad, previous)
-                dtype = param.data.dtype
-                factor = np.where(product > 0, dtype.type(eta_plus),
-                                  np.where(product < 0, dtype.type(eta_minus), dtype.type(1)))
-                step_size *= factor
-                np.clip(step_size, step_min, step_max, out=step_size)
-                grad = np.where(factor == dtype.type(eta_minus), dtype.type(0), grad)
-                np.sign(grad, out=product)
-                product *= step_size
-                param.data -= product
-                previous[...] = grad
+        parameters = self._parameters_with_grad("etas", "step_sizes")
+        for group, param, grad, (eta_minus, eta_plus, step_min, step_max) in parameters:
+            self._count_step(param)
+            previous = self._state_array(param, "prev")
+            step_size = self._state_array(param, "step_size", fill=group["lr"])
+            product = np.multiply(grad, previous)
+            dtype = param.data.dtype
+            factor = np.where(product > 0, dtype.type(eta_plus),
+                              np.where(product < 0, dtype.type(eta_minus), dtype.type(1)))
+            step_size *= factor
+            np.clip(step_size, step_min, step_max, out=step_size)
+            grad = np.where(factor == dtype.type(eta_minus), dtype.type(0), grad)
+            np.sign(grad, out=product)
+            product *= step_size
+            param.data -= product
+            previous[...] = grad
         return loss

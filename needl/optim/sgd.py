@@ -30,25 +30,17 @@ class SGD(Optimizer):
 
     def step(self, closure=None) -> Optional[float]:
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = float(group["momentum"])
-            dampening = float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is None:
-                    continue
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param.data
-                if momentum != 0:
-                    state = self.state[param]
-                    buffer = state.get("momentum_buffer")
-                    if buffer is None:
-                        buffer = state["momentum_buffer"] = Tensor._make(np.array(grad, copy=True))
-                    else:
-                        buffer.data *= momentum
-                        buffer.data += grad if dampening == 0 else (1 - dampening) * grad
-                    grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
-                param.data -= lr * grad
+        parameters = self._parameters_with_grad("lr", "momentum", "dampening", "weight_decay")
+        for group, param, grad, (lr, momentum, dampening, weight_decay) in parameters:
+            grad = self._weight_decay(param, grad, weight_decay)
+            if momentum != 0:
+                state = self.state[param]
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = state["momentum_buffer"] = Tensor._make(np.array(grad, copy=True))
+                else:
+                    buffer.data *= momentum
+                    buffer.data += grad if dampening == 0 else (1 - dampening) * grad
+                grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
+            param.data -= lr * grad
         return loss
