@@ -284,12 +284,15 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                            "module method `generate_square_subsequent_mask` to create this mask.")
     batched = query.ndim == 3
+    self_attention = query is key and key is value
     if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
         raise RuntimeError(f"multi_head_attention_forward: query, key and value must all be 3-D (batched) or "
                            f"2-D (unbatched), got {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
     if not batched:
         batch_first = False
-        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        query = query.unsqueeze(1)
+        key = query if self_attention else key.unsqueeze(1)
+        value = query if self_attention else value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.reshape(1, -1) if isinstance(key_padding_mask, Tensor) \
                 else np.asarray(key_padding_mask).reshape(1, -1)
@@ -313,7 +316,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     if not use_separate_proj_weight:
         if in_proj_weight is None:
             raise RuntimeError("use_separate_proj_weight is False but in_proj_weight is None")
-        if query is key and key is value:
+        if self_attention:
             projection = linear(query, in_proj_weight, in_proj_bias)
             if (bias_k is None or bias_v is None) and not add_zero_attn:
                 heads = _packed_heads(projection, num_heads=num_heads, batch_first=batch_first)
