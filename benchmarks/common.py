@@ -3,6 +3,11 @@ import os
 import statistics
 import time
 
+# PyTorch's OpenMP threads spin after each parallel region by default; sharing a small machine
+# with NumPy's BLAS threads in one process, that spinning multiplies every contender's median.
+# Set before torch is imported (optional_torch); a value given by the caller is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def optional_torch():
     """PyTorch if installed (with as many threads as NumPy's BLAS gets), else None."""

@@ -9,11 +9,7 @@ import argparse
 import os
 import sys
 
-# PyTorch's OpenMP threads spin after each parallel region by default; in one process with NumPy's
-# BLAS threads on a small machine that spinning multiplies every contender's median several times
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import needl  # noqa: E402
