@@ -18,6 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from common import optional_torch  # noqa: E402
 from needl.autograd import Tensor  # noqa: E402
 from needl.autograd.ops.conv import conv2d  # noqa: E402
 from needl.autograd.ops.pool import max_pool2d  # noqa: E402
@@ -132,7 +133,10 @@ def best_time(step, repeat, number=3):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (--repeat 1)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat = 1
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, W), dtype=np.float32)
     weight = (rng.standard_normal((OUT, C, K, K), dtype=np.float32) * 0.05).astype(np.float32)
@@ -162,8 +166,8 @@ def main():
             "numpy": lambda: numpy_pool_step(pool_input_last, pool_grad_last),
         },
     }
-    try:
-        import torch
+    torch = optional_torch()
+    if torch is not None:
         px, pw, pb = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
         pp = torch.tensor(pool_input, requires_grad=True)
         p_conv_grad, p_pool_grad = torch.tensor(conv_grad), torch.tensor(pool_grad)
@@ -179,7 +183,7 @@ def main():
         steps["conv"]["torch"] = torch_conv_step
         steps["max_pool2d"]["torch"] = torch_pool_step
         print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    except ImportError:
+    else:
         print("torch not installed: comparing with NumPy only")
 
     # correctness of the contenders against each other before timing
