@@ -158,10 +158,15 @@ class Tensor:
         dtype = dtypes.as_dtype(dtype)
         return self if dtype == self.data.dtype else shape_ops.cast(self, dtype=dtype)
 
-    def to(self, *args, dtype=None, **kwargs) -> "Tensor":
-        """`to(dtype)` casts; a device ('cpu') is accepted and ignored."""
-        for arg in args:
-            if arg not in ("cpu", None) and not isinstance(arg, str):
+    def to(self, *args, dtype=None, device=None, **kwargs) -> "Tensor":
+        """`to(dtype)` casts; the device 'cpu' is accepted (needl has no other)."""
+        for arg in args + (device,):
+            if isinstance(arg, str):
+                if arg != "cpu" and not arg.startswith("cpu:"):
+                    raise RuntimeError(f"needl runs on the CPU only; cannot move a tensor to '{arg}'")
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif arg is not None:
                 dtype = arg
         return self if dtype is None else self.astype(dtype)
 

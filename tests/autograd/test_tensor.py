@@ -155,3 +155,12 @@ def test_creation_helpers():
     x = needl.randn(2, 3)
     for like in (needl.zeros_like, needl.ones_like, needl.rand_like, needl.randn_like):
         assert like(x).shape == (2, 3) and like(x).dtype == x.dtype
+
+
+def test_to_casts_and_accepts_only_the_cpu():
+    x = needl.ones(2)
+    assert x.to("cpu") is x and x.to(needl.float64).dtype == needl.float64
+    assert x.to("cpu", needl.float64).dtype == needl.float64
+    assert x.to(needl.zeros(1, dtype=needl.float64)).dtype == needl.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        x.to("cuda")
