@@ -58,3 +58,7 @@ class set_grad_enabled(_GradModeContext):
 
     def __enter__(self):
         pass
+
+    def __call__(self, function):
+        _GradMode.enabled = self.previous  # used as a decorator: change nothing until called
+        return super().__call__(function)

@@ -141,6 +141,13 @@ def test_grad_modes_as_decorators():
     def on():
         return x * 2
 
+    @needl.set_grad_enabled(False)
+    def also_off():
+        return x * 2
+
+    assert needl.is_grad_enabled()  # decorating changed nothing
+    assert not also_off().requires_grad
+
     assert not off().requires_grad
     with needl.no_grad():
         assert on().requires_grad
