@@ -6,6 +6,11 @@ from .module import Module, _addindent
 from .parameter import Parameter
 
 
+def _parameters_repr(parameters: dict) -> str:
+    return "\n".join(f"  ({name}): Parameter containing: [needl.{p.dtype} of size "
+                     f"{'x'.join(str(size) for size in p.shape)}]" for name, p in parameters.items())
+
+
 def _index(index: int, length: int, kind: str) -> int:
     index = int(index)
     if not -length <= index < length:
@@ -156,7 +161,49 @@ class ModuleList(Module):
         return ModuleList([*self, *other])
 
 
-class ModuleDict(Module):
+class _DictContainer(Module):
+    """The dict protocol of ModuleDict and ParameterDict, over the registry `_entries` names."""
+    _entries = "_modules"
+
+    def _store(self) -> dict:
+        return getattr(self, self._entries)
+
+    def __getitem__(self, key: str):
+        return self._store()[key]
+
+    def __delitem__(self, key: str) -> None:
+        del self._store()[key]
+
+    def __len__(self) -> int:
+        return len(self._store())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store())
+
+    def __contains__(self, key) -> bool:
+        return key in self._store()
+
+    def keys(self):
+        return self._store().keys()
+
+    def values(self):
+        return self._store().values()
+
+    def items(self):
+        return self._store().items()
+
+    def pop(self, key: str):
+        return self._store().pop(key)
+
+    def clear(self) -> None:
+        self._store().clear()
+
+    def update(self, entries) -> None:
+        for key, value in (entries.items() if hasattr(entries, "items") else entries):
+            self[key] = value
+
+
+class ModuleDict(_DictContainer):
     """A dict of modules that registers them under their keys."""
 
     def __init__(self, modules: Mapping[str, Module] | Iterable | None = None):
@@ -164,43 +211,8 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
-
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
-
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def __contains__(self, key) -> bool:
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
-
-    def clear(self) -> None:
-        self._modules.clear()
-
-    def update(self, modules) -> None:
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
-            self[key] = module
 
 
 class ParameterList(Module):
@@ -235,47 +247,20 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({name}): Parameter containing: [needl.{p.dtype} of size "
-                         f"{'x'.join(str(size) for size in p.shape)}]" for name, p in self._parameters.items())
+        return _parameters_repr(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """A dict of Parameters registered under their keys."""
+    _entries = "_parameters"
 
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
-            items = parameters.items() if hasattr(parameters, "items") else parameters
-            for key, value in items:
-                self[key] = value
-
-    def __getitem__(self, key: str) -> Parameter:
-        return self._parameters[key]
+            self.update(parameters)
 
     def __setitem__(self, key: str, value) -> None:
         self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
 
-    def __delitem__(self, key: str) -> None:
-        del self._parameters[key]
-
-    def __len__(self) -> int:
-        return len(self._parameters)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._parameters)
-
-    def __contains__(self, key) -> bool:
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({name}): Parameter containing: [needl.{p.dtype} of size "
-                         f"{'x'.join(str(size) for size in p.shape)}]" for name, p in self._parameters.items())
+        return _parameters_repr(self._parameters)
