@@ -28,8 +28,9 @@ def _expand(g, x, dim, keepdim):
         g = np.expand_dims(g, _axes(dim, x.ndim))
     if type(g) is np.ndarray and g.flags.c_contiguous and x.size:
         # the view np.broadcast_to makes, built directly: 3x cheaper for the small arrays of a tape
-        strides = (0,) * (x.ndim - g.ndim) + tuple(
-            0 if size == 1 else stride for size, stride in zip(g.shape, g.strides))
+        strides = (0,) * (x.ndim - g.ndim)
+        if g.ndim:  # a full reduction (0-d g) needs no per-axis strides
+            strides += tuple(0 if size == 1 else stride for size, stride in zip(g.shape, g.strides))
         view = np.ndarray(x.shape, g.dtype, buffer=g, strides=strides)
         view.flags.writeable = False
         return view
