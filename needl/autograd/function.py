@@ -93,7 +93,8 @@ class op:
             if node.outputs:
                 grad = tuple(grad)
         if self.wants_needs_input_grad:
-            needs = tuple(isinstance(arg, Tensor) and arg.requires_grad for arg in node.inputs)
+            # tuple([...]) rather than tuple(generator): a generator costs more on a few inputs
+            needs = tuple([isinstance(arg, Tensor) and arg.requires_grad for arg in node.inputs])
             grads = self.backward(grad, out, *inputs, needs_input_grad=needs, **node.options)
         else:
             grads = self.backward(grad, out, *inputs, **node.options)
