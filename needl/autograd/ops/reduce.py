@@ -23,9 +23,17 @@ def _axes(dim, ndim):
 
 
 def _expand(g, x, dim, keepdim):
-    """Broadcast a reduced gradient back over the reduced axes of x (a read-only view)."""
+    """Broadcast a reduced gradient back over the reduced axes of x (a read-only view).
+
+    Small gradients are filled into a fresh array instead: NumPy's ops on a stride-0 view take a
+    slower path that costs more than the copy below about 4096 elements.
+    """
     if not keepdim and dim is not None and x.ndim:
         g = np.expand_dims(g, _axes(dim, x.ndim))
+    if type(g) is np.ndarray and 0 < x.size <= 4096:
+        full = np.empty(x.shape, g.dtype)
+        full[...] = g
+        return full
     if type(g) is np.ndarray and g.flags.c_contiguous and x.size:
         # the view np.broadcast_to makes, built directly: 3x cheaper for the small arrays of a tape
         strides = (0,) * (x.ndim - g.ndim)
