@@ -339,26 +339,28 @@ class Tensor:
         self.data[shape_ops.normalize_index(key)] = _raw(value)
 
     # ---- arithmetic ----------------------------------------------------------------------
+    # a Tensor operand skips the _operand call (the common case on a tape: 0.1 us per op);
+    # the reflected methods only ever get non-Tensors
     def __add__(self, other):
-        return elementwise.add(self, _operand(other))
+        return elementwise.add(self, other if isinstance(other, Tensor) else _operand(other))
 
     def __radd__(self, other):
         return elementwise.add(_operand(other), self)
 
     def __sub__(self, other):
-        return elementwise.sub(self, _operand(other))
+        return elementwise.sub(self, other if isinstance(other, Tensor) else _operand(other))
 
     def __rsub__(self, other):
         return elementwise.sub(_operand(other), self)
 
     def __mul__(self, other):
-        return elementwise.mul(self, _operand(other))
+        return elementwise.mul(self, other if isinstance(other, Tensor) else _operand(other))
 
     def __rmul__(self, other):
         return elementwise.mul(_operand(other), self)
 
     def __truediv__(self, other):
-        return elementwise.div(self, _operand(other))
+        return elementwise.div(self, other if isinstance(other, Tensor) else _operand(other))
 
     def __rtruediv__(self, other):
         return elementwise.div(_operand(other), self)
