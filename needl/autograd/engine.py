@@ -46,17 +46,25 @@ def _seed_grads(outputs, grad_outputs, create_graph):
     return seeds
 
 
+def scalar_backward(output: Tensor, retain_graph) -> None:
+    """The common `loss.backward()` on a recorded one-element output: seed it with 1 and replay.
+
+    The caller has checked that `output` has a grad_fn and one element, and that no gradient,
+    `inputs` or create_graph were given; the general argument handling is skipped.
+    """
+    data = output.data
+    # np.array(1, dtype) makes a 0-d seed 4x faster than np.ones (whose Python layer dominates)
+    seed = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
+    run_backward((output,), (seed,), retain_graph)
+
+
 def backward(tensors: Tensors, grad_tensors=None, retain_graph: Optional[bool] = None,
              create_graph: bool = False, inputs: Optional[Tensors] = None) -> None:
     """Accumulate the gradients of `tensors` into the .grad of the leaves (or only of `inputs`)."""
     retain_graph = create_graph if retain_graph is None else retain_graph
     if (grad_tensors is None and inputs is None and not create_graph and isinstance(tensors, Tensor)
             and tensors.grad_fn is not None and tensors.data.size == 1):
-        # the common `loss.backward()`: skip the general argument handling
-        data = tensors.data
-        # np.array(1, dtype) makes a 0-d seed 4x faster than np.ones (whose Python layer dominates)
-        seed = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
-        run_backward((tensors,), (seed,), retain_graph)
+        scalar_backward(tensors, retain_graph)
         return
     outputs = _as_list(tensors)
     seeds = _seed_grads(outputs, grad_tensors, create_graph)

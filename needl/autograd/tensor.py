@@ -246,6 +246,10 @@ class Tensor:
 
         The graph is freed as it is replayed unless retain_graph (default: create_graph).
         """
+        if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
+                and self.data.size == 1):
+            engine.scalar_backward(self, retain_graph)  # `loss.backward()`: one call layer less
+            return
         engine.backward(self, None if gradient is None else [gradient],
                         retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
