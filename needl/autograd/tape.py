@@ -39,10 +39,6 @@ class Node:
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
-    def release(self):
-        """Drop the inputs and saved arrays: memory falls during the replay."""
-        self.inputs = self.arrays = self.saved = None
-
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -198,7 +194,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     previous = captured[id(input)]
                     captured[id(input)] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                node.inputs = node.arrays = node.saved = None  # node.release(), inlined (hot loop)
+                node.inputs = node.arrays = node.saved = None  # memory falls during the replay
     finally:
         _GradMode.enabled = previous_mode
     if captured is not None:
