@@ -34,7 +34,9 @@ class op:
     def __init__(self, forward):
         functools.update_wrapper(self, forward)
         self.forward = forward
-        self.name = forward.__name__.strip("_")  # a private kernel `_linear` shows as `linear`
+        # the name users see in grad_fn and pictures: a private `_linear` or a `conv2d_op` kernel
+        # behind the public conv2d shows as `linear`, `conv2d`
+        self.name = forward.__name__.strip("_").removesuffix("_op")
         self.backward = None
         self.wants_needs_input_grad = False
 
