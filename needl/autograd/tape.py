@@ -189,7 +189,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                         previous = get(producer)
                         grads[producer] = input_grad if previous is None else previous + input_grad
                 elif captured is None:
-                    _accumulate_leaf(input, input_grad, input_grad is not grad)
+                    # a leaf may keep the array only if nobody else was handed the same object
+                    owned = input_grad is not grad and sum(g is input_grad for g in input_grads) == 1
+                    _accumulate_leaf(input, input_grad, owned)
                 elif id(input) in captured:
                     previous = captured[id(input)]
                     captured[id(input)] = input_grad if previous is None else previous + input_grad

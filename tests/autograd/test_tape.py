@@ -239,6 +239,23 @@ def test_leaf_gradients_do_not_alias_each_other():
     assert a.grad.data.flags.writeable and b.grad.data.flags.writeable
 
 
+def test_leaves_handed_the_same_gradient_object_by_a_vjp_do_not_alias():
+    @op
+    def add_twice(x, y):
+        return 2 * x + 2 * y
+
+    @add_twice.vjp
+    def add_twice_vjp(g, out, x, y):
+        shared = g * 2  # one fresh array given to both inputs
+        return shared, shared
+
+    a = needl.ones(3, requires_grad=True)
+    b = needl.ones(3, requires_grad=True)
+    add_twice(a, b).sum().backward()
+    a.grad.mul_(10)
+    assert b.grad.tolist() == [2.0, 2.0, 2.0]
+
+
 def test_in_place_update_of_a_leaf_that_requires_grad_needs_no_grad():
     w = needl.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="in-place"):
