@@ -18,7 +18,52 @@ def _index(index: int, length: int, kind: str) -> int:
     return index % length
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules in order, renumbered 0, 1, 2 ... after edits."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def _position(self, index: int) -> int:
+        return _index(index, len(self._modules), type(self).__name__)
+
+    def _renumber(self, modules) -> None:
+        """Re-register `modules` under the names '0', '1', ... (PyTorch keeps this numbering)."""
+        self._modules.clear()
+        for position, module in enumerate(modules):
+            self._modules[str(position)] = module
+
+    def __delitem__(self, index) -> None:
+        modules = list(self._modules.values())
+        del modules[index if isinstance(index, slice) else self._position(index)]
+        self._renumber(modules)
+
+    def append(self, module: Module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module):
+        if not isinstance(module, Module):
+            raise TypeError(f"module should be of type Module, got {type(module).__name__}")
+        modules = list(self._modules.values())
+        index = len(modules) + index if index < 0 else index
+        if not 0 <= index <= len(modules):
+            raise IndexError(f"index {index} is out of range for insertion into a {type(self).__name__} "
+                             f"of length {len(modules)}")
+        modules.insert(index, module)
+        self._renumber(modules)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after the other: Sequential(m0, m1, ...) or Sequential(OrderedDict(...))."""
 
     def __init__(self, *args):
@@ -35,60 +80,19 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, index):
         if isinstance(index, slice):
             return Sequential(OrderedDict(list(self._modules.items())[index]))
-        keys = list(self._modules)
-        return self._modules[keys[_index(index, len(keys), "Sequential")]]
+        return list(self._modules.values())[self._position(index)]
 
     def __setitem__(self, index: int, module: Module) -> None:
-        keys = list(self._modules)
-        self.add_module(keys[_index(index, len(keys), "Sequential")], module)
-
-    def __delitem__(self, index) -> None:
-        keys = list(self._modules)
-        doomed = keys[index] if isinstance(index, slice) else [keys[_index(index, len(keys), "Sequential")]]
-        for key in doomed:
-            del self._modules[key]
-        # keep the names 0, 1, 2 ... as PyTorch does
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
-
-    def append(self, module: Module) -> "Sequential":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> "Sequential":
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> "Sequential":
-        if not isinstance(module, Module):
-            raise TypeError(f"module should be of type Module, got {type(module).__name__}")
-        modules = list(self._modules.values())
-        index = len(modules) + index if index < 0 else index
-        if not 0 <= index <= len(modules):
-            raise IndexError(f"index {index} is out of range for insertion into a Sequential of length {len(modules)}")
-        modules.insert(index, module)
-        self._modules.clear()
-        for position, item in enumerate(modules):
-            self._modules[str(position)] = item
-        return self
+        self.add_module(list(self._modules)[self._position(index)], module)
 
     def __add__(self, other: "Sequential") -> "Sequential":
         return Sequential(*self, *other)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules that registers them (names '0', '1', ...); it has no forward of its own."""
 
     def __init__(self, modules: Iterable[Module] | None = None):
@@ -96,45 +100,13 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, index):
         if isinstance(index, slice):
             return ModuleList(list(self._modules.values())[index])
-        return self._modules[str(_index(index, len(self), "ModuleList"))]
+        return self._modules[str(self._position(index))]
 
     def __setitem__(self, index: int, module: Module) -> None:
-        self.add_module(str(_index(index, len(self), "ModuleList")), module)
-
-    def __delitem__(self, index) -> None:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            del modules[index]
-        else:
-            del modules[_index(index, len(modules), "ModuleList")]
-        self._modules.clear()
-        for position, module in enumerate(modules):
-            self._modules[str(position)] = module
-
-    def append(self, module: Module) -> "ModuleList":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> "ModuleList":
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self._modules.clear()
-        for position, item in enumerate(modules):
-            self.add_module(str(position), item)
+        self.add_module(str(self._position(index)), module)
 
     def __repr__(self):
         """Runs of identical modules are folded, as PyTorch prints them: (0-2): 3 x Linear(...)."""
