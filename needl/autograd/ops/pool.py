@@ -262,17 +262,23 @@ def adaptive_avg_pool2d_scatter_vjp(grad_input, out, grad, input_size=(1, 1)):
     return adaptive_avg_pool2d_op(grad_input, output_size=tuple(grad.shape[-2:]))
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """Average pooling of (N, C, H, W) (or (C, H, W)) to output_size (an int, a pair, None keeps a size)."""
+def _adaptive_output_size(name: str, input: Tensor, output_size) -> tuple:
+    """Check a (N, C, H, W) or (C, H, W) input; output_size as a positive pair (None keeps a size)."""
     if input.ndim not in (3, 4):
-        raise ValueError(f"adaptive_avg_pool2d: expected a 3-D or 4-D input, got input of shape {show(input.shape)}")
+        raise ValueError(f"{name}: expected a 3-D or 4-D input, got input of shape {show(input.shape)}")
     if output_size is None or isinstance(output_size, (int, np.integer)):
         output_size = (output_size, output_size)
     output_size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(output_size))
-    output_size = pair(output_size, "output_size", "adaptive_avg_pool2d")
+    output_size = pair(output_size, "output_size", name)
     if min(output_size) < 1 or min(input.shape[-2:]) < 1:
-        raise ValueError(f"adaptive_avg_pool2d: output_size {output_size} and the input's spatial size "
+        raise ValueError(f"{name}: output_size {output_size} and the input's spatial size "
                          f"(input of shape {show(input.shape)}) must be positive")
+    return output_size
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, H, W) (or (C, H, W)) to output_size (an int, a pair, None keeps a size)."""
+    output_size = _adaptive_output_size("adaptive_avg_pool2d", input, output_size)
     return adaptive_avg_pool2d_op(input, output_size=output_size)
 
 
@@ -313,14 +319,6 @@ def flat_gather_vjp(grad, out, input, indices):
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling of (N, C, H, W) (or (C, H, W)) to output_size (an int, a pair, None keeps a size)."""
-    if input.ndim not in (3, 4):
-        raise ValueError(f"adaptive_max_pool2d: expected a 3-D or 4-D input, got input of shape {show(input.shape)}")
-    if output_size is None or isinstance(output_size, (int, np.integer)):
-        output_size = (output_size, output_size)
-    output_size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(output_size))
-    output_size = pair(output_size, "output_size", "adaptive_max_pool2d")
-    if min(output_size) < 1 or min(input.shape[-2:]) < 1:
-        raise ValueError(f"adaptive_max_pool2d: output_size {output_size} and the input's spatial size "
-                         f"(input of shape {show(input.shape)}) must be positive")
+    output_size = _adaptive_output_size("adaptive_max_pool2d", input, output_size)
     values, indices = adaptive_max_pool2d_op(input, output_size=output_size)
     return (values, indices) if return_indices else values
