@@ -1,5 +1,4 @@
 """Conv1d, Conv2d and ConvTranspose2d layers over needl.autograd.ops.conv, with PyTorch's initialisation."""
-import math
 
 from ...autograd import dtypes
 from ...autograd.creation import empty
@@ -64,12 +63,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)
 
     def _padding_for_mode(self) -> tuple:
         """F.pad widths (last dim first) for a non-'zeros' padding_mode."""
