@@ -9,6 +9,7 @@ from ...autograd import random
 from ...autograd.mode import no_grad
 from ...autograd.tensor import Tensor
 from ..parameter import Parameter
+from .weight_norm import remove_reparametrization
 
 
 def _normalize(vector: np.ndarray, eps: float) -> np.ndarray:
@@ -89,8 +90,4 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1, eps
 
 def remove_spectral_norm(module, name: str = "weight"):
     """Fold the normalisation back into a plain parameter <name>."""
-    for hook in list(module._forward_pre_hooks.values()):
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_reparametrization(module, SpectralNorm, name, "spectral_norm")

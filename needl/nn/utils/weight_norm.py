@@ -64,8 +64,13 @@ def weight_norm(module, name: str = "weight", dim: int | None = 0):
 
 def remove_weight_norm(module, name: str = "weight"):
     """Fold the weight norm back into a plain parameter <name>."""
+    return remove_reparametrization(module, WeightNorm, name, "weight_norm")
+
+
+def remove_reparametrization(module, hook_type: type, name: str, what: str):
+    """Remove the forward pre-hook of `hook_type` that recomputes module.<name> (weight or spectral norm)."""
     for hook in list(module._forward_pre_hooks.values()):
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, hook_type) and hook.name == name:
             hook.remove(module)
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{what} of '{name}' not found in {module}")
