@@ -14,9 +14,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import needl  # noqa: E402
-import needl.nn as nn  # noqa: E402
-import needl.nn.functional as F  # noqa: E402
-from common import compare, optional_torch, training_step  # noqa: E402
+import needl.nn  # noqa: E402,F401  (needl.nn, as torch.nn)
+from common import classification_step, compare, load_weights, optional_torch  # noqa: E402
 
 BATCH, LR = 64, 0.01
 
@@ -117,26 +116,14 @@ class NumpyCNN:
         return loss
 
 
-def needl_model(weights):
+def cnn(library, weights):
+    """The model in needl or PyTorch (the same code), holding the given weights."""
+    nn = library.nn
     model = nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
-    for layer, (w, b) in zip([model[0], model[3], model[7], model[9]], weights):
-        layer.weight.data[...] = w
-        layer.bias.data[...] = b
-    return model
-
-
-def torch_model(torch, weights):
-    model = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(3136, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
-    with torch.no_grad():
-        for layer, (w, b) in zip([model[0], model[3], model[7], model[9]], weights):
-            layer.weight.copy_(torch.from_numpy(w))
-            layer.bias.copy_(torch.from_numpy(b))
+    load_weights(library, [model[0], model[3], model[7], model[9]], weights)
     return model
 
 
@@ -149,21 +136,12 @@ def main():
     images = rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32)
     labels = rng.integers(0, 10, BATCH)
 
-    model = needl_model(weights)
-    optimizer = needl.optim.SGD(model.parameters(), lr=LR)
-    inputs, targets = needl.from_numpy(images), needl.from_numpy(labels)
-
-    needl_step = training_step(model, optimizer, F.cross_entropy, inputs, targets)
-
     by_hand = NumpyCNN(weights)
-    steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(images, labels)}
+    steps = {"numpy by hand": lambda: by_hand.step(images, labels)}
     torch = optional_torch()
-    if torch is not None:
-        reference = torch_model(torch, weights)
-        torch_optimizer = torch.optim.SGD(reference.parameters(), lr=LR)
-        timages, tlabels = torch.from_numpy(images), torch.from_numpy(labels)
-        steps["pytorch"] = training_step(reference, torch_optimizer,
-                                         torch.nn.functional.cross_entropy, timages, tlabels)
+    for name, library in [("needl", needl), ("pytorch", torch)]:
+        if library is not None:
+            steps[name] = classification_step(library, cnn(library, weights), images, labels, LR)
     rounds, repeat = (2, 1) if args.quick else (11, 5)
     compare(f"CNN training step, batch {BATCH}, float32", steps, rounds, repeat,
             targets=[("needl", "pytorch", "(target <= 1.0x)"), ("needl", "numpy by hand", "")])

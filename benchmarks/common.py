@@ -86,8 +86,20 @@ def compare(title, steps, rounds, repeat, baseline="numpy by hand", targets=(), 
     return medians
 
 
-def training_step(model, optimizer, loss_function, inputs, targets):
-    """One forward + backward + update, written once for needl and PyTorch (same API)."""
+def load_weights(library, layers, weights):
+    """Copy (weight, bias) NumPy pairs into layers: the same code for needl and PyTorch."""
+    with library.no_grad():
+        for layer, (weight, bias) in zip(layers, weights):
+            layer.weight.copy_(library.from_numpy(weight))
+            layer.bias.copy_(library.from_numpy(bias))
+
+
+def classification_step(library, model, inputs, targets, lr):
+    """One SGD step on cross-entropy, written once for needl and PyTorch (same API); returns the loss."""
+    optimizer = library.optim.SGD(model.parameters(), lr=lr)
+    loss_function = library.nn.functional.cross_entropy
+    inputs, targets = library.from_numpy(inputs), library.from_numpy(targets)
+
     def step():
         loss = loss_function(model(inputs), targets)
         optimizer.zero_grad()

@@ -11,9 +11,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import needl  # noqa: E402
-import needl.nn as nn  # noqa: E402
-import needl.nn.functional as F  # noqa: E402
-from common import compare, optional_torch, training_step  # noqa: E402
+import needl.nn  # noqa: E402,F401  (needl.nn, as torch.nn)
+from common import classification_step, compare, load_weights, optional_torch  # noqa: E402
 
 SIZES = (784, 512, 512, 10)
 BATCH, LR = 128, 0.01
@@ -67,6 +66,15 @@ class NumpyMLP:
         return loss
 
 
+def mlp(library, weights):
+    """The model in needl or PyTorch (the same code), holding the given weights."""
+    nn = library.nn
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                          nn.Linear(512, 10))
+    load_weights(library, [model[0], model[2], model[4]], weights)
+    return model
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
@@ -76,33 +84,12 @@ def main():
     x = rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32)
     y = rng.integers(0, SIZES[-1], BATCH)
 
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-    linears = [model[0], model[2], model[4]]
-    for layer, (w, b) in zip(linears, weights):
-        layer.weight.data[...] = w
-        layer.bias.data[...] = b
-    optimizer = needl.optim.SGD(model.parameters(), lr=LR)
-    inputs, targets = needl.from_numpy(x), needl.from_numpy(y)
-
-    needl_step = training_step(model, optimizer, F.cross_entropy, inputs, targets)
-
     by_hand = NumpyMLP(weights)
-    steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(x, y)}
-
+    steps = {"numpy by hand": lambda: by_hand.step(x, y)}
     torch = optional_torch()
-    if torch is not None:
-        layers = []
-        for i, (w, b) in enumerate(weights):
-            linear = torch.nn.Linear(w.shape[1], w.shape[0])
-            with torch.no_grad():
-                linear.weight.copy_(torch.from_numpy(w))
-                linear.bias.copy_(torch.from_numpy(b))
-            layers += [linear, torch.nn.ReLU()] if i < len(weights) - 1 else [linear]
-        torch_model = torch.nn.Sequential(*layers)
-        torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=LR)
-        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-        steps["pytorch"] = training_step(torch_model, torch_optimizer,
-                                         torch.nn.functional.cross_entropy, tx, ty)
+    for name, library in [("needl", needl), ("pytorch", torch)]:
+        if library is not None:
+            steps[name] = classification_step(library, mlp(library, weights), x, y, LR)
     rounds, repeat = (3, 3) if args.quick else (15, 20)
     compare(f"MLP 784-512-512-10 training step, batch {BATCH}, float32", steps, rounds, repeat,
             targets=[("needl", "pytorch", ""), ("needl", "numpy by hand", "(target <= 1.10x)")])
