@@ -62,10 +62,6 @@ def backward(tensors: Tensors, grad_tensors=None, retain_graph: Optional[bool] =
              create_graph: bool = False, inputs: Optional[Tensors] = None) -> None:
     """Accumulate the gradients of `tensors` into the .grad of the leaves (or only of `inputs`)."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    if (grad_tensors is None and inputs is None and not create_graph and isinstance(tensors, Tensor)
-            and tensors.grad_fn is not None and tensors.data.size == 1):
-        scalar_backward(tensors, retain_graph)
-        return
     outputs = _as_list(tensors)
     seeds = _seed_grads(outputs, grad_tensors, create_graph)
     if inputs is None:
