@@ -242,6 +242,15 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     return output
 
 
+def _scale_and_shift_channels(output: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """output * weight + bias with the (C,) parameters along axis 1 (the affine step of group/instance norm)."""
+    if weight is not None:
+        output = output * weight.reshape(_channel_shape(output.ndim))
+    if bias is not None:
+        output = output + bias.reshape(_channel_shape(output.ndim))
+    return output
+
+
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalise each sample's channels in num_groups groups, then scale and shift per channel."""
@@ -253,12 +262,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                            f"but got input of shape {tuple(input.shape)} and num_groups={num_groups}")
     grouped = input.reshape(batch, num_groups, -1)
     output, _, _ = _layer_norm(grouped, None, None, normalized_ndim=1, eps=eps)
-    output = output.reshape(input.shape)
-    if weight is not None:
-        output = output * weight.reshape(_channel_shape(input.ndim))
-    if bias is not None:
-        output = output + bias.reshape(_channel_shape(input.ndim))
-    return output
+    return _scale_and_shift_channels(output.reshape(input.shape), weight, bias)
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -278,12 +282,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         running_mean.data += mean.data.reshape(batch, channels).mean(axis=0) * momentum
         running_var.data *= 1.0 - momentum
         running_var.data += variance.mean(axis=0) * momentum
-    output = output.reshape(input.shape)
-    if weight is not None:
-        output = output * weight.reshape(_channel_shape(input.ndim))
-    if bias is not None:
-        output = output + bias.reshape(_channel_shape(input.ndim))
-    return output
+    return _scale_and_shift_channels(output.reshape(input.shape), weight, bias)
 
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
