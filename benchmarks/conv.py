@@ -150,7 +150,7 @@ def main():
 
     # needl sees its own layout: its conv output (channels-last in memory) and gradient
     tx, tw, tb = (Tensor(a, requires_grad=True) for a in (x, weight, bias))
-    needl_out = conv2d(tx, tw, tb, padding=1).data
+    needl_out = conv2d(tx, tw, tb, padding=1).detach().numpy()
     tp = Tensor(needl_out.copy(order="K"), requires_grad=True)
     t_conv_grad = Tensor(np.ascontiguousarray(conv_grad.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2))
     t_pool_grad = Tensor(pool_grad)
@@ -189,12 +189,12 @@ def main():
     # correctness of the contenders against each other before timing
     needl_conv_step(tx, tw, tb, t_conv_grad)
     reference = numpy_conv_step(x, weight, bias, conv_grad)
-    for mine, theirs, blocked in zip((tx.grad.data, tw.grad.data, tb.grad.data), reference,
+    for mine, theirs, blocked in zip((tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()), reference,
                                      numpy_blocked_conv_step(x, weight, bias, conv_grad)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-3, atol=1e-2)
         np.testing.assert_allclose(blocked, theirs, rtol=1e-3, atol=1e-2)
     needl_pool_step(tp, t_pool_grad)
-    np.testing.assert_allclose(tp.grad.data, numpy_pool_step(pool_input_last, pool_grad_last).transpose(0, 3, 1, 2))
+    np.testing.assert_allclose(tp.grad.numpy(), numpy_pool_step(pool_input_last, pool_grad_last).transpose(0, 3, 1, 2))
 
     print(f"forward + backward, batch {N}x{C}x{H}x{W} float32, min of {args.repeat} repeats (ms)")
     for name, contenders in steps.items():

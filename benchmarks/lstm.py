@@ -27,7 +27,7 @@ def cross_entropy(logits, target):
     """needl's F.cross_entropy when present, else the same loss from log_softmax."""
     if hasattr(F, "cross_entropy"):
         return F.cross_entropy(logits, target)
-    picked = needl.tensor(np.eye(CLASSES, dtype=np.float32)[target.data])
+    picked = needl.tensor(np.eye(CLASSES, dtype=np.float32)[target.detach().numpy()])
     return -(logits.log_softmax(1) * picked).sum() * (1.0 / logits.shape[0])
 
 
@@ -149,8 +149,8 @@ def main():
     lstm = LSTM(FEATURES, HIDDEN, batch_first=True)
     fc = needl.nn.Linear(HIDDEN, CLASSES)
     parameters = list(lstm.parameters()) + list(fc.parameters())
-    weights = {name: p.data.copy() for name, p in lstm.named_parameters()}
-    weights.update({f"fc.{name}": p.data.copy() for name, p in fc.named_parameters()})
+    weights = {name: p.detach().numpy().copy() for name, p in lstm.named_parameters()}
+    weights.update({f"fc.{name}": p.detach().numpy().copy() for name, p in fc.named_parameters()})
     x, target = needl.tensor(x_array), needl.tensor(target_array)
 
     def needl_step(update=True):
@@ -173,7 +173,7 @@ def main():
     reference_loss = reference.step(x_array, target_array)
     assert np.isclose(loss, reference_loss, rtol=1e-5), (loss, reference_loss)
     for name, p in lstm.named_parameters():
-        np.testing.assert_allclose(p.grad.data, reference.grads[name], rtol=1e-3, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(p.grad.numpy(), reference.grads[name], rtol=1e-3, atol=1e-5, err_msg=name)
     steps = {"needl": needl_step, "numpy by hand": numpy_step}
 
     torch = optional_torch()

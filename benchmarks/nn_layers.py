@@ -17,7 +17,7 @@ from common import interleaved, optional_torch, report  # noqa: E402
 
 
 def composite_cross_entropy(logits, target):
-    picked = logits.log_softmax(1)[np.arange(len(target.data)), target.data]
+    picked = logits.log_softmax(1)[np.arange(len(target.detach().numpy())), target.detach().numpy()]
     return -picked.mean()
 
 
@@ -57,7 +57,7 @@ def batch_norm_case(rng, torch):
     if torch:
         tx = torch.tensor(images, requires_grad=True)
         tw, tb = torch.ones(32, requires_grad=True), torch.zeros(32, requires_grad=True)
-        tu = torch.tensor(upstream.data)
+        tu = torch.tensor(upstream.detach().numpy())
         steps["torch"] = lambda: torch.nn.functional.batch_norm(tx, None, None, tw, tb, training=True).backward(tu)
     return steps
 
@@ -72,7 +72,7 @@ def layer_norm_case(rng, torch):
     if torch:
         tx = torch.tensor(tokens, requires_grad=True)
         tw, tb = torch.ones(256, requires_grad=True), torch.zeros(256, requires_grad=True)
-        tu = torch.tensor(upstream.data)
+        tu = torch.tensor(upstream.detach().numpy())
         steps["torch"] = lambda: torch.nn.functional.layer_norm(tx, (256,), tw, tb).backward(tu)
     return steps
 
@@ -86,8 +86,8 @@ def linear_case(rng, torch):
     steps = {"needl fused": lambda: F.linear(x, w, b).backward(upstream),
              "needl composite": lambda: (x @ w.T + b).backward(upstream)}
     if torch:
-        tx, tw = torch.tensor(inputs, requires_grad=True), torch.tensor(w.data, requires_grad=True)
-        tb, tu = torch.zeros(512, requires_grad=True), torch.tensor(upstream.data)
+        tx, tw = torch.tensor(inputs, requires_grad=True), torch.tensor(w.detach().numpy(), requires_grad=True)
+        tb, tu = torch.zeros(512, requires_grad=True), torch.tensor(upstream.detach().numpy())
         steps["torch"] = lambda: torch.nn.functional.linear(tx, tw, tb).backward(tu)
     return steps
 

@@ -44,7 +44,7 @@ def main():
     reference = numpy_step()
     loss = needl_step()
     assert np.allclose(loss.item(), reference[0], rtol=1e-5)
-    assert np.allclose(a.grad.data, reference[1], rtol=1e-5)
+    assert np.allclose(a.grad.numpy(), reference[1], rtol=1e-5)
 
     torch = optional_torch()
     if torch is not None:

@@ -163,7 +163,7 @@ class NumpyEncoderLayer:
 
 def copy_parameters(module):
     """needl's initial parameters as float32 arrays, by PyTorch's names."""
-    return {name: parameter.data.copy() for name, parameter in module.named_parameters()}
+    return {name: parameter.detach().numpy().copy() for name, parameter in module.named_parameters()}
 
 
 def main():
@@ -197,7 +197,7 @@ def main():
     first = {"needl": needl_step(), "numpy by hand": by_hand.step(x, target)}
     # same weights -> same gradients, before anything is timed
     for name, parameter in layer.named_parameters():
-        ours, reference = parameter.grad.data, by_hand.grads[name]
+        ours, reference = parameter.grad.numpy(), by_hand.grads[name]
         assert ours.shape == reference.shape and ours.dtype == reference.dtype == np.float32, name
         error = np.abs(ours - reference).max() / np.abs(reference).max()
         assert error < 1e-4, f"needl and the NumPy step disagree on the gradient of {name} (error {error:.1e})"

@@ -90,7 +90,7 @@ def generate(model: nn.Module, vocab: str, prompt: str, length: int, temperature
     tokens = [index.get(char, 0) for char in prompt]
     logits, state = model(needl.tensor([tokens]))
     for _ in range(length):
-        scores = logits.data[0, -1].astype(np.float64) / temperature
+        scores = logits.detach().numpy()[0, -1].astype(np.float64) / temperature
         probabilities = np.exp(scores - scores.max())
         tokens.append(int(rng.choice(len(vocab), p=probabilities / probabilities.sum())))
         if isinstance(model, CharTransformer):

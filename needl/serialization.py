@@ -70,7 +70,7 @@ class _Encoder:
             if id(value) in self.seen:
                 return self.seen[id(value)]
             if isinstance(value, Tensor):
-                node = {"tensor": self._store(value.data, where),
+                node = {"tensor": self._store(value._data, where),
                         "requires_grad": bool(value.requires_grad)}
             else:
                 node = {"ndarray": self._store(value, where)}
@@ -145,7 +145,7 @@ class _Decoder:
             tensor = self.tensors.get(index) if isinstance(index, int) else None
             if tensor is None:  # a tensor saved twice (tied weights) comes back as one object
                 tensor = Tensor._make(self.array(index))
-                if node.get("requires_grad") is True and tensor.data.dtype.kind in "fc":
+                if node.get("requires_grad") is True and tensor._data.dtype.kind in "fc":
                     tensor.requires_grad = True
                 self.tensors[index] = tensor
             return tensor

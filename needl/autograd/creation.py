@@ -25,9 +25,9 @@ def _finish(array, requires_grad):
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor from data (copied). Python floats take the default dtype; NumPy arrays keep theirs."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
-        data = [item.data if isinstance(item, Tensor) else item for item in data]
+        data = [item._data if isinstance(item, Tensor) else item for item in data]
     if dtype is not None:
         array = np.array(data, dtype=dtypes.as_dtype(dtype))
     else:

@@ -29,17 +29,17 @@ def _seed_grads(outputs, grad_outputs, create_graph):
                                f"grad_fn: nothing on the tape leads to it (did you forget "
                                f"requires_grad=True, or run it under no_grad()?)")
         if grad is None:
-            if output.data.size != 1:
+            if output._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; output {i} "
-                                   f"has shape {output.data.shape}: pass gradient= of that shape")
-            grad = np.ones(output.data.shape, output.data.dtype)
+                                   f"has shape {output._data.shape}: pass gradient= of that shape")
+            grad = np.ones(output._data.shape, output._data.dtype)
         elif isinstance(grad, Tensor):
-            grad = grad if create_graph else grad.data
+            grad = grad if create_graph else grad._data
         else:
-            grad = np.asarray(grad, dtype=output.data.dtype)
-        if grad.shape != output.data.shape:
+            grad = np.asarray(grad, dtype=output._data.dtype)
+        if grad.shape != output._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(grad.shape)} "
-                               f"and output[{i}] has a shape of {output.data.shape}")
+                               f"and output[{i}] has a shape of {output._data.shape}")
         if create_graph and not isinstance(grad, Tensor):
             grad = Tensor._make(grad)
         seeds.append(grad)
@@ -52,7 +52,7 @@ def scalar_backward(output: Tensor, retain_graph) -> None:
     The caller has checked that `output` has a grad_fn and one element, and that no gradient,
     `inputs` or create_graph were given; the general argument handling is skipped.
     """
-    data = output.data
+    data = output._data
     # np.array(1, dtype) makes a 0-d seed 4x faster than np.ones (whose Python layer dominates)
     seed = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
     run_backward((output,), (seed,), retain_graph)

@@ -58,7 +58,7 @@ class op:
                 tensor_given = True
                 if arg.requires_grad:
                     record = True
-                arrays.append(arg.data)
+                arrays.append(arg._data)
             else:
                 arrays.append(arg)
         try:
@@ -137,7 +137,7 @@ class _FunctionBackward:
             # saved forward outputs must be the recorded ones, so that second order flows through them
             saved = ctx.saved_tensors
             ctx.saved_tensors = tuple(
-                _make(t.data, node, ctx.output_slots[id(t)]) if id(t) in ctx.output_slots else t
+                _make(t._data, node, ctx.output_slots[id(t)]) if id(t) in ctx.output_slots else t
                 for t in saved)
             try:
                 results = self.cls.backward(ctx, *grads)
@@ -152,7 +152,7 @@ class _FunctionBackward:
                                f"but forward took {len(node.inputs)} inputs")
         if create_graph:
             return results
-        return tuple(r.data if isinstance(r, Tensor) else r for r in results)
+        return tuple(r._data if isinstance(r, Tensor) else r for r in results)
 
 
 class Function:
@@ -191,5 +191,5 @@ class Function:
         node.saved = (ctx, tuple((out.shape, out.dtype) for out in outputs))
         ctx.output_slots = {id(out): index for index, out in enumerate(outputs)
                             if any(out is saved for saved in ctx.saved_tensors)}
-        recorded = tuple(_make(out.data, node, index) for index, out in enumerate(outputs))
+        recorded = tuple(_make(out._data, node, index) for index, out in enumerate(outputs))
         return recorded[0] if single else recorded

@@ -21,7 +21,7 @@ def _projection(fn, inputs, directions):
     outputs = fn(*inputs)
     outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
     floats = [o for o in outputs if isinstance(o, Tensor) and o.dtype.kind == "f"]
-    return sum(float(np.sum(o.data * d)) for o, d in zip(floats, directions))
+    return sum(float(np.sum(o._data * d)) for o, d in zip(floats, directions))
 
 
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -48,7 +48,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         analytical = autograd_grad(outputs, [inputs[i] for i in wrt],
                                    [Tensor._make(d) for d in directions], allow_unused=True)
         for position, i in enumerate(wrt):
-            x = inputs[i].data
+            x = inputs[i]._data
             numerical = np.zeros(x.shape)
             for index in np.ndindex(x.shape):  # works for non-contiguous inputs too
                 original = x[index]
@@ -58,7 +58,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 minus = _projection(fn, inputs, directions)
                 x[index] = original
                 numerical[index] = (plus - minus) / (2 * eps)
-            got = np.zeros(x.shape) if analytical[position] is None else analytical[position].data
+            got = np.zeros(x.shape) if analytical[position] is None else analytical[position]._data
             if got.shape != x.shape or not np.allclose(got, numerical, atol=atol, rtol=rtol):
                 if not raise_exception:
                     return False

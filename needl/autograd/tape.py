@@ -97,7 +97,7 @@ def _check_finite(node, grads):
     for grad in grads:
         if grad is None:
             continue
-        array = grad.data if isinstance(grad, Tensor) else grad
+        array = grad._data if isinstance(grad, Tensor) else grad
         if not np.all(np.isfinite(array)):
             where = "".join(node.trace) if node.trace else (
                 "  (turn on detect_anomaly() before the forward pass to see where it was recorded)\n")
@@ -128,7 +128,7 @@ def _accumulate_leaf(tensor, grad, owned):
     elif tensor.grad.requires_grad:
         tensor.grad = tensor.grad + grad
     else:
-        tensor.grad.data += grad
+        tensor.grad._data += grad
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None):
@@ -176,7 +176,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             for input, input_grad in zip(node.inputs, input_grads):
                 if input_grad is None or not isinstance(input, Tensor) or not input.requires_grad:
                     continue
-                data = input.data
+                data = input._data
                 if input_grad.shape != data.shape:
                     input_grad = sum_to_shape(input_grad, data.shape)
                 if input_grad.dtype != data.dtype:

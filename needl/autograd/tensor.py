@@ -33,17 +33,20 @@ def _operand(other):
 
 
 def _raw(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 class Tensor:
     """An n-dimensional array that records the ops applied to it when it requires grad."""
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_index", "__weakref__")
+    # `_data` is the array; `_base` (views: the tensor whose memory they share) and `_version_counter`
+    # are set only where needed, so op outputs pay nothing for them
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_index", "_base", "_version_counter",
+                 "_hooks", "__weakref__")
     __array_priority__ = 1000  # NumPy defers binary operators to Tensor
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if dtype is not None:
             data = np.asarray(data, dtype=dtypes.as_dtype(dtype))
         elif isinstance(data, np.ndarray):
@@ -54,7 +57,7 @@ class Tensor:
                 data = data.astype(dtypes.get_default_dtype())
             else:
                 dtypes.as_dtype(data.dtype)
-        self.data = data
+        self._data = data
         self.grad = None
         self.grad_fn = None
         self._index = 0
@@ -66,7 +69,7 @@ class Tensor:
     def _make(array, grad_fn=None, index=0):
         """Fast constructor for op outputs: no conversion, no checks."""
         tensor = _new(Tensor)
-        tensor.data = array
+        tensor._data = array
         tensor.grad = None
         tensor.grad_fn = grad_fn
         tensor._index = index
@@ -75,16 +78,25 @@ class Tensor:
 
     # ---- attributes ----------------------------------------------------------------------
     @property
+    def data(self) -> "Tensor":
+        """The same array as a Tensor that is not recorded (PyTorch's `.data`); `.numpy()` is the array."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
@@ -103,18 +115,18 @@ class Tensor:
         return self.transpose(-2, -1)
 
     def size(self, dim: int = None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -122,23 +134,24 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ---- conversion ----------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The array itself (no copy)."""
+        if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def item(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to a "
-                               f"Python scalar (shape {self.data.shape})")
-        return self.data.item()
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to a "
+                               f"Python scalar (shape {self._data.shape})")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -147,16 +160,16 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        return self.data.__index__()
+        return self._data.__index__()
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of a Tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data.item())
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of a Tensor with {self._data.size} elements is ambiguous")
+        return bool(self._data.item())
 
     def astype(self, dtype) -> "Tensor":
         dtype = dtypes.as_dtype(dtype)
-        return self if dtype == self.data.dtype else shape_ops.cast(self, dtype=dtype)
+        return self if dtype == self._data.dtype else shape_ops.cast(self, dtype=dtype)
 
     def to(self, *args, dtype=None, device=None, **kwargs) -> "Tensor":
         """`to(dtype)` casts; the device 'cpu' is accepted (needl has no other)."""
@@ -208,15 +221,15 @@ class Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; "
                                "use detach() to get a tensor that does not require grad")
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
-                               f"got {self.data.dtype}")
+                               f"got {self._data.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> "Tensor":
         """The same array, cut from the tape."""
-        return Tensor._make(self.data)
+        return Tensor._make(self._data)
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -247,7 +260,7 @@ class Tensor:
         The graph is freed as it is replayed unless retain_graph (default: create_graph).
         """
         if (gradient is None and inputs is None and not create_graph and self.grad_fn is not None
-                and self.data.size == 1):
+                and self._data.size == 1):
             engine.scalar_backward(self, retain_graph)  # `loss.backward()`: one call layer less
             return
         engine.backward(self, None if gradient is None else [gradient],
@@ -265,30 +278,30 @@ class Tensor:
 
     def _inplace(self, result):
         self._check_inplace()
-        self.data[...] = result
+        self._data[...] = result
         return self
 
     def zero_(self) -> "Tensor":
         self._check_inplace()
-        self.data.fill(0)
+        self._data.fill(0)
         return self
 
     def fill_(self, value) -> "Tensor":
         self._check_inplace()
-        self.data.fill(_raw(value))
+        self._data.fill(_raw(value))
         return self
 
     def copy_(self, source) -> "Tensor":
         source = _raw(source)
-        if np.shape(source) != self.data.shape and np.broadcast_shapes(np.shape(source), self.data.shape) != self.data.shape:
+        if np.shape(source) != self._data.shape and np.broadcast_shapes(np.shape(source), self._data.shape) != self._data.shape:
             raise RuntimeError(f"copy_: source of shape {np.shape(source)} does not broadcast "
-                               f"to the destination's shape {self.data.shape}")
+                               f"to the destination's shape {self._data.shape}")
         return self._inplace(source)
 
     def add_(self, other, alpha=1) -> "Tensor":
         self._check_inplace()
         other = _raw(other)
-        self.data += other if alpha == 1 else alpha * other
+        self._data += other if alpha == 1 else alpha * other
         return self
 
     def sub_(self, other, alpha=1) -> "Tensor":
@@ -296,26 +309,26 @@ class Tensor:
 
     def mul_(self, other) -> "Tensor":
         self._check_inplace()
-        self.data *= _raw(other)
+        self._data *= _raw(other)
         return self
 
     def div_(self, other) -> "Tensor":
         self._check_inplace()
-        self.data /= _raw(other)
+        self._data /= _raw(other)
         return self
 
     def clamp_(self, min=None, max=None) -> "Tensor":
         self._check_inplace()
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
         return self
 
     def uniform_(self, a=0.0, b=1.0) -> "Tensor":
         from . import random
-        return self._inplace(random.generator().uniform(a, b, self.data.shape))
+        return self._inplace(random.generator().uniform(a, b, self._data.shape))
 
     def normal_(self, mean=0.0, std=1.0) -> "Tensor":
         from . import random
-        return self._inplace(random.generator().normal(mean, std, self.data.shape))
+        return self._inplace(random.generator().normal(mean, std, self._data.shape))
 
     def _iop(self, other, ufunc, fallback):
         other = _operand(other)
@@ -323,7 +336,7 @@ class Tensor:
             if self.grad_fn is None and self.requires_grad:
                 self._check_inplace()
             return fallback(self, other)  # on the tape: out of place, the name is rebound
-        ufunc(self.data, _raw(other), out=self.data)
+        ufunc(self._data, _raw(other), out=self._data)
         return self
 
     def __iadd__(self, other):
@@ -340,7 +353,7 @@ class Tensor:
 
     def __setitem__(self, key, value):
         self._check_inplace()
-        self.data[shape_ops.normalize_index(key)] = _raw(value)
+        self._data[shape_ops.normalize_index(key)] = _raw(value)
 
     # ---- arithmetic ----------------------------------------------------------------------
     # a Tensor operand skips the _operand call (the common case on a tape: 0.1 us per op);
@@ -392,31 +405,31 @@ class Tensor:
 
     # comparisons make bool tensors off the tape
     def __lt__(self, other):
-        return Tensor._make(self.data < _raw(other))
+        return Tensor._make(self._data < _raw(other))
 
     def __le__(self, other):
-        return Tensor._make(self.data <= _raw(other))
+        return Tensor._make(self._data <= _raw(other))
 
     def __gt__(self, other):
-        return Tensor._make(self.data > _raw(other))
+        return Tensor._make(self._data > _raw(other))
 
     def __ge__(self, other):
-        return Tensor._make(self.data >= _raw(other))
+        return Tensor._make(self._data >= _raw(other))
 
     def __eq__(self, other):
-        return Tensor._make(np.asarray(self.data == _raw(other)))
+        return Tensor._make(np.asarray(self._data == _raw(other)))
 
     def __ne__(self, other):
-        return Tensor._make(np.asarray(self.data != _raw(other)))
+        return Tensor._make(np.asarray(self._data != _raw(other)))
 
     def __invert__(self):
-        return Tensor._make(~self.data)
+        return Tensor._make(~self._data)
 
     def __and__(self, other):
-        return Tensor._make(self.data & _raw(other))
+        return Tensor._make(self._data & _raw(other))
 
     def __or__(self, other):
-        return Tensor._make(self.data | _raw(other))
+        return Tensor._make(self._data | _raw(other))
 
     def eq(self, other):
         return self == other
@@ -480,7 +493,7 @@ class Tensor:
         return elementwise.abs(self)
 
     def sign(self):
-        return Tensor._make(np.sign(self.data))
+        return Tensor._make(np.sign(self._data))
 
     def tanh(self):
         return elementwise.tanh(self)
@@ -642,19 +655,19 @@ class Tensor:
     # ---- NumPy protocol: np.exp(t), np.where(c, t, 0) ... dispatch to needl ops -----------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         function = UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
-        if function is None:
-            return NotImplemented
-        return function(*inputs)
+        if function is not None:
+            return function(*inputs)
+        return _numpy_fallback(getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, function, types, args, kwargs):
         handler = FUNCTIONS.get(function)
-        if handler is None:
-            return NotImplemented
-        return handler(*args, **kwargs)
+        if handler is not None:
+            return handler(*args, **kwargs)
+        return _numpy_fallback(function, args, kwargs)
 
     # ---- printing ------------------------------------------------------------------------
     def __repr__(self):
-        data = self.data
+        data = self._data
         prefix = "tensor("
         integral = data.dtype.kind != "f" or not data.size or bool(np.all(np.mod(data, 1) == 0))
         body = np.array2string(data, separator=", ", prefix=prefix, precision=4,
@@ -667,6 +680,24 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return prefix + body + "".join(", " + extra for extra in extras) + ")"
+
+
+def _unwrap(value, name):
+    """Tensors (also inside lists and tuples) as their arrays, refusing tensors that require grad."""
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise TypeError(f"numpy.{name} has no needl op, so it cannot be recorded on the tape; "
+                            f"call it on tensor.detach() or use the needl function")
+        return value._data
+    if isinstance(value, (list, tuple)):
+        return type(value)(_unwrap(item, name) for item in value)
+    return value
+
+
+def _numpy_fallback(function, args, kwargs):
+    """A NumPy function needl has no op for runs on the arrays and returns NumPy's result."""
+    name = getattr(function, "__name__", "function")
+    return function(*_unwrap(args, name), **{key: _unwrap(value, name) for key, value in kwargs.items()})
 
 
 # The ops import Tensor, so they are bound here, after the class exists.

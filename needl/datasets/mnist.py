@@ -147,7 +147,7 @@ class MNIST(Dataset):
         return self.data.shape[0]
 
     def __getitem__(self, index: int) -> Tuple:
-        image, target = self.data.data[index], int(self.targets.data[index])
+        image, target = self.data._data[index], int(self.targets._data[index])
         if self.transform is None:
             image = Tensor._make((image * np.float32(1 / 255))[None])
         else:
@@ -160,9 +160,9 @@ class MNIST(Dataset):
         """The batch at `indices`: one fancy index, no per-sample work without transforms."""
         if self.transform is not None or self.target_transform is not None:
             return default_collate([self[int(i)] for i in indices])
-        images = self.data.data[indices].astype(np.float32)
+        images = self.data._data[indices].astype(np.float32)
         images *= np.float32(1 / 255)
-        return Tensor._make(images[:, None]), Tensor._make(self.targets.data[indices])
+        return Tensor._make(images[:, None]), Tensor._make(self.targets._data[indices])
 
     def __repr__(self) -> str:
         return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"

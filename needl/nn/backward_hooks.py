@@ -19,7 +19,7 @@ def _as_raw(new, old):
         if value is None or previous is None or isinstance(previous, Tensor):
             result.append(value)
         else:
-            result.append(value.data if isinstance(value, Tensor) else value)
+            result.append(value._data if isinstance(value, Tensor) else value)
     return tuple(result)
 
 

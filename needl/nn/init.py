@@ -9,7 +9,7 @@ from ..autograd.tensor import Tensor
 
 def _fill(tensor: Tensor, values) -> Tensor:
     """Write values into the tensor's own array (its dtype kept), bypassing the tape."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 
@@ -153,10 +153,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one (trailing dims flattened)."""
     if tensor.ndim < 2:
         raise ValueError(f"Only tensors with 2 or more dimensions are supported, got shape {tuple(tensor.shape)}")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = _generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

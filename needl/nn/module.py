@@ -237,7 +237,7 @@ class Module:
             if params is None:
                 raise AttributeError("cannot assign buffer before Module.__init__() call")
             self._forget(name)
-            self.register_buffer(name, Tensor._make(value.data), persistent=value.persistent)
+            self.register_buffer(name, Tensor._make(value._data), persistent=value.persistent)
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
@@ -394,10 +394,10 @@ class Module:
                 continue
             if set_to_none:
                 param.grad = None
-            elif param.grad.grad_fn is None and param.grad.data.flags.writeable:
-                param.grad.data.fill(0)  # in place, as PyTorch's grad.zero_()
+            elif param.grad.grad_fn is None and param.grad._data.flags.writeable:
+                param.grad._data.fill(0)  # in place, as PyTorch's grad.zero_()
             else:
-                param.grad = Tensor._make(np.zeros_like(param.grad.data))
+                param.grad = Tensor._make(np.zeros_like(param.grad._data))
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call fn on every submodule (children first) and on self, e.g. for custom initialisation."""
@@ -415,11 +415,11 @@ class Module:
         for module in self.modules():
             for store in (module._parameters, module._buffers):
                 for tensor in store.values():
-                    if tensor is None or tensor.data.dtype.kind != "f":
+                    if tensor is None or tensor._data.dtype.kind != "f":
                         continue
-                    tensor.data = tensor.data.astype(dtype)
+                    tensor._data = tensor._data.astype(dtype)
                     if tensor.grad is not None:
-                        tensor.grad = Tensor._make(tensor.grad.data.astype(dtype))
+                        tensor.grad = Tensor._make(tensor.grad._data.astype(dtype))
         return self
 
     def float(self) -> "Module":
@@ -507,16 +507,16 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value._data if isinstance(value, Tensor) else value
             if not isinstance(array, (np.ndarray, np.generic, int, float, bool)) and not hasattr(array, "__array__"):
                 errors.append(f'While copying the parameter named "{key}", expected a Tensor or a NumPy array '
                               f'from checkpoint but received {type(value).__module__}.{type(value).__name__}')
                 continue
             array = np.asarray(array)  # also takes array-likes such as PyTorch's CPU tensors
-            if array.shape != target.data.shape:
+            if array.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{_shape_text(array.shape)} from checkpoint, the shape in current "
-                              f"model is {_shape_text(target.data.shape)}.")
+                              f"model is {_shape_text(target._data.shape)}.")
                 continue
             values[key] = array
         if strict:
@@ -533,9 +533,9 @@ class Module:
             for key, array in values.items():
                 target = entries[key]
                 if assign:
-                    target.data = array.astype(target.data.dtype, copy=True)
+                    target._data = array.astype(target._data.dtype, copy=True)
                 else:
-                    target.data[...] = array  # in place: optimizers keep their references
+                    target._data[...] = array  # in place: optimizers keep their references
         return _IncompatibleKeys(missing, unexpected)
 
     def _register_state_dict_hook(self, hook) -> RemovableHandle:

@@ -16,7 +16,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=dtypes.get_default_dtype())
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         super().__init__(data)
         self.requires_grad_(requires_grad)
 
@@ -25,10 +25,10 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         # copy.deepcopy(model): a new Parameter over a copy of the array
-        return (Parameter, (self.data, self.requires_grad))
+        return (Parameter, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
-        result = Parameter(self.data.copy(), self.requires_grad)
+        result = Parameter(self._data.copy(), self.requires_grad)
         memo[id(self)] = result
         return result
 
@@ -45,6 +45,6 @@ class Buffer(Tensor):
         if data is None:
             data = np.empty(0, dtype=dtypes.get_default_dtype())
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         super().__init__(data)
         self.persistent = persistent

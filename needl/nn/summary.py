@@ -31,11 +31,11 @@ class ModelSummary:
     def __init__(self, model, rows, input_bytes):
         parameters = list(model.parameters())
         self.rows = rows
-        self.total_params = sum(p.data.size for p in parameters)
-        self.trainable_params = sum(p.data.size for p in parameters if p.requires_grad)
+        self.total_params = sum(p._data.size for p in parameters)
+        self.trainable_params = sum(p._data.size for p in parameters if p.requires_grad)
         self.non_trainable_params = self.total_params - self.trainable_params
-        self.params_bytes = sum(p.data.nbytes for p in parameters)
-        self.buffers_bytes = sum(b.data.nbytes for b in model.buffers())
+        self.params_bytes = sum(p._data.nbytes for p in parameters)
+        self.buffers_bytes = sum(b._data.nbytes for b in model.buffers())
         self.input_bytes = input_bytes
         self.output_bytes = sum(row.output_bytes for row in rows if not row.has_children)
         self.total_bytes = self.params_bytes + self.buffers_bytes + self.input_bytes + self.output_bytes
@@ -90,7 +90,7 @@ def _size(count: int) -> str:
 def _describe(output) -> tuple:
     """(shape text, bytes) of a module's output: a Tensor, or tuples/lists/dicts of them."""
     if isinstance(output, Tensor):
-        return "[" + ", ".join(str(size) for size in output.shape) + "]", output.data.nbytes
+        return "[" + ", ".join(str(size) for size in output.shape) + "]", output._data.nbytes
     if isinstance(output, dict):
         output = list(output.values())
     if isinstance(output, (tuple, list)):
@@ -148,8 +148,8 @@ def summary(model, input_size=None, dtype=None, *, input_data=None, verbose: int
         for param in module.parameters(recurse=False):
             if id(param) not in counted_params:
                 counted_params.add(id(param))
-                row.params += param.data.size
-                row.trainable += param.data.size if param.requires_grad else 0
+                row.params += param._data.size
+                row.trainable += param._data.size if param.requires_grad else 0
         rows.append(row)
         open_rows.append(row)
 
@@ -174,7 +174,7 @@ def summary(model, input_size=None, dtype=None, *, input_data=None, verbose: int
             handle.remove()
         for module, mode in modes:
             object.__setattr__(module, "training", mode)
-    result = ModelSummary(model, rows, sum(item.data.nbytes for item in inputs))
+    result = ModelSummary(model, rows, sum(item._data.nbytes for item in inputs))
     if verbose:
         print(result)
     return result

@@ -40,5 +40,5 @@ class Adadelta(Optimizer):
             delta *= grad
             square_average_(acc_delta, delta, rho, out=scratch)
             delta *= lr
-            param.data -= delta
+            param._data -= delta
         return loss

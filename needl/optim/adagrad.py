@@ -46,5 +46,5 @@ class Adagrad(Optimizer):
             scratch += eps
             np.divide(grad, scratch, out=scratch)
             scratch *= clr
-            param.data -= scratch
+            param._data -= scratch
         return loss

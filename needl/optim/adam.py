@@ -73,5 +73,5 @@ class Adam(Optimizer):
             denominator += eps
             np.divide(exp_avg, denominator, out=scratch)
             scratch *= step_size
-            param.data -= scratch
+            param._data -= scratch
         return loss

@@ -35,5 +35,5 @@ class Adamax(Optimizer):
             np.maximum(exp_inf, scratch, out=exp_inf)
             np.divide(exp_avg, exp_inf, out=scratch)
             scratch *= lr / (1 - beta1 ** step)
-            param.data -= scratch
+            param._data -= scratch
         return loss

@@ -34,14 +34,14 @@ class ASGD(Optimizer):
             average = self._state_array(param, "ax")
             grad = self._weight_decay(param, grad, weight_decay)
             eta = state["eta"]
-            param.data *= 1 - lambd * eta
-            param.data -= eta * grad
+            param._data *= 1 - lambd * eta
+            param._data -= eta * grad
             if state["mu"] != 1:
-                scratch = np.subtract(param.data, average)
+                scratch = np.subtract(param._data, average)
                 scratch *= state["mu"]
                 average += scratch
             else:
-                average[...] = param.data
+                average[...] = param._data
             state["eta"] = float(scalar(lr / (1 + lambd * lr * step) ** alpha))
             state["mu"] = float(scalar(1 / max(1, step - t0)))
         return loss

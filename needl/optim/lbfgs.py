@@ -103,7 +103,7 @@ def _array(value):
     """State loaded from a checkpoint holds Tensors (or lists of them); the updates use arrays."""
     if isinstance(value, list):
         return [_array(item) for item in value]
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 class LBFGS(Optimizer):
@@ -135,25 +135,25 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _flat_grad(self) -> np.ndarray:
-        return np.concatenate([np.zeros(p.data.size, p.data.dtype) if p.grad is None
-                               else p.grad.data.reshape(-1) for p in self._params])
+        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
+                               else p.grad._data.reshape(-1) for p in self._params])
 
     def _move(self, step_size, direction: np.ndarray) -> None:
         """params += step_size * direction, the flat direction cut to each parameter's shape."""
         offset = 0
         for param in self._params:
-            size = param.data.size
-            param.data += step_size * direction[offset:offset + size].reshape(param.data.shape)
+            size = param._data.size
+            param._data += step_size * direction[offset:offset + size].reshape(param._data.shape)
             offset += size
 
     def _loss_and_grad_at(self, closure, t, direction):
         """Loss and flat gradient at params + t * direction; the params are then put back."""
-        saved = [param.data.copy() for param in self._params]
+        saved = [param._data.copy() for param in self._params]
         self._move(t, direction)
         loss = float(self._evaluate(closure))
         grad = self._flat_grad()
         for param, data in zip(self._params, saved):
-            param.data[...] = data
+            param._data[...] = data
         return loss, grad
 
     def step(self, closure: Optional[Callable] = None):

@@ -46,8 +46,8 @@ class NAdam(Optimizer):
             denominator += eps
             update = np.divide(grad, denominator)
             update *= lr * (1.0 - mu) / (1.0 - mu_product)
-            param.data -= update
+            param._data -= update
             np.divide(exp_avg, denominator, out=update)
             update *= lr * mu_next / (1.0 - mu_product * mu_next)
-            param.data -= update
+            param._data -= update
         return loss

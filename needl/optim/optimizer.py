@@ -1,6 +1,6 @@
 """Optimizer: the base class holding param_groups (per-group options) and per-parameter state.
 
-Subclasses implement `step`, updating `p.data` in place from `p.grad.data` with NumPy ufuncs
+Subclasses implement `step`, updating `p._data` in place from `p.grad._data` with NumPy ufuncs
 (`out=` / in-place operators), so an update is a few vectorized passes per parameter.
 """
 from collections import defaultdict
@@ -18,7 +18,7 @@ ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
 def _state_value(value, like: np.ndarray, key):
     """A copy of one loaded state entry: arrays become Tensors of the parameter's float dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
         if key in ("step", "mu_product") or (value.ndim == 0 and like.ndim != 0):
             return value.item()  # PyTorch keeps these counters as 0-d tensors
@@ -110,11 +110,11 @@ class Optimizer:
                     continue
                 if set_to_none:
                     param.grad = None
-                elif grad.grad_fn is not None or not grad.data.flags.writeable:
-                    param.grad = Tensor._make(np.zeros_like(param.data))
+                elif grad.grad_fn is not None or not grad._data.flags.writeable:
+                    param.grad = Tensor._make(np.zeros_like(param._data))
                 else:
                     grad.requires_grad = False
-                    grad.data.fill(0)
+                    grad._data.fill(0)
 
     def step(self, closure: Optional[Callable[[], Any]] = None):
         """Update the parameters once; `closure` re-evaluates the model and returns the loss."""
@@ -131,10 +131,10 @@ class Optimizer:
         """The gradient array of `param` (negated for maximize), checked against its shape."""
         if param.grad is None:
             return None
-        grad = param.grad.data
-        if grad.shape != param.data.shape:
+        grad = param.grad._data
+        if grad.shape != param._data.shape:
             raise RuntimeError(f"the gradient of a parameter has shape {grad.shape} but the "
-                               f"parameter has shape {param.data.shape}")
+                               f"parameter has shape {param._data.shape}")
         return np.negative(grad) if maximize else grad
 
     # ---- the skeleton shared by the steps of the elementwise optimizers ----------------------
@@ -169,9 +169,9 @@ class Optimizer:
         in its dtype, filled with zeros (or `fill`)."""
         state = self.state[param]
         if name not in state:
-            array = np.zeros_like(param.data) if fill is None else np.full_like(param.data, fill)
+            array = np.zeros_like(param._data) if fill is None else np.full_like(param._data, fill)
             state[name] = Tensor._make(array)
-        return state[name].data
+        return state[name]._data
 
     @staticmethod
     def _weight_decay(param: Tensor, grad: np.ndarray, weight_decay: float, lr: float = 0.0,
@@ -182,9 +182,9 @@ class Optimizer:
         if weight_decay == 0:
             return grad
         if decoupled:
-            param.data *= 1 - lr * weight_decay
+            param._data *= 1 - lr * weight_decay
             return grad
-        return grad + weight_decay * param.data
+        return grad + weight_decay * param._data
 
     # ---- checkpoints ---------------------------------------------------------------------
     def state_dict(self) -> Dict[str, Any]:
@@ -241,12 +241,12 @@ class Optimizer:
                 raise ValueError(f"the state of parameter {saved_index} must be a dict, got "
                                  f"{type(entries).__name__}")
             for key, value in entries.items():
-                shape = np.shape(value.data if isinstance(value, Tensor) else value)
+                shape = np.shape(value._data if isinstance(value, Tensor) else value)
                 if key != "step" and isinstance(value, (Tensor, np.ndarray)) and shape != () \
                         and shape != param.shape and not self._flat_state:
                     raise ValueError(f"state {key!r} of parameter {saved_index} has shape "
                                      f"{shape} but the parameter has shape {param.shape}")
-            new_state[param] = {key: _state_value(value, param.data, key)
+            new_state[param] = {key: _state_value(value, param._data, key)
                                 for key, value in entries.items()}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):

@@ -43,5 +43,5 @@ class RAdam(Optimizer):
                 scratch *= lr / bias_correction1 * math.sqrt(bias_correction2) * rectification
             else:
                 np.multiply(exp_avg, lr / bias_correction1, out=scratch)
-            param.data -= scratch
+            param._data -= scratch
         return loss

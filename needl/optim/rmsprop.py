@@ -52,5 +52,5 @@ class RMSprop(Optimizer):
             else:
                 np.divide(grad, average, out=scratch)
                 scratch *= lr
-            param.data -= scratch
+            param._data -= scratch
         return loss

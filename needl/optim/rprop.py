@@ -28,7 +28,7 @@ class Rprop(Optimizer):
             previous = self._state_array(param, "prev")
             step_size = self._state_array(param, "step_size", fill=group["lr"])
             product = np.multiply(grad, previous)
-            dtype = param.data.dtype
+            dtype = param._data.dtype
             factor = np.where(product > 0, dtype.type(eta_plus),
                               np.where(product < 0, dtype.type(eta_minus), dtype.type(1)))
             step_size *= factor
@@ -36,6 +36,6 @@ class Rprop(Optimizer):
             grad = np.where(factor == dtype.type(eta_minus), dtype.type(0), grad)
             np.sign(grad, out=product)
             product *= step_size
-            param.data -= product
+            param._data -= product
             previous[...] = grad
         return loss

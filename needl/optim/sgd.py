@@ -39,8 +39,8 @@ class SGD(Optimizer):
                 if buffer is None:
                     buffer = state["momentum_buffer"] = Tensor._make(np.array(grad, copy=True))
                 else:
-                    buffer.data *= momentum
-                    buffer.data += grad if dampening == 0 else (1 - dampening) * grad
-                grad = grad + momentum * buffer.data if group["nesterov"] else buffer.data
-            param.data -= lr * grad
+                    buffer._data *= momentum
+                    buffer._data += grad if dampening == 0 else (1 - dampening) * grad
+                grad = grad + momentum * buffer._data if group["nesterov"] else buffer._data
+            param._data -= lr * grad
         return loss

@@ -86,7 +86,7 @@ def _describe_layouts(layouts) -> str:
 def _short(value) -> str | None:
     """A compact text for an option or constant input, or None when it would not fit on a line."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
         return f"array{format_shape(value.shape)}"
     if isinstance(value, np.generic):
@@ -252,7 +252,7 @@ class _GraphBuilder:
                 counts = self._folded_leaves[only]
                 if key in self.parameter_names:
                     counts[1] += 1
-                    counts[2] += tensor.data.size
+                    counts[2] += tensor._data.size
                 else:
                     counts[0] += 1
                 del self.leaf_consumers[key]

@@ -54,7 +54,7 @@ def saved_arrays(node) -> list:
         elif isinstance(node.saved, np.ndarray):
             arrays.append(("output", node.saved))
     inputs = node.inputs or ()
-    kept = getattr(node, "arrays", None) or [getattr(input, "data", None) for input in inputs]
+    kept = getattr(node, "arrays", None) or [getattr(input, "_data", None) for input in inputs]
     for index, (input, array) in enumerate(zip(inputs, kept)):
         if isinstance(input, Tensor) and isinstance(array, np.ndarray):
             arrays.append((f"input {index}", array))  # the array the forward saw
@@ -67,7 +67,7 @@ def saved_bytes(node) -> int:
 
 
 def _array(value) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def format_shape(shape) -> str:

@@ -47,13 +47,13 @@ def test_conv2d_gradcheck_and_output_shape(case):
 
 def test_conv2d_matches_a_direct_sum():
     x, weight, bias = leaf(2, 3, 5, 6), leaf(4, 3, 2, 3), leaf(4)
-    out = conv2d(x, weight, bias, stride=(2, 1), padding=1).data
-    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    out = conv2d(x, weight, bias, stride=(2, 1), padding=1).detach().numpy()
+    padded = np.pad(x.detach().numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)))
     expected = np.zeros(out.shape)
     for i in range(out.shape[2]):
         for j in range(out.shape[3]):
             patch = padded[:, :, 2 * i:2 * i + 2, j:j + 3]
-            expected[:, :, i, j] = np.einsum("nchw,ochw->no", patch, weight.data) + bias.data
+            expected[:, :, i, j] = np.einsum("nchw,ochw->no", patch, weight.detach().numpy()) + bias.detach().numpy()
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -61,8 +61,8 @@ def test_conv2d_without_bias_and_unbatched_input():
     x, weight = leaf(3, 5, 5), leaf(2, 3, 3, 3)
     out = conv2d(x, weight, padding=1)
     assert out.shape == (2, 5, 5)
-    batched = conv2d(Tensor(x.data[None]), Tensor(weight.data), padding=1)
-    np.testing.assert_allclose(out.data, batched.data[0])
+    batched = conv2d(Tensor(x.detach().numpy()[None]), Tensor(weight.detach().numpy()), padding=1)
+    np.testing.assert_allclose(out.detach().numpy(), batched.detach().numpy()[0])
     assert gradcheck(lambda a, b: conv2d(a, b, padding=1), (x, weight))
 
 
@@ -149,9 +149,9 @@ def test_conv_transpose2d_gradcheck_and_output_shape(case):
 def test_conv_transpose2d_is_the_input_gradient_of_conv2d():
     x, weight, grad = leaf(2, 3, 7, 6), leaf(4, 3, 3, 3), leaf(2, 4, 4, 3)
     out = conv2d(x, weight, stride=2, padding=1, dilation=1)
-    out.backward(Tensor(grad.data))
-    transposed = conv_transpose2d(Tensor(grad.data), Tensor(weight.data), stride=2, padding=1, output_padding=(0, 1))
-    np.testing.assert_allclose(transposed.data, x.grad.data, rtol=1e-12, atol=1e-12)
+    out.backward(Tensor(grad.detach().numpy()))
+    transposed = conv_transpose2d(Tensor(grad.detach().numpy()), Tensor(weight.detach().numpy()), stride=2, padding=1, output_padding=(0, 1))
+    np.testing.assert_allclose(transposed.detach().numpy(), x.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("call,message", [
@@ -188,12 +188,12 @@ def test_conv2d_matches_pytorch(case):
     out = conv2d(x, weight, bias, **options)
     grad = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(Tensor(grad))
-    tx, tw, tb = (torch.tensor(t.data, requires_grad=True) for t in (x, weight, bias))
+    tx, tw, tb = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (x, weight, bias))
     expected = torch.nn.functional.conv2d(tx, tw, tb, **options)
     expected.backward(torch.tensor(grad))
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-10)
     for mine, theirs in ((x, tx), (weight, tw), (bias, tb)):
-        np.testing.assert_allclose(mine.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("case", TRANSPOSE_GRID)
@@ -204,8 +204,8 @@ def test_conv_transpose2d_matches_pytorch(case):
     x, weight, bias = leaf(n, c, h, w), leaf(c, out_channels // groups, kh, kw), leaf(out_channels)
     options = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)
     out = conv_transpose2d(x, weight, bias, **options)
-    expected = torch.nn.functional.conv_transpose2d(*(torch.tensor(t.data) for t in (x, weight, bias)), **options)
-    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-10, atol=1e-10)
+    expected = torch.nn.functional.conv_transpose2d(*(torch.tensor(t.detach().numpy()) for t in (x, weight, bias)), **options)
+    np.testing.assert_allclose(out.detach().numpy(), expected.numpy(), rtol=1e-10, atol=1e-10)
 
 
 def test_blocks_of_images_give_the_same_result_as_one_block(monkeypatch):
@@ -218,7 +218,7 @@ def test_blocks_of_images_give_the_same_result_as_one_block(monkeypatch):
         out = conv2d(x, weight, bias, stride=(2, 1), padding=1, groups=2)
         transposed = conv_transpose2d(x, t_weight, stride=2, padding=1, groups=2)
         (out.sum() + (transposed * transposed).sum()).backward()
-        return [t.data.copy() for t in (out, transposed, x.grad, weight.grad, t_weight.grad)]
+        return [t.detach().numpy().copy() for t in (out, transposed, x.grad, weight.grad, t_weight.grad)]
 
     whole = run()
     monkeypatch.setattr(windows, "CHUNK_BYTES", 1)  # one image per block

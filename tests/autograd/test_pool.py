@@ -57,8 +57,8 @@ def test_max_pool2d_gradcheck_and_output_shape(case):
 def test_max_pool2d_values_and_indices_on_a_known_input():
     x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     values, indices = max_pool2d(x, 2, return_indices=True)
-    np.testing.assert_array_equal(values.data, [[[[5, 7], [13, 15]]]])
-    np.testing.assert_array_equal(indices.data, [[[[5, 7], [13, 15]]]])
+    np.testing.assert_array_equal(values.detach().numpy(), [[[[5, 7], [13, 15]]]])
+    np.testing.assert_array_equal(indices.detach().numpy(), [[[[5, 7], [13, 15]]]])
     assert indices.dtype == np.int64
 
 
@@ -66,13 +66,13 @@ def test_max_pool2d_sends_the_gradient_to_the_first_maximum_only():
     x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
     values, indices = max_pool2d(x, 2, stride=1, return_indices=True)
     values.sum().backward()
-    np.testing.assert_array_equal(indices.data, [[[[0, 1], [3, 4]]]])
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
+    np.testing.assert_array_equal(indices.detach().numpy(), [[[[0, 1], [3, 4]]]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
 
 
 def test_max_pool2d_propagates_nan():
     x = Tensor(np.array([[[[1.0, np.nan], [3.0, 2.0]]]]))
-    assert np.isnan(max_pool2d(x, 2).data).all()
+    assert np.isnan(max_pool2d(x, 2).detach().numpy()).all()
 
 
 def test_max_pool2d_keeps_float32_and_a_channels_last_layout():
@@ -81,8 +81,8 @@ def test_max_pool2d_keeps_float32_and_a_channels_last_layout():
     out = max_pool2d(x, 2)
     out.sum().backward()
     assert out.dtype == x.grad.dtype == np.float32
-    assert out.data.strides[1] == 4  # channels stay innermost
-    np.testing.assert_array_equal(out.data, data.reshape(2, 3, 3, 2, 3, 2).max(axis=(3, 5)))
+    assert out.detach().numpy().strides[1] == 4  # channels stay innermost
+    np.testing.assert_array_equal(out.detach().numpy(), data.reshape(2, 3, 3, 2, 3, 2).max(axis=(3, 5)))
 
 
 def test_max_pool2d_unbatched_input():
@@ -98,7 +98,7 @@ def test_max_pool1d_gradcheck_shape_and_indices(length, kernel, stride, padding,
     options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
     values, indices = max_pool1d(x, return_indices=True, **options)
     assert values.shape == (2, 3, pool_size(length, kernel, stride or kernel, padding, dilation, ceil_mode))
-    np.testing.assert_array_equal(np.take_along_axis(x.data, indices.data, axis=-1), values.data)
+    np.testing.assert_array_equal(np.take_along_axis(x.detach().numpy(), indices.detach().numpy(), axis=-1), values.detach().numpy())
     assert gradcheck(lambda a: max_pool1d(a, **options), (x,))
 
 
@@ -128,10 +128,10 @@ def test_avg_pool2d_gradcheck_and_output_shape(case):
 
 def test_avg_pool2d_divisors_at_the_border():
     x = Tensor(np.ones((1, 1, 3, 3)))
-    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1).data[0, 0], [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9],
+    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1).detach().numpy()[0, 0], [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9],
                                                                   [4 / 9, 6 / 9, 4 / 9]])
-    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1, count_include_pad=False).data, np.ones((1, 1, 3, 3)))
-    np.testing.assert_allclose(avg_pool2d(x, 2, 2, 0, ceil_mode=True).data[0, 0], np.ones((2, 2)))
+    np.testing.assert_allclose(avg_pool2d(x, 3, 1, 1, count_include_pad=False).detach().numpy(), np.ones((1, 1, 3, 3)))
+    np.testing.assert_allclose(avg_pool2d(x, 2, 2, 0, ceil_mode=True).detach().numpy()[0, 0], np.ones((2, 2)))
 
 
 @pytest.mark.parametrize("output_size", [1, 2, 3, (2, 4), (None, 3), (5, 6)])
@@ -144,7 +144,7 @@ def test_adaptive_avg_pool2d_gradcheck_and_windows(output_size):
     i, j = sizes[0] - 1, sizes[1] - 1  # the last window: [floor(i*H/oh), ceil((i+1)*H/oh))
     rows = slice(i * 5 // sizes[0], -(-(i + 1) * 5 // sizes[0]))
     cols = slice(j * 6 // sizes[1], -(-(j + 1) * 6 // sizes[1]))
-    np.testing.assert_allclose(out.data[:, :, i, j], x.data[:, :, rows, cols].mean(axis=(2, 3)))
+    np.testing.assert_allclose(out.detach().numpy()[:, :, i, j], x.detach().numpy()[:, :, rows, cols].mean(axis=(2, 3)))
     assert gradcheck(lambda a: adaptive_avg_pool2d(a, output_size), (x,))
 
 
@@ -174,9 +174,9 @@ def test_max_pool2d_matches_pytorch_with_ties(case):
     tx = torch.tensor(data, requires_grad=True)
     expected, expected_indices = torch.nn.functional.max_pool2d(tx, return_indices=True, **options)
     expected.sum().backward()
-    np.testing.assert_array_equal(values.data, expected.detach().numpy())
-    np.testing.assert_array_equal(indices.data, expected_indices.numpy())
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(values.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), expected_indices.numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
 @pytest.mark.parametrize("case", AVG_GRID)
@@ -187,7 +187,7 @@ def test_avg_pool2d_matches_pytorch(case):
     options = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                    count_include_pad=count_include_pad, divisor_override=divisor_override)
     expected = torch.nn.functional.avg_pool2d(torch.tensor(data), **options).numpy()
-    np.testing.assert_allclose(avg_pool2d(Tensor(data), **options).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(avg_pool2d(Tensor(data), **options).detach().numpy(), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("function", [
@@ -210,9 +210,9 @@ def test_adaptive_max_pool2d_gradcheck_shape_and_indices(shape, output_size):
     values, indices = adaptive_max_pool2d(x, output_size, return_indices=True)
     sizes = pair(output_size)
     assert values.shape == shape[:-2] + sizes and indices.dtype == np.int64
-    planes = x.data.reshape(shape[:-2] + (-1,))
-    np.testing.assert_array_equal(np.take_along_axis(planes, indices.data.reshape(shape[:-2] + (-1,)), -1),
-                                  values.data.reshape(shape[:-2] + (-1,)))
+    planes = x.detach().numpy().reshape(shape[:-2] + (-1,))
+    np.testing.assert_array_equal(np.take_along_axis(planes, indices.detach().numpy().reshape(shape[:-2] + (-1,)), -1),
+                                  values.detach().numpy().reshape(shape[:-2] + (-1,)))
     assert gradcheck(lambda a: adaptive_max_pool2d(a, output_size), (x,))
 
 
@@ -221,8 +221,8 @@ def test_adaptive_max_pool2d_first_maximum_and_second_order():
     x = Tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
     values, indices = adaptive_max_pool2d(x, 2, return_indices=True)
     values.sum().backward()
-    np.testing.assert_array_equal(indices.data, [[[[0, 1], [3, 4]]]])
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
+    np.testing.assert_array_equal(indices.detach().numpy(), [[[[0, 1], [3, 4]]]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
     assert gradgradcheck(lambda a: adaptive_max_pool2d(a, (2, 3)), (leaf(1, 2, 5, 5),))
     with pytest.raises(ValueError, match=r"input of shape \[4, 4\]"):
         adaptive_max_pool2d(leaf(4, 4), 2)
@@ -238,9 +238,9 @@ def test_adaptive_max_pool2d_matches_pytorch_with_ties(output_size):
     tx = torch.tensor(data, requires_grad=True)
     expected, expected_indices = torch.nn.functional.adaptive_max_pool2d(tx, output_size, return_indices=True)
     expected.sum().backward()
-    np.testing.assert_array_equal(values.data, expected.detach().numpy())
-    np.testing.assert_array_equal(indices.data, expected_indices.numpy())
-    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    np.testing.assert_array_equal(values.detach().numpy(), expected.detach().numpy())
+    np.testing.assert_array_equal(indices.detach().numpy(), expected_indices.numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
 
 
 
@@ -252,9 +252,9 @@ def test_avg_pool1d_gradcheck_and_values(length, kernel, stride, padding, ceil_m
                    count_include_pad=count_include_pad)
     out = avg_pool1d(x, **options)
     assert out.shape == (2, 3, pool_size(length, kernel, stride or kernel, padding, 1, ceil_mode))
-    image = avg_pool2d(Tensor(x.data[:, :, None]), (1, kernel), (1, stride or kernel), (0, padding), ceil_mode,
+    image = avg_pool2d(Tensor(x.detach().numpy()[:, :, None]), (1, kernel), (1, stride or kernel), (0, padding), ceil_mode,
                        count_include_pad)
-    np.testing.assert_allclose(out.data, image.data[:, :, 0])
+    np.testing.assert_allclose(out.detach().numpy(), image.detach().numpy()[:, :, 0])
     assert gradcheck(lambda a: avg_pool1d(a, **options), (x,))
     with pytest.raises(ValueError, match=r"input of shape \[1, 2\] is too small"):
         avg_pool1d(leaf(1, 2), 3)

@@ -30,8 +30,8 @@ def test_reads_the_files_from_each_supported_folder(tmp_path, folder, suffix):
     assert len(train) == 12 and len(test) == 5
     assert train.data.dtype == np.uint8 and train.data.shape == (12, 28, 28)
     assert train.targets.dtype == np.int64
-    np.testing.assert_array_equal(train.data.data, IMAGES["train"])
-    np.testing.assert_array_equal(test.targets.data, LABELS["t10k"])
+    np.testing.assert_array_equal(train.data.numpy(), IMAGES["train"])
+    np.testing.assert_array_equal(test.targets.detach().numpy(), LABELS["t10k"])
 
 
 def test_root_defaults_to_needl_data(tmp_path, monkeypatch):
@@ -45,7 +45,7 @@ def test_samples_are_float32_in_unit_range_with_int_targets(tmp_path):
     image, target = MNIST(tmp_path)[3]
     assert isinstance(image, needl.Tensor) and image.shape == (1, 28, 28)
     assert image.dtype == np.float32
-    np.testing.assert_allclose(image.data[0], IMAGES["train"][3] / 255, rtol=1e-6)
+    np.testing.assert_allclose(image.detach().numpy()[0], IMAGES["train"][3] / 255, rtol=1e-6)
     assert target == int(LABELS["train"][3]) and isinstance(target, int)
 
 
@@ -67,8 +67,8 @@ def test_dataloader_batches_match_single_samples_without_per_sample_work(tmp_pat
     for images, targets in DataLoader(dataset, batch_size=5, shuffle=True, generator=0):
         assert images.dtype == np.float32 and images.shape[1:] == (1, 28, 28)
         assert targets.dtype == np.int64
-        for image, target in zip(images.data, targets.data):
-            index = int(np.flatnonzero([np.array_equal(image, e[0].data) for e in expected])[0])
+        for image, target in zip(images.detach().numpy(), targets.detach().numpy()):
+            index = int(np.flatnonzero([np.array_equal(image, e[0].detach().numpy()) for e in expected])[0])
             assert expected[index][1] == target
             seen.append(index)
     assert sorted(seen) == list(range(12))
@@ -151,5 +151,5 @@ def test_real_mnist_test_set_when_available():
         test = MNIST(train=False)  # $NEEDL_DATA (CI: the shared data folder)
     except FileNotFoundError:
         pytest.skip("the real MNIST files are not under $NEEDL_DATA")
-    assert len(test) == 10000 and test.data.shape == (10000, 28, 28)
-    assert np.bincount(test.targets.data).tolist()[:3] == [980, 1135, 1032]
+    assert len(test) == 10000 and test.detach().numpy().shape == (10000, 28, 28)
+    assert np.bincount(test.targets.detach().numpy()).tolist()[:3] == [980, 1135, 1032]

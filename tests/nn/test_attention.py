@@ -41,9 +41,9 @@ def test_sdpa_matches_reference_and_default_scale():
     q, k, v = array(2, 3, 4, 5), array(2, 3, 6, 5, seed=1), array(2, 3, 6, 7, seed=2)
     output = scaled_dot_product_attention(needl.tensor(q), needl.tensor(k), needl.tensor(v))
     assert output.shape == (2, 3, 4, 7)
-    np.testing.assert_allclose(output.data, reference_attention(q, k, v)[0], rtol=1e-12)
+    np.testing.assert_allclose(output.detach().numpy(), reference_attention(q, k, v)[0], rtol=1e-12)
     scaled = scaled_dot_product_attention(needl.tensor(q), needl.tensor(k), needl.tensor(v), scale=0.25)
-    np.testing.assert_allclose(scaled.data, reference_attention(q, k, v, scale=0.25)[0], rtol=1e-12)
+    np.testing.assert_allclose(scaled.detach().numpy(), reference_attention(q, k, v, scale=0.25)[0], rtol=1e-12)
 
 
 def test_sdpa_gradcheck_with_broadcast_batch_and_float_mask():
@@ -61,9 +61,9 @@ def test_sdpa_bool_mask_true_means_attend_and_causal():
     with_mask = scaled_dot_product_attention(needl.tensor(q), needl.tensor(k), needl.tensor(v),
                                              attn_mask=needl.tensor(allowed))
     causal = scaled_dot_product_attention(needl.tensor(q), needl.tensor(k), needl.tensor(v), is_causal=True)
-    np.testing.assert_allclose(with_mask.data, expected, rtol=1e-12)
-    np.testing.assert_allclose(causal.data, expected, rtol=1e-12)
-    np.testing.assert_allclose(causal.data[0, 0], v[0, 0], rtol=1e-12)  # the first query sees only key 0
+    np.testing.assert_allclose(with_mask.detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(causal.detach().numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(causal.detach().numpy()[0, 0], v[0, 0], rtol=1e-12)  # the first query sees only key 0
     qt, kt, vt = leaf(1, 4, 3), leaf(1, 4, 3, seed=1), leaf(1, 4, 2, seed=2)
     assert gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True), [qt, kt, vt])
 
@@ -77,8 +77,8 @@ def test_sdpa_dropout_is_seeded_and_differentiable():
 
     assert gradcheck(function, [q, k, v])
     plain = scaled_dot_product_attention(q, k, v)
-    assert not np.allclose(function(q, k, v).data, plain.data)
-    np.testing.assert_array_equal(function(q, k, v).data, function(q, k, v).data)
+    assert not np.allclose(function(q, k, v).detach().numpy(), plain.detach().numpy())
+    np.testing.assert_array_equal(function(q, k, v).detach().numpy(), function(q, k, v).detach().numpy())
 
 
 def test_sdpa_float32_stays_float32_and_is_one_node():
@@ -107,8 +107,8 @@ def test_sdpa_errors():
 def reference_mha(module, query, key, value, additive_mask=None):
     """(L, N, E) inputs; the documented computation from the module's own parameters."""
     embed, heads = module.embed_dim, module.num_heads
-    w_q, w_k, w_v = np.split(module.in_proj_weight.data, 3)
-    b_q, b_k, b_v = np.split(module.in_proj_bias.data, 3)
+    w_q, w_k, w_v = np.split(module.in_proj_weight.detach().numpy(), 3)
+    b_q, b_k, b_v = np.split(module.in_proj_bias.detach().numpy(), 3)
     q, k, v = query @ w_q.T + b_q, key @ w_k.T + b_k, value @ w_v.T + b_v
 
     def split(x):  # (L, N, E) -> (N, heads, L, head_dim)
@@ -116,7 +116,7 @@ def reference_mha(module, query, key, value, additive_mask=None):
 
     output, weights = reference_attention(split(q), split(k), split(v), additive_mask)
     output = output.transpose(2, 0, 1, 3).reshape(query.shape[0], query.shape[1], embed)
-    return output @ module.out_proj.weight.data.T + module.out_proj.bias.data, weights
+    return output @ module.out_proj.weight.detach().numpy().T + module.out_proj.bias.detach().numpy(), weights
 
 
 def mha(**options):
@@ -136,11 +136,11 @@ def test_mha_matches_reference_with_masks():
                              key_padding_mask=needl.tensor(padding), attn_mask=needl.tensor(attn_mask))
     additive = attn_mask + np.where(padding, -np.inf, 0.0)[:, None, None, :]
     expected_output, expected_weights = reference_mha(module, query, key, value, additive)
-    np.testing.assert_allclose(output.data, expected_output, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(weights.data, expected_weights.mean(axis=1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(output.detach().numpy(), expected_output, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights.detach().numpy(), expected_weights.mean(axis=1), rtol=1e-10, atol=1e-12)
     assert weights.shape == (2, 3, 5)
-    np.testing.assert_array_equal(weights.data[0, :, 3:], 0.0)
-    np.testing.assert_allclose(weights.data.sum(axis=-1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(weights.detach().numpy()[0, :, 3:], 0.0)
+    np.testing.assert_allclose(weights.detach().numpy().sum(axis=-1), 1.0, rtol=1e-12)
     per_head = module(needl.tensor(query), needl.tensor(key), needl.tensor(value), average_attn_weights=False)[1]
     assert per_head.shape == (2, 2, 3, 5)
     assert module(needl.tensor(query), needl.tensor(key), needl.tensor(value), need_weights=False)[1] is None
@@ -151,9 +151,9 @@ def test_mha_bool_attn_mask_true_means_masked_out():
     x = needl.tensor(array(3, 1, 4))
     blocked = np.triu(np.ones((3, 3), bool), k=1)
     weights = module(x, x, x, attn_mask=needl.tensor(blocked))[1]
-    np.testing.assert_array_equal(weights.data[0][blocked], 0.0)
+    np.testing.assert_array_equal(weights.detach().numpy()[0][blocked], 0.0)
     per_item = needl.tensor(np.broadcast_to(blocked, (2, 3, 3)).copy())  # (N * heads, L, S)
-    np.testing.assert_allclose(module(x, x, x, attn_mask=per_item)[1].data, weights.data, rtol=1e-12)
+    np.testing.assert_allclose(module(x, x, x, attn_mask=per_item)[1].detach().numpy(), weights.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("options", [dict(), dict(batch_first=True), dict(kdim=3, vdim=5), dict(bias=False),
@@ -182,10 +182,10 @@ def test_mha_dropout_only_in_training():
     module = mha(dropout=0.5)
     x = needl.tensor(array(3, 2, 4))
     module.eval()
-    evaluated = module(x, x, x)[0].data
-    np.testing.assert_array_equal(module(x, x, x)[0].data, evaluated)
+    evaluated = module(x, x, x)[0].detach().numpy()
+    np.testing.assert_array_equal(module(x, x, x)[0].detach().numpy(), evaluated)
     module.train()
-    assert not np.allclose(module(x, x, x)[0].data, evaluated)
+    assert not np.allclose(module(x, x, x)[0].detach().numpy(), evaluated)
 
 
 def test_mha_unbatched_equals_batch_of_one():
@@ -197,8 +197,8 @@ def test_mha_unbatched_equals_batch_of_one():
     batched = module(needl.tensor(x[None]), needl.tensor(memory[None]), needl.tensor(memory[None]),
                      key_padding_mask=needl.tensor(padding[None]))
     assert single[0].shape == (3, 4) and single[1].shape == (3, 5)
-    np.testing.assert_allclose(single[0].data, batched[0].data[0], rtol=1e-12)
-    np.testing.assert_allclose(single[1].data, batched[1].data[0], rtol=1e-12)
+    np.testing.assert_allclose(single[0].detach().numpy(), batched[0].detach().numpy()[0], rtol=1e-12)
+    np.testing.assert_allclose(single[1].detach().numpy(), batched[1].detach().numpy()[0], rtol=1e-12)
 
 
 def test_mha_parameter_names_shapes_and_init_like_pytorch():
@@ -206,11 +206,11 @@ def test_mha_parameter_names_shapes_and_init_like_pytorch():
     assert [(name, tuple(p.shape)) for name, p in module.named_parameters()] == [
         ("in_proj_weight", (24, 8)), ("in_proj_bias", (24,)), ("out_proj.weight", (8, 8)), ("out_proj.bias", (8,))]
     assert module.head_dim == 4 and module.batch_first is False
-    np.testing.assert_array_equal(module.in_proj_bias.data, 0.0)
-    np.testing.assert_array_equal(module.out_proj.bias.data, 0.0)
+    np.testing.assert_array_equal(module.in_proj_bias.detach().numpy(), 0.0)
+    np.testing.assert_array_equal(module.out_proj.bias.detach().numpy(), 0.0)
     bound = math.sqrt(6 / (8 + 24))  # xavier_uniform_ over the (3E, E) matrix
-    assert np.all(np.abs(module.in_proj_weight.data) <= bound)
-    assert module.in_proj_weight.data.max() > 0.8 * bound
+    assert np.all(np.abs(module.in_proj_weight.detach().numpy()) <= bound)
+    assert module.in_proj_weight.detach().numpy().max() > 0.8 * bound
     separate = MultiheadAttention(8, 2, kdim=3, vdim=5, bias=False, add_bias_kv=True)
     assert [(name, tuple(p.shape)) for name, p in separate.named_parameters()] == [
         ("q_proj_weight", (8, 8)), ("k_proj_weight", (8, 3)), ("v_proj_weight", (8, 5)),
@@ -240,8 +240,8 @@ def test_functional_multi_head_attention_forward_matches_module():
     output, weights = multi_head_attention_forward(
         query, key, key, 4, 2, module.in_proj_weight, module.in_proj_bias, None, None, False, 0.0,
         module.out_proj.weight, module.out_proj.bias, training=False)
-    np.testing.assert_array_equal(output.data, expected[0].data)
-    np.testing.assert_array_equal(weights.data, expected[1].data)
+    np.testing.assert_array_equal(output.detach().numpy(), expected[0].detach().numpy())
+    np.testing.assert_array_equal(weights.detach().numpy(), expected[1].detach().numpy())
 
 
 # ---- TransformerEncoderLayer ---------------------------------------------------------------
@@ -276,8 +276,8 @@ def test_encoder_layer_post_norm_matches_composition():
     attended = src + layer.self_attn(src, src, src)[0]
     first = layer.norm1(attended)
     expected = layer.norm2(first + layer.linear2(needl.relu(layer.linear1(first))))
-    np.testing.assert_allclose(layer(src).data, expected.data, rtol=1e-12)
-    out = layer(src).data
+    np.testing.assert_allclose(layer(src).detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    out = layer(src).detach().numpy()
     np.testing.assert_allclose(out.mean(axis=-1), 0.0, atol=1e-12)  # LayerNorm last
 
 
@@ -285,10 +285,10 @@ def test_encoder_layer_dropout_and_eval():
     layer = TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.5)
     src = needl.randn(3, 2, 4)
     layer.eval()
-    np.testing.assert_array_equal(layer(src).data, layer(src).data)
-    evaluated = layer(src).data
+    np.testing.assert_array_equal(layer(src).detach().numpy(), layer(src).detach().numpy())
+    evaluated = layer(src).detach().numpy()
     layer.train()
-    assert not np.allclose(layer(src).data, evaluated)
+    assert not np.allclose(layer(src).detach().numpy(), evaluated)
 
 
 def test_encoder_stack_copies_layers():
@@ -298,7 +298,7 @@ def test_encoder_stack_copies_layers():
     assert names[0] == "layers.0.self_attn.in_proj_weight" and "layers.1.norm2.bias" in names
     assert encoder.layers[0].linear1.weight is not encoder.layers[1].linear1.weight
     src = needl.randn(3, 2, 4)
-    np.testing.assert_allclose(encoder(src).data, layer(layer(src)).data, rtol=1e-5)
+    np.testing.assert_allclose(encoder(src).detach().numpy(), layer(layer(src)).detach().numpy(), rtol=1e-5)
 
 
 def test_encoder_layer_bad_activation():
@@ -329,13 +329,13 @@ def test_mha_and_encoder_layer_match_pytorch(dtype):
         else:
             ours_out = ours(ours_x, src_key_padding_mask=needl.tensor(padding))
             theirs_out = theirs(theirs_x, src_key_padding_mask=torch.tensor(padding))
-        np.testing.assert_allclose(ours_out.data, theirs_out.detach().numpy(), **tolerance)
+        np.testing.assert_allclose(ours_out.detach().numpy(), theirs_out.detach().numpy(), **tolerance)
         weight = array(2, 4, 8, seed=3).astype(dtype)
         (ours_out * needl.tensor(weight)).sum().backward()
         (theirs_out * torch.tensor(weight)).sum().backward()
-        np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), **tolerance)
+        np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), **tolerance)
         for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), err_msg=name, **tolerance)
+            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), err_msg=name, **tolerance)
 
 
 def test_sdpa_and_mha_second_order():
@@ -367,10 +367,10 @@ def test_decoder_layer_causal_mask_hides_the_future():
     layer = TransformerDecoderLayer(4, 2, dim_feedforward=6, dropout=0.0, norm_first=True, batch_first=True)
     tgt, memory = needl.randn(1, 3, 4), needl.randn(1, 5, 4)
     causal = Transformer.generate_square_subsequent_mask(3)
-    first = layer(tgt, memory, tgt_mask=causal).data[0, 0]
-    changed = tgt.data.copy()
+    first = layer(tgt, memory, tgt_mask=causal).detach().numpy()[0, 0]
+    changed = tgt.detach().numpy().copy()
     changed[0, 2] += 5.0  # a later position must not change an earlier output
-    np.testing.assert_allclose(layer(needl.tensor(changed), memory, tgt_mask=causal).data[0, 0], first, rtol=1e-5)
+    np.testing.assert_allclose(layer(needl.tensor(changed), memory, tgt_mask=causal).detach().numpy()[0, 0], first, rtol=1e-5)
 
 
 def test_transformer_names_init_and_shapes():
@@ -379,13 +379,13 @@ def test_transformer_names_init_and_shapes():
     assert names[:2] == ["encoder.layers.0.self_attn.in_proj_weight", "encoder.layers.0.self_attn.in_proj_bias"]
     assert "encoder.norm.weight" in names and "decoder.layers.0.multihead_attn.out_proj.weight" in names
     assert names[-2:] == ["decoder.norm.weight", "decoder.norm.bias"]
-    weight = model.encoder.layers[1].linear1.weight.data
+    weight = model.encoder.layers[1].linear1.weight.detach().numpy()
     assert np.all(np.abs(weight) <= math.sqrt(6 / (8 + 16)))  # xavier_uniform_ on every matrix
     assert model.encoder.layers[0].linear1.weight is not model.encoder.layers[1].linear1.weight
     output = model(needl.randn(5, 2, 8), needl.randn(3, 2, 8))
     assert output.shape == (3, 2, 8)
     mask = Transformer.generate_square_subsequent_mask(3)
-    np.testing.assert_array_equal(mask.data, [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    np.testing.assert_array_equal(mask.detach().numpy(), [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
     with pytest.raises(RuntimeError, match="batch number of src and tgt must be equal"):
         model(needl.randn(5, 2, 8), needl.randn(3, 4, 8))
 
@@ -404,7 +404,7 @@ def test_transformer_matches_pytorch():
         3, dtype=needl.float64), src_key_padding_mask=needl.tensor(padding), memory_key_padding_mask=needl.tensor(padding))
     theirs = reference(torch.tensor(src), torch.tensor(tgt), tgt_mask=torch.nn.Transformer.generate_square_subsequent_mask(
         3, dtype=torch.float64), src_key_padding_mask=torch.tensor(padding), memory_key_padding_mask=torch.tensor(padding))
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_decoder_stack_copies_layers_and_applies_norm():
@@ -413,4 +413,4 @@ def test_decoder_stack_copies_layers_and_applies_norm():
     decoder = TransformerDecoder(layer, num_layers=2, norm=norm)
     assert decoder.layers[0].multihead_attn.in_proj_weight is not decoder.layers[1].multihead_attn.in_proj_weight
     tgt, memory = needl.randn(3, 2, 4), needl.randn(5, 2, 4)
-    np.testing.assert_allclose(decoder(tgt, memory).data, norm(layer(layer(tgt, memory), memory)).data, rtol=1e-5)
+    np.testing.assert_allclose(decoder(tgt, memory).detach().numpy(), norm(layer(layer(tgt, memory), memory)).detach().numpy(), rtol=1e-5)

@@ -15,7 +15,7 @@ def parameter_gradcheck(module, x):
     """gradcheck with respect to the input and every parameter of the module, in float64."""
     module.double()
     names = [name for name, _ in module.named_parameters()]
-    copies = [needl.tensor(p.data.copy(), requires_grad=True) for _, p in module.named_parameters()]
+    copies = [needl.tensor(p.detach().numpy().copy(), requires_grad=True) for _, p in module.named_parameters()]
 
     def run(input, *values):
         return _call_with(module, input, dict(zip(names, values)))
@@ -139,5 +139,5 @@ def test_conv_matches_pytorch():
     theirs = torch.nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2).double()
     mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4, 7, 7))
-    np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10,
+    np.testing.assert_allclose(mine(needl.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10,
                                atol=1e-12)

@@ -20,8 +20,8 @@ def test_gradchecks():
 
 def test_values_and_modules():
     a, b = needl.tensor([[1.0, 0.0], [1.0, 1.0]]), needl.tensor([[0.0, 2.0], [2.0, 2.0]])
-    np.testing.assert_allclose(nn.CosineSimilarity()(a, b).data, [0.0, 1.0], atol=1e-7)
-    np.testing.assert_allclose(nn.PairwiseDistance(eps=0)(a, b).data, [np.sqrt(5), np.sqrt(2)], rtol=1e-6)
+    np.testing.assert_allclose(nn.CosineSimilarity()(a, b).detach().numpy(), [0.0, 1.0], atol=1e-7)
+    np.testing.assert_allclose(nn.PairwiseDistance(eps=0)(a, b).detach().numpy(), [np.sqrt(5), np.sqrt(2)], rtol=1e-6)
     assert nn.PairwiseDistance(keepdim=True)(a, b).shape == (2, 1)
 
 
@@ -29,9 +29,9 @@ def test_matches_pytorch():
     torch = pytest.importorskip("torch")
     x1 = np.random.default_rng(0).standard_normal((4, 5))
     x2 = np.random.default_rng(1).standard_normal((4, 5))
-    np.testing.assert_allclose(F.cosine_similarity(needl.tensor(x1), needl.tensor(x2)).data,
+    np.testing.assert_allclose(F.cosine_similarity(needl.tensor(x1), needl.tensor(x2)).detach().numpy(),
                                torch.nn.functional.cosine_similarity(torch.tensor(x1), torch.tensor(x2)).numpy(),
                                rtol=1e-10)
-    np.testing.assert_allclose(F.pairwise_distance(needl.tensor(x1), needl.tensor(x2), p=3).data,
+    np.testing.assert_allclose(F.pairwise_distance(needl.tensor(x1), needl.tensor(x2), p=3).detach().numpy(),
                                torch.nn.functional.pairwise_distance(torch.tensor(x1), torch.tensor(x2), p=3).numpy(),
                                rtol=1e-10)

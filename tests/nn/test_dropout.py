@@ -10,7 +10,7 @@ import needl.nn.functional as F
 def test_dropout_zeroes_and_scales_in_training_only():
     layer = nn.Dropout(0.25)
     x = needl.ones(200, 50)
-    out = layer(x).data
+    out = layer(x).detach().numpy()
     kept = out != 0
     assert abs(kept.mean() - 0.75) < 0.02
     np.testing.assert_allclose(out[kept], 1 / 0.75, rtol=1e-6)
@@ -23,13 +23,13 @@ def test_dropout_gradient_uses_the_same_mask():
     x = needl.randn(10, 10, requires_grad=True)
     out = F.dropout(x, 0.5)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, (out.data != 0) * 2.0)
+    np.testing.assert_array_equal(x.grad.numpy(), (out.detach().numpy() != 0) * 2.0)
 
 
 def test_dropout_edge_probabilities_and_errors():
     x = needl.randn(4, 4)
     assert F.dropout(x, 0.0) is x
-    assert np.all(F.dropout(x, 1.0).data == 0)
+    assert np.all(F.dropout(x, 1.0).detach().numpy() == 0)
     with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="between 0 and 1"):
@@ -38,17 +38,17 @@ def test_dropout_edge_probabilities_and_errors():
 
 def test_dropout_is_reproducible_with_manual_seed():
     needl.manual_seed(3)
-    first = F.dropout(needl.ones(20), 0.5).data
+    first = F.dropout(needl.ones(20), 0.5).detach().numpy()
     needl.manual_seed(3)
-    np.testing.assert_array_equal(F.dropout(needl.ones(20), 0.5).data, first)
+    np.testing.assert_array_equal(F.dropout(needl.ones(20), 0.5).detach().numpy(), first)
 
 
 def test_dropout2d_drops_whole_channels():
-    out = nn.Dropout2d(0.5)(needl.ones(8, 16, 3, 3)).data
+    out = nn.Dropout2d(0.5)(needl.ones(8, 16, 3, 3)).detach().numpy()
     per_channel = out.reshape(8, 16, -1)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
     assert 0 < (per_channel == 0).all(-1).mean() < 1
-    unbatched = F.dropout1d(needl.ones(16, 5), 0.5).data
+    unbatched = F.dropout1d(needl.ones(16, 5), 0.5).detach().numpy()
     assert np.all((unbatched == 0).all(-1) | (unbatched == 2).all(-1))
     with pytest.warns(UserWarning, match="3D input to dropout2d"):
         F.dropout2d(needl.ones(2, 3, 4), 0.5)

@@ -13,7 +13,7 @@ def test_flatten_and_unflatten_round_trip():
     assert flat.shape == (2, 60)
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     back = nn.Unflatten(1, (3, 4, 5))(flat)
-    np.testing.assert_array_equal(back.data, x.data)
+    np.testing.assert_array_equal(back.detach().numpy(), x.detach().numpy())
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.Unflatten(1, (2, 5))) == "Unflatten(dim=1, unflattened_size=(2, 5))"
 

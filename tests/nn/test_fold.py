@@ -25,9 +25,9 @@ def test_gradchecks(options):
 
 def test_fold_is_the_adjoint_of_unfold():
     x, options = np.random.default_rng(0).standard_normal((2, 3, 5, 6)), OPTIONS[1]
-    columns = F.unfold(needl.tensor(x), **options).data
+    columns = F.unfold(needl.tensor(x), **options).detach().numpy()
     y = np.random.default_rng(1).standard_normal(columns.shape)
-    back = F.fold(needl.tensor(y), (5, 6), **options).data
+    back = F.fold(needl.tensor(y), (5, 6), **options).detach().numpy()
     assert np.sum(columns * y) == pytest.approx(np.sum(x * back))
 
 
@@ -45,8 +45,8 @@ def test_shapes_modules_and_errors():
 def test_matches_pytorch(options):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal((2, 3, 5, 6))
-    np.testing.assert_array_equal(F.unfold(needl.tensor(x), **options).data,
+    np.testing.assert_array_equal(F.unfold(needl.tensor(x), **options).detach().numpy(),
                                   torch.nn.functional.unfold(torch.tensor(x), **options).numpy())
     columns = torch.nn.functional.unfold(torch.tensor(x), **options)
-    np.testing.assert_allclose(F.fold(needl.tensor(columns.numpy()), (5, 6), **options).data,
+    np.testing.assert_allclose(F.fold(needl.tensor(columns.numpy()), (5, 6), **options).detach().numpy(),
                                torch.nn.functional.fold(columns, (5, 6), **options).numpy(), rtol=1e-12)

@@ -114,7 +114,7 @@ def test_cross_entropy_values_match_the_definition():
     smooth = (-(log_p * weight).sum(1) * valid).sum() / w.sum()
     got = F.cross_entropy(needl.tensor(x), needl.tensor(target), needl.tensor(weight), label_smoothing=0.2).item()
     assert got == pytest.approx(0.8 * expected_nll + 0.2 / 5 * smooth, rel=1e-12)
-    per_element = F.cross_entropy(needl.tensor(x), needl.tensor(target), reduction="none").data
+    per_element = F.cross_entropy(needl.tensor(x), needl.tensor(target), reduction="none").detach().numpy()
     np.testing.assert_allclose(per_element, picked * valid)
 
 
@@ -122,9 +122,9 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
     x = needl.randn(4, 3, requires_grad=True)
     target = needl.tensor([0, 2, 1, 1])
     F.cross_entropy(x, target).backward()
-    probabilities = np.exp(log_softmax(x.data.astype(np.float64), 1))
-    probabilities[np.arange(4), target.data] -= 1
-    np.testing.assert_allclose(x.grad.data, probabilities / 4, rtol=1e-5, atol=1e-7)
+    probabilities = np.exp(log_softmax(x.detach().numpy().astype(np.float64), 1))
+    probabilities[np.arange(4), target.detach().numpy()] -= 1
+    np.testing.assert_allclose(x.grad.numpy(), probabilities / 4, rtol=1e-5, atol=1e-7)
     assert x.grad.dtype == np.float32
 
 
@@ -133,7 +133,7 @@ def test_cross_entropy_is_stable_for_huge_logits_and_keeps_float32():
     loss = F.cross_entropy(x, needl.tensor([1]))
     loss.backward()
     assert loss.dtype == np.float32 and loss.item() == pytest.approx(2000.0)
-    assert np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_cross_entropy_probability_target_equals_hard_target_when_one_hot():
@@ -147,8 +147,8 @@ def test_regression_values():
     x, y = needl.tensor([1.0, -2.0, 0.5]), needl.tensor([0.0, 0.0, 0.0])
     assert F.mse_loss(x, y).item() == pytest.approx((1 + 4 + 0.25) / 3)
     assert F.l1_loss(x, y, reduction="sum").item() == pytest.approx(3.5)
-    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction="none").data, [0.5, 1.5, 0.125])
-    np.testing.assert_allclose(F.huber_loss(x, y, reduction="none", delta=2.0).data, [0.5, 2.0, 0.125])
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, reduction="none").detach().numpy(), [0.5, 1.5, 0.125])
+    np.testing.assert_allclose(F.huber_loss(x, y, reduction="none", delta=2.0).detach().numpy(), [0.5, 2.0, 0.125])
 
 
 def test_bce_values_and_clamped_log():
@@ -163,7 +163,7 @@ def test_bce_values_and_clamped_log():
 def test_one_hot():
     result = F.one_hot(needl.tensor([0, 2, 1]), 4)
     assert result.dtype == np.int64
-    np.testing.assert_array_equal(result.data, np.eye(4, dtype=np.int64)[[0, 2, 1]])
+    np.testing.assert_array_equal(result.detach().numpy(), np.eye(4, dtype=np.int64)[[0, 2, 1]])
     assert F.one_hot(needl.tensor([[1], [3]])).shape == (2, 1, 4)
 
 
@@ -184,7 +184,7 @@ def test_loss_modules_forward_their_options():
     assert nn.KLDivLoss(reduction="batchmean", log_target=True)(x, y).shape == ()
     assert nn.BCEWithLogitsLoss(pos_weight=needl.ones(4))(x, y.sigmoid()).shape == ()
     assert nn.BCELoss()(x.sigmoid(), y.sigmoid()).shape == ()
-    assert nn.L1Loss(size_average=False)(x, y).item() == pytest.approx(np.abs(x.data - y.data).sum(), rel=1e-5)
+    assert nn.L1Loss(size_average=False)(x, y).item() == pytest.approx(np.abs(x.detach().numpy() - y.detach().numpy()).sum(), rel=1e-5)
     assert repr(nn.CrossEntropyLoss()) == "CrossEntropyLoss()"
 
 
@@ -237,8 +237,8 @@ def test_cross_entropy_matches_pytorch(reduction):
                                                   reduction=reduction, label_smoothing=0.1)
     ours.sum().backward()
     reference.sum().backward()
-    np.testing.assert_allclose(ours.data, reference.detach().numpy(), rtol=1e-10)
-    np.testing.assert_allclose(mine.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(ours.detach().numpy(), reference.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-14)
 
 
 def test_float32_losses_stay_float32_with_float64_or_integer_targets_and_weights():

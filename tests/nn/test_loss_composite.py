@@ -74,8 +74,8 @@ def test_matches_pytorch(name):
     mine, theirs = tensors(arrays, differentiated), tensors(arrays, differentiated, torch)
     out_mine = call(getattr(F, name), mine, reduction="none")
     out_theirs = call(getattr(torch.nn.functional, name), theirs, reduction="none")
-    np.testing.assert_allclose(out_mine.data, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out_mine.detach().numpy(), out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     out_mine.sum().backward()
     out_theirs.sum().backward()
     for i in differentiated:
-        np.testing.assert_allclose(mine[i].grad.data, theirs[i].grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine[i].grad.numpy(), theirs[i].grad.numpy(), rtol=1e-10, atol=1e-12)

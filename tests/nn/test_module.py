@@ -82,7 +82,7 @@ def test_train_eval_and_zero_grad():
     block(needl.randn(5, 4)).sum().backward()
     assert block.fc.weight.grad is not None
     block.zero_grad(set_to_none=False)
-    assert np.all(block.fc.weight.grad.data == 0)
+    assert np.all(block.fc.weight.grad.numpy() == 0)
     block.zero_grad()
     assert block.fc.weight.grad is None
 
@@ -95,26 +95,26 @@ def test_state_dict_round_trip_gives_same_outputs():
     target.eval()
     result = target.load_state_dict(source.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    assert np.array_equal(source(x).data, target(x).data)
+    assert np.array_equal(source(x).detach().numpy(), target(x).detach().numpy())
     assert int(target.bn.num_batches_tracked.item()) == 1
     # the state_dict shares memory with the module but is cut from the tape
     state = source.state_dict()
     assert not state["fc.weight"].requires_grad
-    assert np.shares_memory(state["fc.weight"].data, source.fc.weight.data)
+    assert np.shares_memory(state["fc.weight"].detach().numpy(), source.fc.weight.detach().numpy())
 
 
 def test_load_state_dict_keeps_parameter_objects_and_casts_numpy_arrays():
     model = nn.Linear(3, 2)
     weight = model.weight
-    state = {key: value.data.astype(np.float64) + 1 for key, value in model.state_dict().items()}
+    state = {key: value.detach().numpy().astype(np.float64) + 1 for key, value in model.state_dict().items()}
     model.load_state_dict(state)
     assert model.weight is weight and model.weight.dtype == np.float32
-    np.testing.assert_allclose(model.weight.data, state["weight"].astype(np.float32))
+    np.testing.assert_allclose(model.weight.detach().numpy(), state["weight"].astype(np.float32))
 
 
 def test_load_state_dict_strict_lists_every_problem_before_changing_anything():
     model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
-    before = model.state_dict()["0.weight"].data.copy()
+    before = model.state_dict()["0.weight"].detach().numpy().copy()
     bad = {"0.weight": np.zeros((5, 3)), "0.bias": np.ones(2), "extra.weight": np.ones(1)}
     with pytest.raises(RuntimeError) as error:
         model.load_state_dict(bad)
@@ -123,8 +123,8 @@ def test_load_state_dict_strict_lists_every_problem_before_changing_anything():
     assert 'Unexpected key(s) in state_dict: "extra.weight"' in message
     assert "size mismatch for 0.weight: copying a param with shape [5, 3] from checkpoint, " \
            "the shape in current model is [2, 3]" in message
-    assert np.array_equal(model[0].weight.data, before)
-    assert np.all(model[0].bias.data != 1)
+    assert np.array_equal(model[0].weight.detach().numpy(), before)
+    assert np.all(model[0].bias.detach().numpy() != 1)
 
 
 def test_load_state_dict_non_strict_returns_missing_and_unexpected():
@@ -133,7 +133,7 @@ def test_load_state_dict_non_strict_returns_missing_and_unexpected():
     assert result.missing_keys == ["0.weight", "1.weight", "1.bias", "1.running_mean", "1.running_var",
                                    "1.num_batches_tracked"]
     assert result.unexpected_keys == ["other"]
-    assert np.all(model[0].bias.data == 1)
+    assert np.all(model[0].bias.detach().numpy() == 1)
     with pytest.raises(RuntimeError, match="size mismatch for 0.bias"):
         model.load_state_dict({"0.bias": np.ones(3)}, strict=False)
 
@@ -156,7 +156,7 @@ def test_apply_visits_children_first():
     model.apply(lambda module: seen.append(type(module).__name__))
     assert seen == ["Linear", "Linear", "Sequential", "Sequential"]
     model.apply(lambda m: nn.init.zeros_(m.weight) if isinstance(m, nn.Linear) else None)
-    assert all(np.all(p.data == 0) for name, p in model.named_parameters() if name.endswith("weight"))
+    assert all(np.all(p.detach().numpy() == 0) for name, p in model.named_parameters() if name.endswith("weight"))
 
 
 def test_forward_hooks_and_pre_hooks_with_handles():
@@ -172,11 +172,11 @@ def test_forward_hooks_and_pre_hooks_with_handles():
     assert len(calls) == 2
     # a hook that returns a value replaces the input / output
     handle = model[1].register_forward_hook(lambda module, args, output: output * 0)
-    assert np.all(model(needl.randn(4, 2)).data == 0)
+    assert np.all(model(needl.randn(4, 2)).detach().numpy() == 0)
     handle.remove()
     doubled = model[0].register_forward_pre_hook(lambda module, args: (args[0] * 2,))
     x = needl.randn(4, 2)
-    np.testing.assert_allclose(model[0](x).data, nn.functional.linear(x * 2, model[0].weight, model[0].bias).data)
+    np.testing.assert_allclose(model[0](x).detach().numpy(), nn.functional.linear(x * 2, model[0].weight, model[0].bias).detach().numpy())
     doubled.remove()
 
 
@@ -218,7 +218,7 @@ def test_deepcopy_gives_independent_parameters():
     clone = copy.deepcopy(model)
     assert isinstance(clone[0].weight, nn.Parameter)
     clone[0].weight.data[...] = 0
-    assert not np.all(model[0].weight.data == 0)
+    assert not np.all(model[0].weight.detach().numpy() == 0)
 
 
 def test_requires_grad_and_missing_forward():
@@ -239,20 +239,20 @@ def test_full_backward_hook_sees_and_replaces_grad_input():
     seen = {}
 
     def hook(module, grad_input, grad_output):
-        seen["input"] = grad_input[0].data.copy()
-        seen["output"] = grad_output[0].data.copy()
+        seen["input"] = grad_input[0].detach().numpy().copy()
+        seen["output"] = grad_output[0].detach().numpy().copy()
         return (grad_input[0] * 0,)
 
     handle = layer.register_full_backward_hook(hook)
     x = needl.randn(4, 3, requires_grad=True)
     layer(x).sum().backward()
     np.testing.assert_allclose(seen["output"], np.ones((4, 2)))
-    np.testing.assert_allclose(seen["input"], np.ones((4, 2)) @ layer.weight.data, rtol=1e-6)
-    assert np.all(x.grad.data == 0) and layer.weight.grad is not None
+    np.testing.assert_allclose(seen["input"], np.ones((4, 2)) @ layer.weight.detach().numpy(), rtol=1e-6)
+    assert np.all(x.grad.numpy() == 0) and layer.weight.grad is not None
     handle.remove()
     x.grad = None
     layer(x).sum().backward()
-    assert np.any(x.grad.data != 0)
+    assert np.any(x.grad.numpy() != 0)
 
 
 def test_backward_pre_hook_replaces_grad_output_and_first_layer_hooks_get_none():
@@ -262,7 +262,7 @@ def test_backward_pre_hook_replaces_grad_output_and_first_layer_hooks_get_none()
     model[0].register_full_backward_hook(lambda module, grad_input, grad_output: calls.append(grad_input))
     model(needl.randn(4, 3)).sum().backward()  # the input needs no gradient
     assert calls == [(None,)]
-    np.testing.assert_allclose(model[0].bias.grad.data, [8.0, 8.0])
+    np.testing.assert_allclose(model[0].bias.grad.numpy(), [8.0, 8.0])
     with needl.no_grad():
         model(needl.randn(1, 3))  # hooks are inert without grad mode
 
@@ -277,7 +277,7 @@ def test_state_dict_round_trip_through_needl_save_and_load(tmp_path):
     model.eval()
     clone.eval()
     x = needl.randn(2, 1, 6, 6)
-    np.testing.assert_array_equal(model(x).data, clone(x).data)
+    np.testing.assert_array_equal(model(x).detach().numpy(), clone(x).detach().numpy())
     assert clone[1].num_batches_tracked.item() == 1
 
 

@@ -30,10 +30,10 @@ def test_batch_norm_normalises_and_updates_running_statistics():
     layer = nn.BatchNorm1d(3, momentum=0.2)
     x = needl.tensor(np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32) * 3 + 2)
     out = layer(x)
-    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-5)
-    np.testing.assert_allclose(out.data.var(0), 1, atol=1e-3)
-    np.testing.assert_allclose(layer.running_mean.data, 0.2 * x.data.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(layer.running_var.data, 0.8 + 0.2 * x.data.var(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy().mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy().var(0), 1, atol=1e-3)
+    np.testing.assert_allclose(layer.running_mean.detach().numpy(), 0.2 * x.detach().numpy().mean(0), rtol=1e-5)
+    np.testing.assert_allclose(layer.running_var.detach().numpy(), 0.8 + 0.2 * x.detach().numpy().var(0, ddof=1), rtol=1e-5)
     assert layer.num_batches_tracked.item() == 1 and out.dtype == np.float32
 
 
@@ -43,13 +43,13 @@ def test_batch_norm_eval_uses_running_statistics():
     layer.running_var.data[...] = [4.0, 0.25]
     layer.eval()
     x = needl.randn(3, 2, 2, 2)
-    expected = (x.data - np.array([1.0, -1.0]).reshape(1, 2, 1, 1)) / np.sqrt(
+    expected = (x.detach().numpy() - np.array([1.0, -1.0]).reshape(1, 2, 1, 1)) / np.sqrt(
         np.array([4.0, 0.25]).reshape(1, 2, 1, 1) + 1e-5)
-    np.testing.assert_allclose(layer(x).data, expected, rtol=1e-5)
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected, rtol=1e-5)
     assert layer.num_batches_tracked.item() == 0
     # train and eval differ
     layer.train()
-    assert not np.allclose(layer(x).data, expected)
+    assert not np.allclose(layer(x).detach().numpy(), expected)
 
 
 def test_batch_norm_cumulative_average_when_momentum_is_none():
@@ -57,14 +57,14 @@ def test_batch_norm_cumulative_average_when_momentum_is_none():
     batches = [needl.randn(4, 2) for _ in range(3)]
     for batch in batches:
         layer(batch)
-    np.testing.assert_allclose(layer.running_mean.data, np.mean([b.data.mean(0) for b in batches], 0), rtol=1e-5)
+    np.testing.assert_allclose(layer.running_mean.detach().numpy(), np.mean([b.detach().numpy().mean(0) for b in batches], 0), rtol=1e-5)
 
 
 def test_batch_norm_without_tracking_uses_batch_statistics_in_eval():
     layer = nn.BatchNorm1d(2, track_running_stats=False).eval()
     assert layer.running_mean is None and list(layer.state_dict()) == ["weight", "bias"]
     out = layer(needl.randn(6, 2))
-    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy().mean(0), 0, atol=1e-5)
 
 
 def test_batch_norm_names_shapes_and_repr():
@@ -96,7 +96,7 @@ def test_layer_norm_gradcheck(normalized_shape):
 def test_layer_norm_module_values_names_and_errors():
     layer = nn.LayerNorm(4)
     x = needl.randn(3, 4)
-    out = layer(x).data
+    out = layer(x).detach().numpy()
     np.testing.assert_allclose(out.mean(-1), 0, atol=1e-6)
     np.testing.assert_allclose(out.var(-1), 1, atol=1e-3)
     assert [(k, tuple(v.shape)) for k, v in layer.state_dict().items()] == [("weight", (4,)), ("bias", (4,))]
@@ -111,7 +111,7 @@ def test_group_norm_gradcheck_and_module():
     assert gradcheck(lambda x, w, b: F.group_norm(x, 2, w, b), (leaf(2, 4, 3), leaf(4, seed=1), leaf(4, seed=2)))
     layer = nn.GroupNorm(2, 4)
     x = needl.randn(3, 4, 5)
-    grouped = layer(x).data.reshape(3, 2, -1)
+    grouped = layer(x).detach().numpy().reshape(3, 2, -1)
     np.testing.assert_allclose(grouped.mean(-1), 0, atol=1e-6)
     assert repr(layer) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
     with pytest.raises(ValueError, match="divisible by num_groups"):
@@ -125,17 +125,17 @@ def test_instance_norm():
                                                                           leaf(3, seed=2)))
     layer = nn.InstanceNorm2d(3)
     assert list(layer.state_dict()) == []
-    out = layer(needl.randn(2, 3, 4, 4)).data
+    out = layer(needl.randn(2, 3, 4, 4)).detach().numpy()
     np.testing.assert_allclose(out.mean((2, 3)), 0, atol=1e-6)
     tracked = nn.InstanceNorm1d(2, track_running_stats=True)
     tracked(needl.randn(3, 2, 5) + 4)
-    assert np.all(tracked.running_mean.data > 0.2)
+    assert np.all(tracked.running_mean.detach().numpy() > 0.2)
 
 
 def test_normalize():
     x = leaf(3, 4)
     assert gradcheck(lambda t: F.normalize(t, dim=1), (x,))
-    np.testing.assert_allclose(np.linalg.norm(F.normalize(x.detach(), dim=1).data, axis=1), 1)
+    np.testing.assert_allclose(np.linalg.norm(F.normalize(x.detach(), dim=1).detach().numpy(), axis=1), 1)
 
 
 @pytest.mark.parametrize("layer_name", ["BatchNorm2d", "LayerNorm", "GroupNorm"])
@@ -151,8 +151,8 @@ def test_matches_pytorch(layer_name):
     a, b = needl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     (mine(a) ** 3).sum().backward()
     (theirs(b) ** 3).sum().backward()
-    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
     for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-9, err_msg=name)
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, err_msg=name)
     for name, value in theirs.state_dict().items():
-        np.testing.assert_allclose(mine.state_dict()[name].data, value.numpy(), rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose(mine.state_dict()[name].detach().numpy(), value.numpy(), rtol=1e-12, err_msg=name)

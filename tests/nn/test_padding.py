@@ -16,9 +16,9 @@ def test_padding_gradcheck(layer):
 
 def test_padding_values_and_shapes():
     x = needl.tensor(np.arange(6.0).reshape(1, 2, 3))
-    np.testing.assert_array_equal(nn.ReflectionPad1d(1)(x).data[0, 0], [1, 0, 1, 2, 1])
-    np.testing.assert_array_equal(nn.ReplicationPad1d(1)(x).data[0, 0], [0, 0, 1, 2, 2])
-    np.testing.assert_array_equal(nn.ConstantPad1d((0, 1), -1.0)(x).data[0, 1], [3, 4, 5, -1])
+    np.testing.assert_array_equal(nn.ReflectionPad1d(1)(x).detach().numpy()[0, 0], [1, 0, 1, 2, 1])
+    np.testing.assert_array_equal(nn.ReplicationPad1d(1)(x).detach().numpy()[0, 0], [0, 0, 1, 2, 2])
+    np.testing.assert_array_equal(nn.ConstantPad1d((0, 1), -1.0)(x).detach().numpy()[0, 1], [3, 4, 5, -1])
     assert nn.ZeroPad2d(2)(needl.randn(1, 1, 3, 3)).shape == (1, 1, 7, 7)
     assert repr(nn.ZeroPad2d(2)) == "ZeroPad2d((2, 2, 2, 2))"
     with pytest.raises(ValueError, match="tuple of 4 ints"):
@@ -26,5 +26,5 @@ def test_padding_values_and_shapes():
 
 
 def test_softmax2d_normalises_channels():
-    out = nn.Softmax2d()(needl.randn(2, 3, 4, 4)).data
+    out = nn.Softmax2d()(needl.randn(2, 3, 4, 4)).detach().numpy()
     np.testing.assert_allclose(out.sum(1), 1, rtol=1e-6)

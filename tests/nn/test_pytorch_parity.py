@@ -53,15 +53,15 @@ def test_layer_matches_pytorch(name, arguments, shape, training):
     x = np.random.default_rng(0).standard_normal(shape)
     a, b = needl.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out_mine, out_theirs = mine(a), theirs(b)
-    np.testing.assert_allclose(out_mine.data, out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out_mine.detach().numpy(), out_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = np.random.default_rng(1).standard_normal(out_theirs.shape)
     out_mine.backward(needl.tensor(upstream))
     out_theirs.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
     for (key, p), q in zip(mine.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=key)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(mine.state_dict()[key].data, value.numpy(), rtol=1e-12, err_msg=key)
+        np.testing.assert_allclose(mine.state_dict()[key].detach().numpy(), value.numpy(), rtol=1e-12, err_msg=key)
 
 
 def test_embedding_matches_pytorch():
@@ -70,10 +70,10 @@ def test_embedding_matches_pytorch():
     mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     indices = np.array([[0, 2, 6], [2, 1, 1]])
     out_mine, out_theirs = mine(needl.tensor(indices)), theirs(torch.tensor(indices))
-    np.testing.assert_array_equal(out_mine.data, out_theirs.detach().numpy())
+    np.testing.assert_array_equal(out_mine.detach().numpy(), out_theirs.detach().numpy())
     out_mine.sum().backward()
     out_theirs.sum().backward()
-    np.testing.assert_allclose(mine.weight.grad.data, theirs.weight.grad.numpy())
+    np.testing.assert_allclose(mine.weight.grad.numpy(), theirs.weight.grad.numpy())
 
 
 def test_mlp_state_dict_from_pytorch_gives_same_outputs_in_float32():
@@ -82,7 +82,7 @@ def test_mlp_state_dict_from_pytorch_gives_same_outputs_in_float32():
     mine = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.BatchNorm1d(8), nn.Linear(8, 3)).eval()
     mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 6)).astype(np.float32)
-    np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(mine(needl.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
 
 
@@ -91,7 +91,7 @@ def test_load_state_dict_takes_a_pytorch_state_dict_directly():
     mine = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)).eval()
     mine.load_state_dict(theirs.state_dict())
     x = np.random.default_rng(0).standard_normal((1, 1, 5, 5)).astype(np.float32)
-    np.testing.assert_allclose(mine(needl.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(mine(needl.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
 
 
@@ -118,5 +118,5 @@ def test_float32_training_step_matches_pytorch(channels_last):
     loss_theirs.backward()
     assert loss_mine.item() == pytest.approx(loss_theirs.item(), rel=1e-5)
     for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
-    np.testing.assert_allclose(mine["bn"].running_var.data, theirs["bn"].running_var.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(mine["bn"].running_var.detach().numpy(), theirs["bn"].running_var.numpy(), rtol=1e-5)

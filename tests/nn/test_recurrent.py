@@ -61,7 +61,7 @@ def reference_module(module, kind, x, states):
         outputs = []
         for direction in range(directions):
             index = layer * directions + direction
-            weights = [p.data for p in module.all_weights[index]]
+            weights = [p.detach().numpy() for p in module.all_weights[index]]
             if not module.bias:
                 weights += [0.0, 0.0]
             state = tuple(s[index] for s in states) if kind == "lstm" else states[0][index]
@@ -116,12 +116,12 @@ def test_fused_sequence_matches_reference_equations(kind):
                             [needl.tensor(w) for w in weights], False, reverse)
         state = (h0, c0) if kind == "lstm" else h0
         expected_output, expected_state = reference_sequence(kind, x, state, weights, reverse)
-        np.testing.assert_allclose(result[0].data, expected_output, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(result[0].detach().numpy(), expected_output, rtol=1e-12, atol=1e-12)
         if kind == "lstm":
-            np.testing.assert_allclose(result[1].data, expected_state[0], rtol=1e-12, atol=1e-12)
-            np.testing.assert_allclose(result[2].data, expected_state[1], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(result[1].detach().numpy(), expected_state[0], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(result[2].detach().numpy(), expected_state[1], rtol=1e-12, atol=1e-12)
         else:
-            np.testing.assert_allclose(result[1].data, expected_state, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(result[1].detach().numpy(), expected_state, rtol=1e-12, atol=1e-12)
 
 
 def test_fused_lstm_is_one_tape_node_without_bias_and_zero_state():
@@ -194,15 +194,15 @@ def test_module_matches_reference_equations(kind, options):
     module = make_module(kind, 3, 4, **options)
     batch, steps = 2, 5
     x = array(*((batch, steps, 3) if module.batch_first else (steps, batch, 3)))
-    states = [s.data for s in initial_states(kind, module, batch)]
+    states = [s.detach().numpy() for s in initial_states(kind, module, batch)]
     expected_output, expected_state = reference_module(module, kind, x, states)
     result = call_module(kind, module, needl.tensor(x), [needl.tensor(s) for s in states])
-    np.testing.assert_allclose(result[0].data, expected_output, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(result[0].detach().numpy(), expected_output, rtol=1e-12, atol=1e-12)
     if kind == "lstm":
-        np.testing.assert_allclose(result[1].data, expected_state[0], rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(result[2].data, expected_state[1], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(result[1].detach().numpy(), expected_state[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(result[2].detach().numpy(), expected_state[1], rtol=1e-12, atol=1e-12)
     else:
-        np.testing.assert_allclose(result[1].data, expected_state, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(result[1].detach().numpy(), expected_state, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", list(GATES))
@@ -214,7 +214,7 @@ def test_unbatched_input_equals_batch_of_one(kind):
     batched = call_module(kind, module, x.unsqueeze(1), [s.unsqueeze(1) for s in states])
     assert unbatched[0].shape == (5, 8) and unbatched[1].shape == (4, 4)
     for single, many in zip(unbatched, batched):
-        np.testing.assert_allclose(single.data, many.data.squeeze(1), rtol=1e-12)
+        np.testing.assert_allclose(single.detach().numpy(), many.detach().numpy().squeeze(1), rtol=1e-12)
 
 
 def test_zero_initial_state_is_the_default():
@@ -223,8 +223,8 @@ def test_zero_initial_state_is_the_default():
     zeros = needl.zeros(2, 2, 4, dtype=needl.float64)
     default = module(x)
     explicit = module(x, (zeros, zeros))
-    np.testing.assert_array_equal(default[0].data, explicit[0].data)
-    np.testing.assert_array_equal(default[1][1].data, explicit[1][1].data)
+    np.testing.assert_array_equal(default[0].detach().numpy(), explicit[0].detach().numpy())
+    np.testing.assert_array_equal(default[1][1].detach().numpy(), explicit[1][1].detach().numpy())
 
 
 def test_lstm_float32_stays_float32_and_one_node_per_layer_direction():
@@ -244,17 +244,17 @@ def test_cells_gradcheck_and_reference(cell_class, kind):
     states = [leaf(2, 2, seed=1)] + ([leaf(2, 2, seed=2)] if kind == "lstm" else [])
     hx = tuple(states) if kind == "lstm" else states[0]
     result = cell(x, hx)
-    weights = [cell.weight_ih.data, cell.weight_hh.data, cell.bias_ih.data, cell.bias_hh.data]
-    expected = reference_step(kind, x.data, tuple(s.data for s in states) if kind == "lstm" else states[0].data,
+    weights = [cell.weight_ih.detach().numpy(), cell.weight_hh.detach().numpy(), cell.bias_ih.detach().numpy(), cell.bias_hh.detach().numpy()]
+    expected = reference_step(kind, x.detach().numpy(), tuple(s.detach().numpy() for s in states) if kind == "lstm" else states[0].detach().numpy(),
                               *weights)
     for got, want in zip(result if kind == "lstm" else (result,), expected if kind == "lstm" else (expected,)):
-        np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-12, atol=1e-12)
     function = ((lambda x, h, c, *p: cell(x, (h, c))) if kind == "lstm" else (lambda x, h, *p: cell(x, h)))
     assert gradcheck(function, [x, *states, *cell.parameters()])
     unbatched = cell(x[0], tuple(s[0] for s in states) if kind == "lstm" else states[0][0])
     first = unbatched[0] if kind == "lstm" else unbatched
     assert first.shape == (2,)
-    np.testing.assert_allclose(first.data, (result[0] if kind == "lstm" else result).data[0], rtol=1e-12)
+    np.testing.assert_allclose(first.detach().numpy(), (result[0] if kind == "lstm" else result).detach().numpy()[0], rtol=1e-12)
 
 
 def test_rnn_cell_relu_and_no_bias():
@@ -262,7 +262,7 @@ def test_rnn_cell_relu_and_no_bias():
     assert [name for name, _ in cell.named_parameters()] == ["weight_ih", "weight_hh"]
     x = leaf(4, 3)
     output = cell(x)
-    np.testing.assert_allclose(output.data, np.maximum(x.data @ cell.weight_ih.data.T, 0), rtol=1e-12)
+    np.testing.assert_allclose(output.detach().numpy(), np.maximum(x.detach().numpy() @ cell.weight_ih.detach().numpy().T, 0), rtol=1e-12)
 
 
 # ---- PyTorch's parameter names, shapes and initialisation --------------------------------------
@@ -297,7 +297,7 @@ def test_parameter_names_and_shapes_as_pytorch_lists_them():
 def test_default_init_is_uniform_over_one_over_sqrt_hidden(module_class):
     hidden = 64
     module = module_class(32, hidden)
-    values = np.concatenate([p.data.ravel() for p in module.parameters()])
+    values = np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
     bound = 1 / math.sqrt(hidden)
     assert values.dtype == np.float32
     assert np.all(np.abs(values) <= bound)
@@ -308,9 +308,9 @@ def test_default_init_is_uniform_over_one_over_sqrt_hidden(module_class):
 
 def test_init_follows_manual_seed():
     needl.manual_seed(3)
-    first = LSTM(3, 4).weight_hh_l0.data.copy()
+    first = LSTM(3, 4).weight_hh_l0.detach().numpy().copy()
     needl.manual_seed(3)
-    np.testing.assert_array_equal(LSTM(3, 4).weight_hh_l0.data, first)
+    np.testing.assert_array_equal(LSTM(3, 4).weight_hh_l0.detach().numpy(), first)
 
 
 def test_repr_like_pytorch():
@@ -331,13 +331,13 @@ def test_dropout_between_layers_only_in_training():
     x = needl.tensor(array(4, 2, 3))
     module.eval()
     first, second = module(x)[0], module(x)[0]
-    np.testing.assert_array_equal(first.data, second.data)
+    np.testing.assert_array_equal(first.detach().numpy(), second.detach().numpy())
     module.train()
     trained = module(x)[0]
-    assert not np.allclose(trained.data, first.data)
+    assert not np.allclose(trained.detach().numpy(), first.detach().numpy())
     single = make_module("gru", 3, 8, num_layers=1)
     single.load_state_dict({k: v for k, v in module.state_dict().items() if k.endswith("l0")})
-    np.testing.assert_allclose(module(x)[1].data[0], single(x)[1].data[0], rtol=1e-12)
+    np.testing.assert_allclose(module(x)[1].detach().numpy()[0], single(x)[1].detach().numpy()[0], rtol=1e-12)
 
 
 def test_dropout_with_one_layer_warns_like_pytorch():
@@ -399,13 +399,13 @@ def test_matches_pytorch_outputs_and_gradients(name, dtype):
     hx_theirs = (torch.tensor(h), torch.tensor(h * 0.5)) if name == "LSTM" else torch.tensor(h)
     ours, theirs = module(ours_x, hx_ours), reference(theirs_x, hx_theirs)
     tolerance = dict(rtol=1e-10, atol=1e-12) if dtype == "float64" else dict(rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ours[0].data, theirs[0].detach().numpy(), **tolerance)
+    np.testing.assert_allclose(ours[0].detach().numpy(), theirs[0].detach().numpy(), **tolerance)
     weight = array(2, 4, 10, seed=2).astype(dtype)
     (ours[0] * needl.tensor(weight)).sum().backward()
     (theirs[0] * torch.tensor(weight)).sum().backward()
-    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), **tolerance)
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), **tolerance)
     for (key, parameter), (_, expected) in zip(module.named_parameters(), reference.named_parameters()):
-        np.testing.assert_allclose(parameter.grad.data, expected.grad.numpy(), err_msg=key, **tolerance)
+        np.testing.assert_allclose(parameter.grad.numpy(), expected.grad.numpy(), err_msg=key, **tolerance)
 
 
 @pytest.mark.parametrize("module_class", [LSTM, GRU])
@@ -417,8 +417,8 @@ def test_saturated_gates_stay_finite_without_warnings(module_class):
         warnings.simplefilter("error")  # exp overflow inside the fused gates must stay silent
         output = module(x)[0]
         output.sum().backward()
-    assert np.all(np.isfinite(output.data)) and np.all(np.abs(output.data) <= 1)
-    assert all(np.all(np.isfinite(p.grad.data)) for p in module.parameters())
+    assert np.all(np.isfinite(output.detach().numpy())) and np.all(np.abs(output.detach().numpy()) <= 1)
+    assert all(np.all(np.isfinite(p.grad.numpy())) for p in module.parameters())
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])

@@ -27,7 +27,7 @@ def test_mlp_learns_a_classification_task():
     losses = train(model, needl.tensor(x), needl.tensor(y), nn.CrossEntropyLoss(), steps=150, lr=1e-2)
     assert losses[-1] < 0.5 * losses[0]
     model.eval()
-    accuracy = (model(needl.tensor(x)).argmax(1).data == y).mean()
+    accuracy = (model(needl.tensor(x)).argmax(1).detach().numpy() == y).mean()
     assert accuracy > 0.85
     assert all(p.dtype == np.float32 for p in model.parameters())
 
@@ -57,7 +57,7 @@ def test_cnn_learns_to_tell_vertical_from_horizontal_bars():
     losses = train(model, needl.tensor(images), needl.tensor(labels), F.cross_entropy, steps=60, lr=2e-2)
     assert losses[-1] < 0.5 * losses[0]
     model.eval()
-    assert (model(needl.tensor(images)).argmax(1).data == labels).mean() > 0.9
+    assert (model(needl.tensor(images)).argmax(1).detach().numpy() == labels).mean() > 0.9
     assert model.features[1].num_batches_tracked.item() == 60
 
 
@@ -73,4 +73,4 @@ def test_regression_with_mse_and_sgd():
         loss.backward()
         optimizer.step()
     assert loss.item() < 1e-3
-    np.testing.assert_allclose(model.weight.data, [[1.0, -2.0, 0.5]], atol=0.02)
+    np.testing.assert_allclose(model.weight.detach().numpy(), [[1.0, -2.0, 0.5]], atol=0.02)

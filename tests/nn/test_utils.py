@@ -17,25 +17,25 @@ def model_with_grads():
 
 def test_clip_grad_norm_scales_to_max_norm_and_returns_the_old_norm():
     model = model_with_grads()
-    grads = [p.grad.data.astype(np.float64) for p in model.parameters()]
+    grads = [p.grad.numpy().astype(np.float64) for p in model.parameters()]
     expected = math.sqrt(sum((g ** 2).sum() for g in grads))
     total = clip_grad_norm_(model.parameters(), max_norm=1.0)
     assert total.item() == pytest.approx(expected, rel=1e-5)
-    after = math.sqrt(sum((p.grad.data.astype(np.float64) ** 2).sum() for p in model.parameters()))
+    after = math.sqrt(sum((p.grad.numpy().astype(np.float64) ** 2).sum() for p in model.parameters()))
     assert after == pytest.approx(1.0, rel=1e-4)
     for p, g in zip(model.parameters(), grads):
-        np.testing.assert_allclose(p.grad.data, g / expected, rtol=1e-4)
+        np.testing.assert_allclose(p.grad.numpy(), g / expected, rtol=1e-4)
 
 
 def test_clip_grad_norm_leaves_small_gradients_and_supports_inf_norm():
     model = model_with_grads()
-    before = [p.grad.data.copy() for p in model.parameters()]
+    before = [p.grad.numpy().copy() for p in model.parameters()]
     clip_grad_norm_(model.parameters(), max_norm=1e9)
     for p, g in zip(model.parameters(), before):
-        np.testing.assert_array_equal(p.grad.data, g)
+        np.testing.assert_array_equal(p.grad.numpy(), g)
     total = clip_grad_norm_(model.parameters(), max_norm=0.5, norm_type=math.inf)
     assert total.item() == pytest.approx(max(np.abs(g).max() for g in before))
-    assert max(np.abs(p.grad.data).max() for p in model.parameters()) == pytest.approx(0.5, rel=1e-4)
+    assert max(np.abs(p.grad.numpy()).max() for p in model.parameters()) == pytest.approx(0.5, rel=1e-4)
 
 
 def test_clip_grad_norm_nonfinite_error():
@@ -48,16 +48,16 @@ def test_clip_grad_norm_nonfinite_error():
 def test_clip_grad_value():
     model = model_with_grads()
     clip_grad_value_(model.parameters(), 0.1)
-    assert all(np.abs(p.grad.data).max() <= 0.1 for p in model.parameters())
+    assert all(np.abs(p.grad.numpy()).max() <= 0.1 for p in model.parameters())
 
 
 def test_parameters_to_vector_round_trip():
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     vector = parameters_to_vector(model.parameters())
     assert vector.shape == (3 * 4 + 4 + 4 * 2 + 2,)
-    np.testing.assert_array_equal(vector.data[:12], model[0].weight.data.reshape(-1))
+    np.testing.assert_array_equal(vector.detach().numpy()[:12], model[0].weight.detach().numpy().reshape(-1))
     vector_to_parameters(needl.arange(vector.shape[0]).float(), model.parameters())
-    np.testing.assert_array_equal(model[0].bias.data, [12, 13, 14, 15])
+    np.testing.assert_array_equal(model[0].bias.detach().numpy(), [12, 13, 14, 15])
     assert model[0].bias.dtype == np.float32
     with pytest.raises(ValueError, match="hold 26 values"):
         vector_to_parameters(needl.zeros(5), model.parameters())

@@ -10,17 +10,17 @@ from needl.nn.utils import remove_weight_norm, weight_norm
 
 def test_parameters_names_and_values():
     layer = nn.Linear(3, 2)
-    original = layer.weight.data.copy()
+    original = layer.weight.detach().numpy().copy()
     weight_norm(layer)
     assert [name for name, _ in layer.named_parameters()] == ["bias", "weight_g", "weight_v"]
     assert tuple(layer.weight_g.shape) == (2, 1)
-    np.testing.assert_allclose(layer.weight.data, original, rtol=1e-6)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), original, rtol=1e-6)
     layer.weight_g.data[...] *= 2
     x = needl.randn(4, 3)
-    np.testing.assert_allclose(layer(x).data, x.data @ (2 * original).T + layer.bias.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer(x).detach().numpy(), x.detach().numpy() @ (2 * original).T + layer.bias.detach().numpy(), rtol=1e-5, atol=1e-6)
     remove_weight_norm(layer)
     assert [name for name, _ in layer.named_parameters()] == ["bias", "weight"]
-    np.testing.assert_allclose(layer.weight.data, 2 * original, rtol=1e-5)
+    np.testing.assert_allclose(layer.weight.detach().numpy(), 2 * original, rtol=1e-5)
 
 
 def test_gradients_reach_g_and_v():
@@ -36,8 +36,8 @@ def test_gradients_reach_g_and_v():
         finally:
             layer._parameters["weight_g"], layer._parameters["weight_v"] = g, v
 
-    assert gradcheck(run, (needl.tensor(g.data.copy(), requires_grad=True),
-                           needl.tensor(v.data.copy(), requires_grad=True)))
+    assert gradcheck(run, (needl.tensor(g.detach().numpy().copy(), requires_grad=True),
+                           needl.tensor(v.detach().numpy().copy(), requires_grad=True)))
 
 
 def test_errors():
@@ -58,8 +58,8 @@ def test_matches_pytorch():
     mine.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 2, 5, 5))
     out_mine, out_theirs = mine(needl.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(out_mine.data, out_theirs.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out_mine.detach().numpy(), out_theirs.detach().numpy(), rtol=1e-10)
     out_mine.sum().backward()
     out_theirs.sum().backward()
-    np.testing.assert_allclose(mine.weight_g.grad.data, theirs.weight_g.grad.numpy(), rtol=1e-9)
-    np.testing.assert_allclose(mine.weight_v.grad.data, theirs.weight_v.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(mine.weight_g.grad.numpy(), theirs.weight_g.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(mine.weight_v.grad.numpy(), theirs.weight_v.grad.numpy(), rtol=1e-9)

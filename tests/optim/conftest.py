@@ -24,9 +24,9 @@ def run_needl(make_optimizer, steps: int, dtype=np.float64):
     optimizer = make_optimizer(params)
     for step in range(steps):
         for index, param in enumerate(params):
-            param.grad = needl.tensor(fake_gradient(param.data, step, index))
+            param.grad = needl.tensor(fake_gradient(param.detach().numpy(), step, index))
         optimizer.step()
-    return [param.data for param in params], optimizer
+    return [param.detach().numpy() for param in params], optimizer
 
 
 def run_reference(update, steps: int):
@@ -64,5 +64,5 @@ def feed_gradients():
     """feed_gradients(params, step): set each .grad to fake_gradient of the current values."""
     def feed(params, step):
         for index, param in enumerate(params):
-            param.grad = needl.tensor(fake_gradient(param.data, step, index))
+            param.grad = needl.tensor(fake_gradient(param.detach().numpy(), step, index))
     return feed

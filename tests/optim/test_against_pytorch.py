@@ -45,13 +45,13 @@ def test_optimizer_matches_pytorch(name, options):
     their_optimizer = getattr(torch.optim, name)(theirs, **options)
     for step in range(12):
         for mine, other in zip(ours, theirs):
-            grad = np.cos(mine.data * (step + 1)) + 0.3 * mine.data
+            grad = np.cos(mine.detach().numpy() * (step + 1)) + 0.3 * mine.detach().numpy()
             mine.grad = needl.tensor(grad)
             other.grad = torch.tensor(grad)
         our_optimizer.step()
         their_optimizer.step()
     for mine, other in zip(ours, theirs):
-        np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine.detach().numpy(), other.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_float32_adam_matches_pytorch_to_float32_precision():
@@ -61,12 +61,12 @@ def test_float32_adam_matches_pytorch_to_float32_precision():
     other = torch.tensor(initial, requires_grad=True)
     our_optimizer, their_optimizer = needl.optim.Adam([mine], lr=0.01), torch.optim.Adam([other], lr=0.01)
     for step in range(20):
-        grad = (np.sin(mine.data * step) + mine.data).astype(np.float32)
+        grad = (np.sin(mine.detach().numpy() * step) + mine.detach().numpy()).astype(np.float32)
         mine.grad, other.grad = needl.tensor(grad), torch.tensor(grad)
         our_optimizer.step()
         their_optimizer.step()
-    assert mine.data.dtype == np.float32
-    np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert mine.detach().numpy().dtype == np.float32
+    np.testing.assert_allclose(mine.detach().numpy(), other.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 SCHEDULERS = [
@@ -176,10 +176,10 @@ def test_pytorch_state_dict_resumes_identically(name):
     ours.load_state_dict(converted)
     for step in range(3, 6):
         other.grad = torch.cos(other.detach() * (step + 1))
-        mine.grad = needl.tensor(np.cos(mine.data * (step + 1)))
+        mine.grad = needl.tensor(np.cos(mine.detach().numpy() * (step + 1)))
         theirs.step()
         ours.step()
-    np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-7)
+    np.testing.assert_allclose(mine.detach().numpy(), other.detach().numpy(), rtol=1e-7)
 
 
 def test_asgd_average_matches_pytorch():
@@ -188,11 +188,11 @@ def test_asgd_average_matches_pytorch():
     ours = needl.optim.ASGD([mine], lr=0.05, t0=2)
     theirs = torch.optim.ASGD([other], lr=0.05, t0=2)
     for step in range(6):
-        mine.grad = needl.tensor(np.sin(mine.data + step))
+        mine.grad = needl.tensor(np.sin(mine.detach().numpy() + step))
         other.grad = torch.sin(other.detach() + step)
         ours.step()
         theirs.step()
-    np.testing.assert_allclose(ours.state[mine]["ax"].data, theirs.state[other]["ax"].numpy(),
+    np.testing.assert_allclose(ours.state[mine]["ax"].detach().numpy(), theirs.state[other]["ax"].numpy(),
                                rtol=1e-7)
 
 

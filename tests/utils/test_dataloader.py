@@ -34,7 +34,7 @@ def test_sequential_batches_and_dtypes():
     features, labels = batches[0]
     assert isinstance(features, needl.Tensor) and features.dtype == np.float32
     assert labels.dtype == np.int64
-    np.testing.assert_array_equal(features.data, [[0, 1], [2, 3], [4, 5], [6, 7]])
+    np.testing.assert_array_equal(features.detach().numpy(), [[0, 1], [2, 3], [4, 5], [6, 7]])
     assert len(loader) == 3
 
 
@@ -75,7 +75,7 @@ def test_array_backed_datasets_are_batched_without_per_sample_work(monkeypatch):
 
 def test_generic_dataset_uses_getitem_and_default_collate():
     features, labels = next(iter(DataLoader(Squares(), batch_size=3)))
-    np.testing.assert_array_equal(features.data, [[0, 0], [1, 1], [4, 4]])
+    np.testing.assert_array_equal(features.detach().numpy(), [[0, 0], [1, 1], [4, 4]])
     assert features.dtype == np.float32 and labels.dtype == np.int64
     assert labels.tolist() == [0, 1, 2]
 

@@ -7,7 +7,7 @@ from . import elementwise, linalg, reduce, shape
 
 def _off_tape(function):
     def apply(*args):
-        return Tensor._make(np.asarray(function(*[a.data if isinstance(a, Tensor) else a for a in args])))
+        return Tensor._make(np.asarray(function(*[a._data if isinstance(a, Tensor) else a for a in args])))
     return apply
 
 
@@ -42,7 +42,7 @@ def _expand_dims(x, axis):
 
 def _like(function):
     def apply(x, dtype=None, **unused):
-        return Tensor._make(function(x.data, dtype=dtype))
+        return Tensor._make(function(x._data, dtype=dtype))
     return apply
 
 

@@ -54,8 +54,8 @@ def max_pool2d_vjp(grad, out, input, **options):
 
 def _where(input, values, options):
     """Each window's first-maximum position, from the input and the pooled values (arrays or Tensors)."""
-    input = input.data if isinstance(input, Tensor) else input
-    values = values.data if isinstance(values, Tensor) else values
+    input = input._data if isinstance(input, Tensor) else input
+    values = values._data if isinstance(values, Tensor) else values
     where = kernels.first_max(_batched(input), _batched(values), options["kernel_size"], options["stride"],
                               options["padding"], options["dilation"], options["ceil_mode"])
     return _unbatched_like(where, input)
@@ -124,8 +124,8 @@ def max_pool1d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dila
 
 @max_pool1d_op.vjp
 def max_pool1d_vjp(grad, out, input, **options):
-    image = _expand(input.data if isinstance(input, Tensor) else input)
-    where = _where(image, _expand(out.data if isinstance(out, Tensor) else out), options)
+    image = _expand(input._data if isinstance(input, Tensor) else input)
+    where = _where(image, _expand(out._data if isinstance(out, Tensor) else out), options)
     return _squeeze(max_pool2d_scatter(_expand(grad), where, input_shape=image.shape, **options))
 
 
@@ -148,7 +148,7 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     values = max_pool1d_op(input, **options)
     if not return_indices:
         return values
-    where = _where(_expand(input.data if isinstance(input, Tensor) else input), _expand(values.data), options)
+    where = _where(_expand(input._data if isinstance(input, Tensor) else input), _expand(values._data), options)
     indices = _flat_indices(where, (1, input.shape[-1]), options["kernel_size"], options["stride"],
                             options["padding"], options["dilation"])[..., 0, :]
     return values, Tensor._make(indices)

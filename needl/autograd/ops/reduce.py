@@ -165,12 +165,12 @@ def min_with_indices_vjp(grads, out, x, dim=0, keepdim=False):
 
 def argmax(x, dim=None, keepdim=False):
     """Indices of the maxima (int64, off the tape); with dim=None, into the flattened input."""
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     return Tensor._make(np.asarray(np.argmax(data, axis=dim, keepdims=keepdim and dim is not None)))
 
 
 def argmin(x, dim=None, keepdim=False):
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x._data if isinstance(x, Tensor) else np.asarray(x)
     return Tensor._make(np.asarray(np.argmin(data, axis=dim, keepdims=keepdim and dim is not None)))
 
 

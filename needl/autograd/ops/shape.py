@@ -153,7 +153,7 @@ def normalize_index(key):
     if isinstance(key, tuple):
         return tuple(normalize_index(k) for k in key)
     if isinstance(key, Tensor):
-        return key.data
+        return key._data
     if isinstance(key, list):
         return np.asarray(key)
     return key

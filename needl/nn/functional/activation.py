@@ -17,7 +17,7 @@ _SQRT_HALF = math.sqrt(0.5)
 
 
 def _data(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -300,8 +300,8 @@ def _prelu_vjp(g, out, x, weight, needs_input_grad):
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise; weight has 1 or C (channel dim 1) entries."""
-    if weight.data.size not in (1, input.shape[1] if input.ndim >= 2 else 1):
-        raise RuntimeError(f"prelu: weight has {weight.data.size} entries, expected 1 or the "
+    if weight._data.size not in (1, input.shape[1] if input.ndim >= 2 else 1):
+        raise RuntimeError(f"prelu: weight has {weight._data.size} entries, expected 1 or the "
                            f"number of channels of the input of shape {tuple(input.shape)}")
     return _prelu(input, weight)
 

@@ -10,5 +10,5 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
     result = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices)
     if return_indices:
-        return result[0].squeeze(-2), Tensor._make(result[1].data[..., 0, :])
+        return result[0].squeeze(-2), Tensor._make(result[1]._data[..., 0, :])
     return result.squeeze(-2)

@@ -17,7 +17,7 @@ from .linear import linear
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 @op

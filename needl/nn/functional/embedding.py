@@ -41,7 +41,7 @@ def _embedding_vjp(g, out, weight, indices, padding_idx=None, scale_grad_by_freq
 
 
 def _data(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _embedding_gradient(g, weight_shape, indices, padding_idx, scale_grad_by_freq):
@@ -70,7 +70,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
     The row at padding_idx gets no gradient; max_norm renormalises the looked-up rows in place.
     """
-    indices = input.data if isinstance(input, Tensor) else np.asarray(input)
+    indices = input._data if isinstance(input, Tensor) else np.asarray(input)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected indices of an integer dtype (int64), got {indices.dtype}")
     if weight.ndim != 2:
@@ -87,8 +87,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if max_norm is not None:
         with no_grad():
             used = np.unique(indices)
-            rows = weight.data[used]
+            rows = weight._data[used]
             norms = np.linalg.norm(rows, ord=norm_type, axis=1, keepdims=True)
             factor = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
-            weight.data[used] = rows * factor.astype(weight.dtype)
+            weight._data[used] = rows * factor.astype(weight.dtype)
     return _embedding(weight, indices, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)

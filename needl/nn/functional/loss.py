@@ -47,7 +47,7 @@ def _upstream(grad_output, reduction: str, count: int):
 
 
 def _data(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _count(*values) -> int:

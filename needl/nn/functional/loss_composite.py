@@ -17,7 +17,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _data(value):
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:

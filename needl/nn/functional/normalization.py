@@ -147,16 +147,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when training=False")
         return _batch_norm_eval(input, running_mean, running_var, weight, bias, eps=eps)
-    count = input.data.size // max(channels, 1)
+    count = input._data.size // max(channels, 1)
     if count <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(input.shape)}")
     output, mean, variance = _batch_norm_train(input, weight, bias, eps=eps)
     if running_mean is not None:
-        running_mean.data *= 1.0 - momentum
-        running_mean.data += mean.data * momentum
+        running_mean._data *= 1.0 - momentum
+        running_mean._data += mean._data * momentum
     if running_var is not None:
-        running_var.data *= 1.0 - momentum
-        running_var.data += variance.data * (momentum * count / (count - 1))
+        running_var._data *= 1.0 - momentum
+        running_var._data += variance._data * (momentum * count / (count - 1))
     return output
 
 
@@ -276,12 +276,12 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     output, mean, inverse_std = _layer_norm(input.reshape(batch * channels, -1), None, None, normalized_ndim=1, eps=eps)
     if running_mean is not None:
-        count = input.data.size // (batch * channels)
-        variance = (1.0 / inverse_std.data.reshape(batch, channels) ** 2 - eps) * (count / max(count - 1, 1))
-        running_mean.data *= 1.0 - momentum
-        running_mean.data += mean.data.reshape(batch, channels).mean(axis=0) * momentum
-        running_var.data *= 1.0 - momentum
-        running_var.data += variance.mean(axis=0) * momentum
+        count = input._data.size // (batch * channels)
+        variance = (1.0 / inverse_std._data.reshape(batch, channels) ** 2 - eps) * (count / max(count - 1, 1))
+        running_mean._data *= 1.0 - momentum
+        running_mean._data += mean._data.reshape(batch, channels).mean(axis=0) * momentum
+        running_var._data *= 1.0 - momentum
+        running_var._data += variance.mean(axis=0) * momentum
     return _scale_and_shift_channels(output.reshape(input.shape), weight, bias)
 
 

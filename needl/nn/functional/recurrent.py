@@ -29,7 +29,7 @@ def _sigmoid_of_negated(buffer):
 
 
 def _array(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _steps(count, reverse):

@@ -207,7 +207,7 @@ class PReLU(Module):
                                      dtype=dtypes.get_default_dtype() if dtype is None else dtype))
 
     def reset_parameters(self) -> None:
-        self.weight.data[...] = self.init
+        self.weight._data[...] = self.init
 
     def forward(self, input: Tensor) -> Tensor:
         return F.prelu(input, self.weight)

@@ -20,7 +20,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not params:
         return Tensor._make(np.asarray(0.0, dtype=np.float32))
-    grads = [p.grad.data for p in params]
+    grads = [p.grad._data for p in params]
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     elif norm_type == 2.0:
@@ -34,7 +34,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1.0:
         for p in params:
-            p.grad.data *= coefficient
+            p.grad._data *= coefficient
     return Tensor._make(np.asarray(total, dtype=grads[0].dtype))
 
 
@@ -42,14 +42,14 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, f
     """Clamp every gradient value to [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
     for p in _with_grads(parameters):
-        np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+        np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def get_total_norm(tensors: Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False,
                    foreach=None) -> Tensor:
     """The norm of the norms of the tensors (as clip_grad_norm_ computes it)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    arrays = [t.data.reshape(-1) for t in tensors]
+    arrays = [t._data.reshape(-1) for t in tensors]
     if not arrays:
         return Tensor._make(np.asarray(0.0, dtype=np.float32))
     joined = np.concatenate(arrays)

@@ -20,13 +20,13 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected vec to be a Tensor, but got: {type(vec).__name__}")
     parameters = list(parameters)
-    needed = sum(p.data.size for p in parameters)
-    data = np.asarray(vec.data).reshape(-1)
+    needed = sum(p._data.size for p in parameters)
+    data = np.asarray(vec._data).reshape(-1)
     if vec.ndim != 1 or data.size != needed:
         raise ValueError(f"vector_to_parameters: vec has shape {tuple(vec.shape)}, but the parameters hold "
                          f"{needed} values in total")
     offset = 0
     for p in parameters:
-        count = p.data.size
-        p.data[...] = data[offset:offset + count].reshape(p.data.shape)
+        count = p._data.size
+        p._data[...] = data[offset:offset + count].reshape(p._data.shape)
         offset += count

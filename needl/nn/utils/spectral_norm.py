@@ -36,11 +36,11 @@ class SpectralNorm:
         u = getattr(module, self.name + "_u")
         v = getattr(module, self.name + "_v")
         if do_power_iteration:
-            matrix = self._matrix(weight.data)
+            matrix = self._matrix(weight._data)
             for _ in range(self.n_power_iterations):  # updates the buffers in place, as PyTorch's out=
-                v.data[...] = _normalize(matrix.T @ u.data, self.eps)
-                u.data[...] = _normalize(matrix @ v.data, self.eps)
-        u_now, v_now = Tensor._make(u.data.copy()), Tensor._make(v.data.copy())
+                v._data[...] = _normalize(matrix.T @ u._data, self.eps)
+                u._data[...] = _normalize(matrix @ v._data, self.eps)
+        u_now, v_now = Tensor._make(u._data.copy()), Tensor._make(v._data.copy())
         sigma = (u_now * (self._matrix(weight) @ v_now)).sum()
         return weight / sigma
 
@@ -53,13 +53,13 @@ class SpectralNorm:
         if weight is None:
             raise ValueError(f"spectral_norm: module {type(module).__name__} has no parameter '{name}'")
         hook = SpectralNorm(name, n_power_iterations, dim, eps)
-        matrix = hook._matrix(weight.data)
+        matrix = hook._matrix(weight._data)
         draw = random.generator()
         u = _normalize(draw.standard_normal(matrix.shape[0]), eps).astype(weight.dtype)
         v = _normalize(draw.standard_normal(matrix.shape[1]), eps).astype(weight.dtype)
         del module._parameters[name]
         module.register_parameter(name + "_orig", weight)
-        object.__setattr__(module, name, Tensor._make(weight.data))
+        object.__setattr__(module, name, Tensor._make(weight._data))
         module.register_buffer(name + "_u", Tensor._make(u))
         module.register_buffer(name + "_v", Tensor._make(v))
         hook.handle = module.register_forward_pre_hook(hook)
@@ -72,7 +72,7 @@ class SpectralNorm:
         del module._buffers[self.name + "_u"]
         del module._buffers[self.name + "_v"]
         del module._parameters[self.name + "_orig"]
-        module.register_parameter(self.name, Parameter(weight.data))
+        module.register_parameter(self.name, Parameter(weight._data))
         self.handle.remove()
 
     def __call__(self, module, inputs) -> None:

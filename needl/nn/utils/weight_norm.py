@@ -37,8 +37,8 @@ class WeightNorm:
         with no_grad():
             g = _norm_except_dim(weight.detach(), hook.dim)
         del module._parameters[name]
-        module.register_parameter(name + "_g", Parameter(g.data.copy()))
-        module.register_parameter(name + "_v", Parameter(weight.data))
+        module.register_parameter(name + "_g", Parameter(g._data.copy()))
+        module.register_parameter(name + "_v", Parameter(weight._data))
         object.__setattr__(module, name, hook.compute_weight(module))
         hook.handle = module.register_forward_pre_hook(hook)
         return hook
@@ -49,7 +49,7 @@ class WeightNorm:
         object.__delattr__(module, self.name)
         del module._parameters[self.name + "_g"]
         del module._parameters[self.name + "_v"]
-        module.register_parameter(self.name, Parameter(weight.data))
+        module.register_parameter(self.name, Parameter(weight._data))
         self.handle.remove()
 
     def __call__(self, module, inputs) -> None:

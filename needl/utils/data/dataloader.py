@@ -23,7 +23,7 @@ def default_collate(batch: List[Any]) -> Any:
         raise ValueError("default_collate got an empty batch")
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor._make(np.stack([sample.data for sample in batch]))
+        return Tensor._make(np.stack([sample._data for sample in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
         if np.asarray(first).dtype.hasobject:
             raise TypeError("default_collate cannot batch object arrays")

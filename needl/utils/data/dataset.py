@@ -66,7 +66,7 @@ class TensorDataset(Dataset):
 
     def get_batch(self, indices: np.ndarray) -> tuple:
         """The batch for an index array, one fancy index per tensor."""
-        return tuple(tensor[indices] if tensor.requires_grad else Tensor._make(tensor.data[indices])
+        return tuple(tensor[indices] if tensor.requires_grad else Tensor._make(tensor._data[indices])
                      for tensor in self.tensors)
 
     def __len__(self) -> int:
