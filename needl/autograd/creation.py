@@ -144,3 +144,8 @@ def is_tensor(obj) -> bool:
 
 def numel(input: Tensor) -> int:
     return input.numel()
+
+# the names `needl` re-exports at the top level
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
+           "ones_like", "empty_like", "full_like", "rand", "randn", "randint", "randperm",
+           "rand_like", "randn_like", "arange", "linspace", "eye", "is_tensor", "numel"]

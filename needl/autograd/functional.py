@@ -116,3 +116,10 @@ def softmax(input: Tensor, dim: int) -> Tensor:
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     return reduce.log_softmax(input, dim=dim)
+
+# the names `needl` re-exports at the top level
+__all__ = ["exp", "log", "log1p", "sqrt", "abs", "tanh", "sigmoid", "relu", "sin", "cos", "pow",
+           "maximum", "minimum", "matmul", "einsum", "argmax", "argmin", "gather", "split",
+           "chunk", "unbind", "flatten", "where", "clamp", "clip", "masked_fill", "cat", "concat",
+           "stack", "reshape", "transpose", "permute", "squeeze", "unsqueeze", "sum", "mean",
+           "var", "std", "max", "min", "amax", "amin", "logsumexp", "softmax", "log_softmax"]
