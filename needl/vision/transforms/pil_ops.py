@@ -26,8 +26,9 @@ def fill_color(fill, image) -> Union[int, float, tuple]:
     channels = num_channels(image)
     fill = 0 if fill is None else fill
     if isinstance(fill, (list, tuple)):
+        fill = list(fill)
         if len(fill) == 1:
-            fill = list(fill) * channels
+            fill = fill * channels
         elif len(fill) != channels:
             raise ValueError(f"The number of elements in 'fill' does not match the number of "
                              f"channels of the image ({len(fill)} != {channels})")

@@ -56,13 +56,14 @@ def _tap_weights(size_in: int, size_out: int, mode: str) -> np.ndarray:
         source = np.floor((outputs.astype(np.float32) + shift) * scale).astype(np.int64)
         weights[outputs, np.minimum(source, size_in - 1)] = 1.0
         return weights
-    scale = size_in / size_out
-    source = (outputs + 0.5) * scale - 0.5
+    # float32 as PyTorch computes for float32 images, so that ties round the same way
+    scale = np.float32(size_in) / np.float32(size_out)
+    source = (outputs.astype(np.float32) + np.float32(0.5)) * scale - np.float32(0.5)
     if mode == "bilinear":
-        source = np.maximum(source, 0.0)
+        source = np.maximum(source, np.float32(0.0))
         left = np.floor(source).astype(np.int64)
         fraction = source - left
-        taps = [(left, 1.0 - fraction), (np.minimum(left + 1, size_in - 1), fraction)]
+        taps = [(left, np.float32(1.0) - fraction), (np.minimum(left + 1, size_in - 1), fraction)]
     else:
         left = np.floor(source).astype(np.int64)
         fraction = source - left
@@ -96,7 +97,7 @@ def resize(image: np.ndarray, height: int, width: int, mode: str = "bilinear",
     work = image if image.dtype in (np.float32, np.float64) else image.astype(np.float32)
     rows = resize_weights(size_h, height, mode, antialias).astype(work.dtype)
     columns = resize_weights(size_w, width, mode, antialias).astype(work.dtype)
-    work = np.matmul(np.matmul(rows, work), columns.T)
+    work = np.matmul(rows, np.matmul(work, columns.T))  # along each row first, as PyTorch
     if work.dtype == image.dtype:
         return work
     info = np.iinfo(image.dtype)
