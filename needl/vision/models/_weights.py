@@ -5,30 +5,34 @@ run time. Save torchvision's weights once (`torch.save(model.state_dict(), 'resn
 or convert them to .npz, then pass the path: the keys are torchvision's.
 """
 import os
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from ...nn import Module
 
 WeightsLike = Optional[Union[str, os.PathLike]]
 
 
-def load_weights(model: Module, weights: WeightsLike, pretrained: Any = None) -> Module:
-    """Load the state_dict stored at `weights` into `model` (strictly); return `model`."""
-    if pretrained:
+def build(constructor: Callable[..., Module], name: str, weights: WeightsLike,
+          **kwargs: Any) -> Module:
+    """`constructor(**kwargs)`, with the state_dict at `weights` loaded strictly when given.
+    A `weights` that is not a file (a torchvision enum name, pretrained=True) fails before the
+    model is built."""
+    if kwargs.pop("pretrained", None):
         weights = weights or "pretrained=True"
-    if weights is None:
-        return model
-    path = os.fspath(weights) if isinstance(weights, (str, os.PathLike)) else None
-    if path is None or not os.path.isfile(path):
+    if weights is not None and not (isinstance(weights, (str, os.PathLike))
+                                    and os.path.isfile(weights)):
         raise ValueError(
             f"weights={weights!r}: needl.vision.models loads weights from a file and does not "
             f"download them. Save torchvision's once, e.g. torch.save(torchvision.models."
-            f"{type(model).__name__.lower()}(weights='DEFAULT').state_dict(), 'weights.pth'), "
-            f"and pass weights='weights.pth' (a .pth checkpoint or a needl .npz state_dict).")
+            f"{name}(weights='DEFAULT').state_dict(), '{name}.pth'), and pass "
+            f"weights='{name}.pth' (a .pth checkpoint or a needl .npz state_dict).")
+    model = constructor(**kwargs)
+    if weights is None:
+        return model
     from ...serialization import load
-    state = load(path)
+    state = load(os.fspath(weights))
     for key in ("state_dict", "model"):  # checkpoints that wrap the state_dict
-        if isinstance(state, dict) and isinstance(state.get(key), dict) and len(state) <= 4:
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
             break
     model.load_state_dict(state)

@@ -3,7 +3,7 @@ from typing import Any
 
 from ... import nn
 from ...autograd.tensor import Tensor
-from ._weights import WeightsLike, load_weights
+from ._weights import WeightsLike, build
 
 __all__ = ["AlexNet", "alexnet"]
 
@@ -34,5 +34,4 @@ class AlexNet(nn.Module):
 
 def alexnet(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> AlexNet:
     """AlexNet (61 M parameters); `weights` is the path of a torchvision state_dict file."""
-    pretrained = kwargs.pop("pretrained", None)
-    return load_weights(AlexNet(**kwargs), weights, pretrained)
+    return build(AlexNet, "alexnet", weights, **kwargs)

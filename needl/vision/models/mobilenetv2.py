@@ -3,7 +3,7 @@ from typing import Any, Callable, List, Optional
 
 from ... import nn
 from ...autograd.tensor import Tensor
-from ._weights import WeightsLike, load_weights
+from ._weights import WeightsLike, build
 
 __all__ = ["MobileNetV2", "InvertedResidual", "Conv2dNormActivation", "mobilenet_v2"]
 
@@ -121,5 +121,4 @@ class MobileNetV2(nn.Module):
 def mobilenet_v2(*, weights: WeightsLike = None, progress: bool = True,
                  **kwargs: Any) -> MobileNetV2:
     """MobileNetV2 (3.5 M parameters); `weights` is the path of a torchvision state_dict file."""
-    pretrained = kwargs.pop("pretrained", None)
-    return load_weights(MobileNetV2(**kwargs), weights, pretrained)
+    return build(MobileNetV2, "mobilenet_v2", weights, **kwargs)

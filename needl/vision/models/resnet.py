@@ -3,7 +3,7 @@ from typing import Any, Callable, List, Optional, Type, Union
 
 from ... import nn
 from ...autograd.tensor import Tensor
-from ._weights import WeightsLike, load_weights
+from ._weights import WeightsLike, build
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50",
            "resnet101", "resnet152"]
@@ -141,27 +141,26 @@ class ResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def _resnet(block, layers: List[int], weights: WeightsLike, progress: bool, **kwargs: Any) -> ResNet:
-    pretrained = kwargs.pop("pretrained", None)
-    return load_weights(ResNet(block, layers, **kwargs), weights, pretrained)
+def _resnet(name: str, block, layers: List[int], weights: WeightsLike, **kwargs: Any) -> ResNet:
+    return build(lambda **options: ResNet(block, layers, **options), name, weights, **kwargs)
 
 
 def resnet18(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNet-18 (11.7 M parameters); `weights` is the path of a torchvision state_dict file."""
-    return _resnet(BasicBlock, [2, 2, 2, 2], weights, progress, **kwargs)
+    return _resnet("resnet18", BasicBlock, [2, 2, 2, 2], weights, **kwargs)
 
 
 def resnet34(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> ResNet:
-    return _resnet(BasicBlock, [3, 4, 6, 3], weights, progress, **kwargs)
+    return _resnet("resnet34", BasicBlock, [3, 4, 6, 3], weights, **kwargs)
 
 
 def resnet50(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> ResNet:
-    return _resnet(Bottleneck, [3, 4, 6, 3], weights, progress, **kwargs)
+    return _resnet("resnet50", Bottleneck, [3, 4, 6, 3], weights, **kwargs)
 
 
 def resnet101(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> ResNet:
-    return _resnet(Bottleneck, [3, 4, 23, 3], weights, progress, **kwargs)
+    return _resnet("resnet101", Bottleneck, [3, 4, 23, 3], weights, **kwargs)
 
 
 def resnet152(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> ResNet:
-    return _resnet(Bottleneck, [3, 8, 36, 3], weights, progress, **kwargs)
+    return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], weights, **kwargs)

@@ -3,7 +3,7 @@ from typing import Any, Dict, List, Union
 
 from ... import nn
 from ...autograd.tensor import Tensor
-from ._weights import WeightsLike, load_weights
+from ._weights import WeightsLike, build
 
 __all__ = ["VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
            "vgg19_bn"]
@@ -62,43 +62,42 @@ def make_layers(cfg: List[Union[str, int]], batch_norm: bool = False) -> nn.Sequ
     return nn.Sequential(*layers)
 
 
-def _vgg(cfg: str, batch_norm: bool, weights: WeightsLike, progress: bool, **kwargs: Any) -> VGG:
-    pretrained = kwargs.pop("pretrained", None)
-    if weights is not None or pretrained:
-        kwargs["init_weights"] = False
-    model = VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
-    return load_weights(model, weights, pretrained)
+def _vgg(name: str, cfg: str, batch_norm: bool, weights: WeightsLike, **kwargs: Any) -> VGG:
+    if weights is not None:
+        kwargs["init_weights"] = False  # overwritten by the weights anyway
+    return build(lambda **options: VGG(make_layers(cfgs[cfg], batch_norm), **options), name,
+                 weights, **kwargs)
 
 
 def vgg11(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-11 (configuration "A", 133 M parameters)."""
-    return _vgg("A", False, weights, progress, **kwargs)
+    return _vgg("vgg11", "A", False, weights, **kwargs)
 
 
 def vgg11_bn(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("A", True, weights, progress, **kwargs)
+    return _vgg("vgg11_bn", "A", True, weights, **kwargs)
 
 
 def vgg13(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("B", False, weights, progress, **kwargs)
+    return _vgg("vgg13", "B", False, weights, **kwargs)
 
 
 def vgg13_bn(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("B", True, weights, progress, **kwargs)
+    return _vgg("vgg13_bn", "B", True, weights, **kwargs)
 
 
 def vgg16(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-16 (configuration "D", 138 M parameters)."""
-    return _vgg("D", False, weights, progress, **kwargs)
+    return _vgg("vgg16", "D", False, weights, **kwargs)
 
 
 def vgg16_bn(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("D", True, weights, progress, **kwargs)
+    return _vgg("vgg16_bn", "D", True, weights, **kwargs)
 
 
 def vgg19(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("E", False, weights, progress, **kwargs)
+    return _vgg("vgg19", "E", False, weights, **kwargs)
 
 
 def vgg19_bn(*, weights: WeightsLike = None, progress: bool = True, **kwargs: Any) -> VGG:
-    return _vgg("E", True, weights, progress, **kwargs)
+    return _vgg("vgg19_bn", "E", True, weights, **kwargs)
