@@ -49,6 +49,7 @@ class CIFAR10(ArrayImageDataset):
                  target_transform: Optional[Callable] = None, download: bool = False):
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
+        self._labels = (None, None)  # (targets, their int64 array), made when first needed
         if self._present() is None:
             if not download:
                 raise FileNotFoundError(self._missing_message())
@@ -57,7 +58,6 @@ class CIFAR10(ArrayImageDataset):
             self.data, self.targets, self.classes = self._read_python()
         else:
             self.data, self.targets, self.classes = self._read_binary()
-        self._labels = (None, None)
 
     # ---- files -----------------------------------------------------------------------------
     def _batch_names(self) -> List[str]:

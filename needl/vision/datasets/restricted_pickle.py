@@ -39,7 +39,8 @@ def _reduce(function: Any, arguments: tuple) -> Any:
     if key in _RECONSTRUCT:
         return _PendingArray()
     if key == ("numpy", "dtype"):
-        return np.dtype(arguments[0])
+        name = arguments[0]
+        return np.dtype(name.decode("ascii") if isinstance(name, bytes) else name)
     if key == ("_codecs", "encode") and len(arguments) == 2 and \
             arguments[1].replace("-", "") == "latin1":  # protocol 2's spelling of bytes
         return arguments[0].encode("latin1")
@@ -57,7 +58,8 @@ def _build(target: Any, state: Any) -> Any:
                                     f"numeric arrays are read")
         return np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C").copy()
     if isinstance(target, np.dtype) and isinstance(state, tuple) and len(state) >= 2:
-        return target.newbyteorder(state[1]) if state[1] in "<>" else target
+        order = state[1].decode("ascii") if isinstance(state[1], bytes) else state[1]
+        return target.newbyteorder(order) if order in ("<", ">") else target
     raise UnsafePickleError(f"refusing to set the state of a {type(target).__name__} while "
                             f"unpickling")
 
