@@ -1,5 +1,4 @@
 """needl.vision.datasets on small files written in the real formats."""
-import gzip
 import hashlib
 import io
 import os
@@ -109,7 +108,6 @@ def test_emnist_download_unpacks_the_zip(tmp_path, monkeypatch):
     with zipfile.ZipFile(archive, "w") as zipped:
         for split in ("train", "test"):
             for kind, shape, top in (("images-idx3", (3, 28, 28), 256), ("labels-idx1", (3,), 10)):
-                content = io.BytesIO()
                 write_idx(RNG.integers(0, top, shape).astype(np.uint8), tmp_path / "x.gz")
                 zipped.writestr(f"gzip/emnist-digits-{split}-{kind}-ubyte.gz",
                                 (tmp_path / "x.gz").read_bytes())

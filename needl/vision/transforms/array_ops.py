@@ -3,8 +3,7 @@
 Integer images follow torchvision's arithmetic: colour operations compute in float32 and cast
 back (truncating), resizing rounds. Leading dimensions are batch dimensions.
 """
-import math
-from typing import List, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 

@@ -6,7 +6,6 @@ vectorized array operations of `array_ops` (torchvision's tensor path). A Tensor
 a Tensor, an HWC array as an HWC array, a PIL image as a PIL image. Transforms are data
 preparation: a Tensor's result is not recorded for autograd.
 """
-import math
 import numbers
 from enum import Enum
 from typing import Any, Callable, List, Optional, Sequence, Union
