@@ -3,7 +3,7 @@
 Integer images follow torchvision's arithmetic: colour operations compute in float32 and cast
 back (truncating), resizing rounds. Leading dimensions are batch dimensions.
 """
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -83,17 +83,18 @@ def crop(image: np.ndarray, top: int, left: int, height: int, width: int) -> np.
     return image[..., top:bottom, left:right].copy()
 
 
+def center_padding(image_height: int, image_width: int, height: int, width: int) -> List[int]:
+    """(left, top, right, bottom) zero padding that makes an image at least (height, width)
+    before a centre crop, split as torchvision splits it."""
+    extra_height, extra_width = max(height - image_height, 0), max(width - image_width, 0)
+    return [extra_width // 2, extra_height // 2, (extra_width + 1) // 2, (extra_height + 1) // 2]
+
+
 def center_crop(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    *_, image_height, image_width = image.shape
-    if height > image_height or width > image_width:
-        padding = [(width - image_width) // 2 if width > image_width else 0,
-                   (height - image_height) // 2 if height > image_height else 0,
-                   (width - image_width + 1) // 2 if width > image_width else 0,
-                   (height - image_height + 1) // 2 if height > image_height else 0]
+    padding = center_padding(*image.shape[-2:], height, width)
+    if any(padding):
         image = pad(image, padding, fill=0)
-        *_, image_height, image_width = image.shape
-        if (height, width) == (image_height, image_width):
-            return image
+    *_, image_height, image_width = image.shape
     top = int(round((image_height - height) / 2.0))
     left = int(round((image_width - width) / 2.0))
     return crop(image, top, left, height, width)

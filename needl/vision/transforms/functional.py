@@ -242,16 +242,11 @@ def crop(img: Any, top: int, left: int, height: int, width: int) -> Any:
 def center_crop(img: Any, output_size: Union[int, Sequence[int]]) -> Any:
     height, width = _size_pair(output_size, "output_size")
     if pillow.is_pil_image(img):
-        _, image_height, image_width = get_dimensions(img)
-        if height > image_height or width > image_width:
-            padding = [(width - image_width) // 2 if width > image_width else 0,
-                       (height - image_height) // 2 if height > image_height else 0,
-                       (width - image_width + 1) // 2 if width > image_width else 0,
-                       (height - image_height + 1) // 2 if height > image_height else 0]
+        padding = array_ops.center_padding(img.height, img.width, height, width)
+        if any(padding):
             img = pad(img, padding, fill=0)
-            _, image_height, image_width = get_dimensions(img)
-        top = int(round((image_height - height) / 2.0))
-        left = int(round((image_width - width) / 2.0))
+        top = int(round((img.height - height) / 2.0))
+        left = int(round((img.width - width) / 2.0))
         return pil_ops.crop(img, top, left, height, width)
     return _apply(img, lambda array: array_ops.center_crop(array, height, width), None,
                   "center_crop")
