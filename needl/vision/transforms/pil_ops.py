@@ -60,6 +60,9 @@ def crop(image, top: int, left: int, height: int, width: int):
 
 def pad(image, padding: Sequence[int], fill=0, padding_mode: str = "constant"):
     """Pad by (left, top, right, bottom) in the modes of np.pad (constant fills `fill`)."""
+    if padding_mode == "constant" and min(padding) >= 0 and image.mode != "P":
+        from PIL import ImageOps
+        return ImageOps.expand(image, border=tuple(padding), fill=fill_color(fill, image))
     array = to_array(image)
     chw = array[None] if array.ndim == 2 else np.moveaxis(array, -1, 0)
     fill = fill_color(fill, image) if padding_mode == "constant" else 0
