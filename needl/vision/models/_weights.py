@@ -1,8 +1,8 @@
 """`weights=` for needl.vision.models: a path to a state_dict file, loaded with needl.load.
 
 torchvision downloads pretrained weights from its hub; needl does not touch the network at
-run time. Save torchvision's weights once (`torch.save(model.state_dict(), 'resnet18.pth')`)
-or convert them to .npz, then pass the path: the keys are torchvision's.
+run time. Convert torchvision's weights once (a needl .npz of the state_dict's arrays, or a
+.pth where needl.load reads PyTorch checkpoints) and pass the path: the keys are torchvision's.
 """
 import os
 from typing import Any, Callable, Optional, Union
@@ -23,9 +23,9 @@ def build(constructor: Callable[..., Module], name: str, weights: WeightsLike,
                                     and os.path.isfile(weights)):
         raise ValueError(
             f"weights={weights!r}: needl.vision.models loads weights from a file and does not "
-            f"download them. Save torchvision's once, e.g. torch.save(torchvision.models."
-            f"{name}(weights='DEFAULT').state_dict(), '{name}.pth'), and pass "
-            f"weights='{name}.pth' (a .pth checkpoint or a needl .npz state_dict).")
+            f"download them. Convert torchvision's once: needl.save({{key: value.numpy() for "
+            f"key, value in torchvision.models.{name}(weights='DEFAULT').state_dict().items()}}, "
+            f"'{name}.npz'), then pass weights='{name}.npz' (any file needl.load reads).")
     model = constructor(**kwargs)
     if weights is None:
         return model
