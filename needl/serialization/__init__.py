@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import READ_ERRORS, CheckpointError
 from .files import PathLike, open_source
-from .safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
+from .safe_names import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "safe_globals",
            "get_safe_globals", "clear_safe_globals", "FORMATS"]

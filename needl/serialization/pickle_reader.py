@@ -208,6 +208,9 @@ class Unpickler:
     def _float_text(self):
         self.stack.append(self._parse(float, self.readline()))
 
+    def _unicode_text(self):  # protocol 0
+        self.stack.append(self.readline().decode("raw-unicode-escape"))
+
     def _parse(self, kind, text: bytes):
         try:
             return kind(text.decode("ascii"))
@@ -383,7 +386,7 @@ _handlers = {
     "BININT": _U._binint, "BININT1": _U._binint1, "BININT2": _U._binint2, "LONG1": _U._long1,
     "LONG4": _U._long4, "BINFLOAT": _U._binfloat, "INT": _U._int_text, "LONG": _U._int_text,
     "FLOAT": _U._float_text,
-    "BINUNICODE": _text("<I"), "SHORT_BINUNICODE": _text("<B"), "BINUNICODE8": _text("<Q"),
+    "UNICODE": _U._unicode_text, "BINUNICODE": _text("<I"), "SHORT_BINUNICODE": _text("<B"), "BINUNICODE8": _text("<Q"),
     "BINBYTES": _bytes("<I"), "SHORT_BINBYTES": _bytes("<B"), "BINBYTES8": _bytes("<Q"),
     "BINSTRING": _bytes("<I", True), "SHORT_BINSTRING": _bytes("<B", True),
     "EMPTY_TUPLE": _empty(tuple), "EMPTY_LIST": _empty(list), "EMPTY_DICT": _empty(dict),

@@ -19,7 +19,7 @@ from collections import Counter, OrderedDict
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from . import pickle_reader, safe_globals, torch_names
+from . import pickle_reader, safe_names, torch_names
 from .errors import CheckpointError, check_shape
 from .files import Source, read_entry
 from .pickle_reader import Global
@@ -110,7 +110,7 @@ class _Reader:
         value = self.globals.get(path)
         if value is not None:
             return value
-        added = safe_globals.lookup(path, self)
+        added = safe_names.lookup(path, self)
         if added is not None:
             return added
         if name in torch_names.QUANTIZED_STORAGES:
