@@ -80,6 +80,6 @@ def save(obj: Any, f: PathLike, metadata: dict | None = None) -> None:
                             f"PyTorch's format)")
         if np.dtype(array.dtype.newbyteorder("=")).type not in _DTYPES.values():
             raise TypeError(f"cannot save {name!r} of dtype {array.dtype} in a .safetensors file")
-        arrays[name] = np.ascontiguousarray(array)  # the package reads the raw buffer
+        arrays[name] = np.require(array, requirements="C")  # the package reads the raw buffer
     data = safetensors.numpy.save(arrays, metadata=metadata)
     write_atomically(f, lambda file: file.write(data))

@@ -186,7 +186,7 @@ def _storage_view(array: np.ndarray):
         if start % itemsize == 0 and all(s >= 0 and s % itemsize == 0 for s in array.strides):
             return root, root.reshape(-1), start // itemsize, tuple(s // itemsize for s in array.strides)
     if not array.flags.c_contiguous:
-        array = np.ascontiguousarray(array)
+        array = np.require(array, requirements="C")
     strides, step = [], 1
     for n in reversed(array.shape):
         strides.append(step)
