@@ -1,7 +1,6 @@
 """needl's tape as a TensorBoard graph: one node per recorded op, scoped by the module that ran it.
 
-The model runs once with its inputs marked as requiring grad, so that every op is on the tape
-(its buffers, such as batch norm's running statistics, are restored afterwards);
+The model runs once through needl.onnx.trace, so that every op is on the tape;
 forward hooks note which ops each module's call recorded (by the tape's sequence numbers), and
 the nodes are named `Model/Sequential[features]/Conv2d[0]/conv2d_3`. Parameters become nodes
 named by their state_dict path; tensors that are neither inputs nor parameters become constants.
@@ -9,8 +8,8 @@ named by their state_dict path; tensors that are neither inputs nor parameters b
 import numpy as np
 
 from ...autograd import tape
-from ...autograd.mode import enable_grad
 from ...autograd.tensor import Tensor
+from ...onnx.trace import trace
 
 
 def _shape_attr(shapes):
@@ -21,9 +20,8 @@ def _shape_attr(shapes):
         for shape in shapes]))
 
 
-def _record(model, inputs):
-    """Run the model; returns its output tensors and {node: module scope} from forward hooks."""
-    from ...nn.module import register_module_forward_hook, register_module_forward_pre_hook
+def _scopes(model):
+    """Forward hooks that map each op's sequence number to the scope of the module that ran it."""
     names = {id(module): name for name, module in model.named_modules()}
     root = type(model).__name__
     starts, scopes = [], {}
@@ -34,24 +32,11 @@ def _record(model, inputs):
     def after(module, args, output):
         start, end = starts.pop(), tape._sequence
         name = names.get(id(module))
-        if name is None:
-            return
-        scope = _scope(model, root, name)
-        for sequence in range(start + 1, end + 1):
-            scopes.setdefault(sequence, scope)  # inner modules finish first and keep their ops
-
-    handles = [register_module_forward_pre_hook(before), register_module_forward_hook(after)]
-    buffers = [(buffer, buffer._data.copy()) for buffer in model.buffers()]
-    try:
-        with enable_grad():
-            output = model(*inputs)
-    finally:
-        for handle in handles:
-            handle.remove()
-        for buffer, saved in buffers:  # drawing the graph must not move running statistics
-            buffer._data[...] = saved
-    outputs = output if isinstance(output, (tuple, list)) else (output,)
-    return [out for out in outputs if isinstance(out, Tensor)], scopes, root
+        if name is not None:
+            scope = _scope(model, root, name)
+            for sequence in range(start + 1, end + 1):
+                scopes.setdefault(sequence, scope)  # inner modules finish first and keep their ops
+    return (before, after), scopes, root
 
 
 def _scope(model, root: str, dotted: str) -> str:
@@ -70,11 +55,8 @@ def graph_def(model, input_to_model):
     from tensorboardX.proto.node_def_pb2 import NodeDef
     from tensorboardX.proto.versions_pb2 import VersionDef
 
-    given = input_to_model if isinstance(input_to_model, (tuple, list)) else (input_to_model,)
-    inputs = [Tensor._make(np.asarray(x._data if isinstance(x, Tensor) else x)).requires_grad_()
-              if np.asarray(x._data if isinstance(x, Tensor) else x).dtype.kind == "f" else x
-              for x in given]
-    outputs, scopes, root = _record(model, inputs)
+    hooks, scopes, root = _scopes(model)
+    inputs, outputs, recorded = trace(model, input_to_model, hooks=[hooks])
     nodes, names = [], {}
     for index, x in enumerate(inputs):
         if isinstance(x, Tensor):
@@ -86,7 +68,6 @@ def graph_def(model, input_to_model):
         nodes.append(NodeDef(name=names[id(param)], op="Parameter",
                              attr={"_output_shapes": _shape_attr([param.shape])}))
     constants = 0
-    recorded = sorted(tape.reachable_nodes(outputs), key=lambda node: node.sequence)
     node_names = {}
     for node in recorded:
         op = node.function.name
