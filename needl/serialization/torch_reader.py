@@ -156,7 +156,10 @@ class _Reader:
     def _device(self, kind, index=None):
         if not isinstance(kind, str) or not (index is None or isinstance(index, int)):
             self.fail(f"torch.device({kind!r}, {index!r}) is not a device")
-        return kind if index is None else f"{kind}:{index}"
+        if kind == "cpu":
+            from ..device import device
+            return device(kind, index)
+        return kind if index is None else f"{kind}:{index}"  # an accelerator's name, kept as text
 
     def _encode(self, text, encoding="utf-8"):
         if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
