@@ -43,7 +43,7 @@ def test_weights_load_from_a_path(tmp_path):
 
 
 def test_weights_that_are_not_files_say_how_to_get_them():
-    with pytest.raises(ValueError, match="does not download them.*needl.save"):
+    with pytest.raises(ValueError, match="does not download them.*torch.save"):
         models.resnet18(weights="IMAGENET1K_V1")
     with pytest.raises(ValueError, match="does not download them"):
         models.alexnet(pretrained=True)
@@ -66,6 +66,20 @@ def test_torchvision_state_dicts_load_and_give_torchvision_outputs(torchvision, 
         logits = ours(needl.tensor(images)).numpy()
     assert logits.dtype == np.float32
     np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_a_torch_saved_state_dict_loads_through_weights(torchvision, tmp_path):
+    """The user's path: torch.save(model.state_dict()) once, then weights= that .pth file."""
+    import torch
+    theirs = torchvision.models.mobilenet_v2(num_classes=7).eval()
+    torch.save(theirs.state_dict(), tmp_path / "mobilenet_v2.pth")
+    ours = models.mobilenet_v2(num_classes=7, weights=tmp_path / "mobilenet_v2.pth").eval()
+    images = RNG.standard_normal((1, 3, 32, 32), dtype=np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(images)).numpy()
+    with needl.no_grad():
+        np.testing.assert_allclose(ours(needl.tensor(images)).numpy(), expected, rtol=1e-4,
+                                   atol=1e-4)
 
 
 def test_resnet18_training_mode_matches_torchvision(torchvision):

@@ -1,8 +1,9 @@
 """`weights=` for needl.vision.models: a path to a state_dict file, loaded with needl.load.
 
 torchvision downloads pretrained weights from its hub; needl does not touch the network at
-run time. Convert torchvision's weights once (a needl .npz of the state_dict's arrays, or a
-.pth where needl.load reads PyTorch checkpoints) and pass the path: the keys are torchvision's.
+run time. Save torchvision's weights once (`torch.save(model.state_dict(), 'resnet18.pth')`;
+needl.load reads PyTorch checkpoints without running pickle) and pass the path: the keys are
+torchvision's.
 """
 import os
 from typing import Any, Callable, Optional, Union
@@ -23,9 +24,9 @@ def build(constructor: Callable[..., Module], name: str, weights: WeightsLike,
                                     and os.path.isfile(weights)):
         raise ValueError(
             f"weights={weights!r}: needl.vision.models loads weights from a file and does not "
-            f"download them. Convert torchvision's once: needl.save({{key: value.numpy() for "
-            f"key, value in torchvision.models.{name}(weights='DEFAULT').state_dict().items()}}, "
-            f"'{name}.npz'), then pass weights='{name}.npz' (any file needl.load reads).")
+            f"download them. Save torchvision's once: torch.save(torchvision.models.{name}("
+            f"weights='DEFAULT').state_dict(), '{name}.pth'), then pass weights='{name}.pth' "
+            f"(any state_dict file needl.load reads: PyTorch's checkpoints, needl's .npz).")
     model = constructor(**kwargs)
     if weights is None:
         return model
