@@ -13,11 +13,14 @@ INSTALL_HINT = 'install Pillow: pip install pillow (or pip install "needl-numpy[
 @lru_cache(maxsize=None)
 def available() -> bool:
     """Whether Pillow can be imported (checked once, without importing it)."""
-    return importlib.util.find_spec("PIL") is not None
+    try:
+        return importlib.util.find_spec("PIL") is not None
+    except (ImportError, ValueError):  # a broken or blocked installation
+        return False
 
 
 def image_module():
-    """`PIL.Image`, or an ImportError saying how to install Pillow; `what` names the need."""
+    """`PIL.Image`, or an ImportError saying how to install Pillow."""
     try:
         from PIL import Image
     except ImportError:
