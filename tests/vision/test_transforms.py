@@ -59,6 +59,16 @@ def test_to_tensor_normalize_and_dtypes():
         .tolist() == [[[0.0, 1.0]]]
 
 
+def test_normalize_in_place_and_under_autograd():
+    image = needl.rand(3, 4, 4)
+    expected = (image.numpy() - 0.5) / 0.25
+    assert T.Normalize([0.5] * 3, [0.25] * 3, inplace=True)(image) is image
+    np.testing.assert_allclose(image.numpy(), expected, rtol=1e-6)
+    leaf = needl.rand(3, 2, 2, requires_grad=True)
+    T.Normalize([0.1, 0.2, 0.3], [0.5, 0.25, 2.0])(leaf).sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy()[:, 0, 0], [2.0, 4.0, 0.5], rtol=1e-6)
+
+
 def test_rotations_by_right_angles_are_exact():
     square = needl.tensor(RNG.random((2, 3, 8, 8), dtype=np.float32))
     for angle, turns in ((90, 1), (180, 2), (-90, 3)):

@@ -48,9 +48,8 @@ def convert_image_dtype(image: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return image.astype(dtype) * int((output_max + 1) // (input_max + 1))
 
 
-def normalize(image: np.ndarray, mean: Sequence[float], std: Sequence[float],
-              inplace: bool = False) -> np.ndarray:
-    """(image - mean) / std per channel, on a float image."""
+def normalize_parameters(image: np.ndarray, mean: Sequence[float], std: Sequence[float]):
+    """`mean` and `std` as (C, 1, 1) arrays of the image's dtype, checked against the image."""
     if image.dtype.kind != "f":
         raise TypeError(f"Input tensor should be a float tensor. Got {image.dtype}.")
     if image.ndim < 3:
@@ -64,10 +63,12 @@ def normalize(image: np.ndarray, mean: Sequence[float], std: Sequence[float],
     if mean.shape[0] not in (1, image.shape[-3]) or std.shape[0] not in (1, image.shape[-3]):
         raise ValueError(f"mean ({mean.shape[0]} values) and std ({std.shape[0]} values) must "
                          f"have one value or one per channel ({image.shape[-3]})")
-    if inplace:
-        image -= mean
-        image /= std
-        return image
+    return mean, std
+
+
+def normalize(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
+    """(image - mean) / std per channel, on a float image."""
+    mean, std = normalize_parameters(image, mean, std)
     return (image - mean) / std
 
 

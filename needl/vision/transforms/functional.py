@@ -172,12 +172,18 @@ def convert_image_dtype(image: Tensor, dtype=dtypes.float32) -> Tensor:
 
 def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float],
               inplace: bool = False) -> Tensor:
-    """(tensor - mean[c]) / std[c] for each channel c of a float (..., C, H, W) Tensor."""
+    """(tensor - mean[c]) / std[c] for each channel c of a float (..., C, H, W) Tensor.
+
+    Recorded on the tape when the tensor requires grad (as torchvision's is differentiable);
+    `inplace=True` writes into the tensor through its in-place ops."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(tensor).__name__}; convert it "
                         f"with ToTensor() first")
-    result = array_ops.normalize(tensor._data, mean, std, inplace)  # inplace: into its array
-    return tensor if inplace else Tensor._make(result)
+    if inplace or tensor.requires_grad:
+        mean, std = array_ops.normalize_parameters(tensor._data, mean, std)
+        mean, std = Tensor._make(mean), Tensor._make(std)
+        return tensor.sub_(mean).div_(std) if inplace else (tensor - mean) / std
+    return Tensor._make(array_ops.normalize(tensor._data, mean, std))
 
 
 # ---- geometry --------------------------------------------------------------------------------
