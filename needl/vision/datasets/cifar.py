@@ -13,7 +13,6 @@ from typing import Any, Callable, List, Optional, Tuple, Union
 import numpy as np
 
 from . import utils
-from .restricted_pickle import loads
 from .vision import ArrayImageDataset
 
 IMAGE_BYTES = 3 * 32 * 32
@@ -178,7 +177,8 @@ class CIFAR100(CIFAR10):
 
 
 def _pickled_dict(path: Path) -> dict:
-    entry = loads(path.read_bytes())
+    from .restricted_pickle import loads  # the pickle interpreter loads only when needed
+    entry = loads(path.read_bytes(), str(path))
     if not isinstance(entry, dict):
         raise ValueError(f"{path}: expected a pickled dict, found {type(entry).__name__}")
     return entry
