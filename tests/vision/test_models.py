@@ -12,6 +12,25 @@ PARAMETERS = {"resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557
               "mobilenet_v2": 3_504_872}
 
 
+def load_torchvision_state(ours, theirs) -> None:
+    """Copy torchvision's state_dict (as NumPy arrays) into `ours`, checking the keys' order."""
+    state = {key: value.numpy() for key, value in theirs.state_dict().items()}
+    assert list(ours.state_dict()) == list(state)
+    ours.load_state_dict(state)
+
+
+def assert_same_outputs(ours, theirs, shape) -> None:
+    """Both models (in eval mode) give the same float32 outputs on random images of `shape`."""
+    import torch
+    images = RNG.standard_normal(shape, dtype=np.float32)
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(images)).numpy()
+    with needl.no_grad():
+        outputs = ours(needl.tensor(images)).numpy()
+    assert outputs.dtype == np.float32
+    np.testing.assert_allclose(outputs, expected, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("name", sorted(PARAMETERS))
 def test_parameter_counts_and_forward_shapes(name):
     model = getattr(models, name)()
@@ -56,16 +75,8 @@ def test_torchvision_state_dicts_load_and_give_torchvision_outputs(torchvision, 
     torch.manual_seed(0)
     theirs = getattr(torchvision.models, name)().eval()
     ours = getattr(models, name)().eval()
-    state = {key: value.numpy() for key, value in theirs.state_dict().items()}
-    assert list(ours.state_dict()) == list(state)
-    ours.load_state_dict(state)
-    images = RNG.standard_normal((2, 3, size, size), dtype=np.float32)
-    with torch.no_grad():
-        expected = theirs(torch.from_numpy(images)).numpy()
-    with needl.no_grad():
-        logits = ours(needl.tensor(images)).numpy()
-    assert logits.dtype == np.float32
-    np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-4)
+    load_torchvision_state(ours, theirs)
+    assert_same_outputs(ours, theirs, (2, 3, size, size))
 
 
 def test_a_torch_saved_state_dict_loads_through_weights(torchvision, tmp_path):
@@ -74,12 +85,7 @@ def test_a_torch_saved_state_dict_loads_through_weights(torchvision, tmp_path):
     theirs = torchvision.models.mobilenet_v2(num_classes=7).eval()
     torch.save(theirs.state_dict(), tmp_path / "mobilenet_v2.pth")
     ours = models.mobilenet_v2(num_classes=7, weights=tmp_path / "mobilenet_v2.pth").eval()
-    images = RNG.standard_normal((1, 3, 32, 32), dtype=np.float32)
-    with torch.no_grad():
-        expected = theirs(torch.from_numpy(images)).numpy()
-    with needl.no_grad():
-        np.testing.assert_allclose(ours(needl.tensor(images)).numpy(), expected, rtol=1e-4,
-                                   atol=1e-4)
+    assert_same_outputs(ours, theirs, (1, 3, 32, 32))
 
 
 def test_resnet18_training_mode_matches_torchvision(torchvision):
@@ -88,7 +94,7 @@ def test_resnet18_training_mode_matches_torchvision(torchvision):
     torch.manual_seed(1)
     theirs = torchvision.models.resnet18(num_classes=10).train()
     ours = models.resnet18(num_classes=10).train()
-    ours.load_state_dict({key: value.numpy() for key, value in theirs.state_dict().items()})
+    load_torchvision_state(ours, theirs)
     images = RNG.standard_normal((4, 3, 32, 32), dtype=np.float32)
     expected = theirs(torch.from_numpy(images))
     expected.sum().backward()
@@ -107,16 +113,8 @@ def test_resnet18_training_mode_matches_torchvision(torchvision):
 def test_vgg_features_match_torchvision(torchvision, batch_norm):
     """VGG's convolutional part. The whole model is not built here: its classifier holds 120 M
     parameters, whose initialisation takes about 10 s in needl."""
-    import torch
     from needl.vision.models.vgg import cfgs, make_layers
     theirs = torchvision.models.vgg.make_layers(cfgs["A"], batch_norm).eval()
     ours = make_layers(cfgs["A"], batch_norm).eval()
-    state = {key: value.numpy() for key, value in theirs.state_dict().items()}
-    assert list(ours.state_dict()) == list(state)
-    ours.load_state_dict(state)
-    images = RNG.standard_normal((1, 3, 32, 32), dtype=np.float32)
-    with torch.no_grad():
-        expected = theirs(torch.from_numpy(images)).numpy()
-    with needl.no_grad():
-        np.testing.assert_allclose(ours(needl.tensor(images)).numpy(), expected, rtol=1e-4,
-                                   atol=1e-4)
+    load_torchvision_state(ours, theirs)
+    assert_same_outputs(ours, theirs, (1, 3, 32, 32))
