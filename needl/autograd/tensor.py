@@ -430,6 +430,18 @@ class Tensor:
             self._data[key] = array
         self._write(shape_ops.setitem, (value,), {"key": key}, compute)
 
+    def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """`self[indices] = values`, or with `accumulate` `self[indices] += values` (repeats add up)."""
+        key = shape_ops.normalize_index(tuple(indices))
+        if not accumulate:
+            self[key] = values
+            return self
+        values = values if isinstance(values, Tensor) else Tensor._make(np.asarray(values, self._data.dtype))
+        return self.add_(shape_ops.index_put(values, key=key, shape=self._data.shape))
+
+    def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
+        return self.clone().index_put_(indices, values, accumulate)
+
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 

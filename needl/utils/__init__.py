@@ -1,11 +1,12 @@
-"""Utilities: needl.utils.data holds datasets and the DataLoader; tensorboard and model_zoo are
-imported on first use (tensorboard needs the optional tensorboardX package)."""
+"""Utilities: needl.utils.data holds datasets and the DataLoader; the others (tensorboard,
+model_zoo, checkpoint, hooks, _pytree) are imported on first use (tensorboard needs the optional
+tensorboardX package)."""
 import importlib as _importlib
 
 from . import data
 
-__all__ = ["data", "tensorboard", "model_zoo"]
-_LAZY = frozenset({"tensorboard", "model_zoo"})
+__all__ = ["data", "tensorboard", "model_zoo", "checkpoint", "hooks"]
+_LAZY = frozenset({"tensorboard", "model_zoo", "checkpoint", "hooks", "_pytree"})
 
 
 def __getattr__(name: str):

@@ -170,3 +170,15 @@ def test_expanded_tensors_cannot_be_written():
     x = needl.zeros(1).expand(3)
     with pytest.raises((RuntimeError, ValueError)):
         x.add_(1)
+
+
+def test_index_put_with_and_without_accumulate():
+    x, v = leaf(1.0, 2.0, 3.0), leaf(5.0, 7.0)
+    y = x * 1
+    y.index_put_((needl.tensor([0, 0]),), v * 2, accumulate=True)
+    z = y * 1
+    z.index_put_((needl.tensor([2]),), v[:1])
+    (z * z).sum().backward()
+    np.testing.assert_allclose(z.detach().numpy(), [25.0, 2.0, 5.0])
+    np.testing.assert_allclose(x.grad.numpy(), [50.0, 4.0, 0.0])
+    np.testing.assert_allclose(v.grad.numpy(), [110.0, 100.0])
