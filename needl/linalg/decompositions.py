@@ -241,28 +241,39 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     return _pinv(A, atol=atol, rtol=rtol, hermitian=hermitian)
 
 
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
 def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> linalg_lstsq:
-    """The least-squares solution of A X = B (pinv(A) B, differentiable), with PyTorch's default
-    driver's extras: rank, residuals when m > n and A has full rank, no singular_values."""
+    """The least-squares solution of A X = B (pinv(A) B, differentiable). The extras follow the
+    LAPACK driver PyTorch would use (CPU default 'gelsy'): rank for gelsy/gelsd/gelss, singular
+    values for gelsd/gelss, residuals for all but gelsy when m > n and A has full rank."""
     _checks.matrix("lstsq", A)
     _checks.floating("lstsq", B, "B")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of {_LSTSQ_DRIVERS}")
     data = _checks.array(A)
-    vector = _checks.array(B).ndim == data.ndim - 1
+    vector = _checks.array(B).ndim == 1 or _checks.array(B).ndim == data.ndim - 1
     if vector:
         B = shape_ops.unsqueeze(B, dim=-1)
     if _checks.array(B).shape[-2] != data.shape[-2]:
         raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) "
                            f"({data.shape[-2]} and {_checks.array(B).shape[-2]})")
-    rtol = rcond if rcond is not None else np.finfo(data.dtype).eps * max(data.shape[-2:])
-    solution = _pinv(A, rtol=rtol) @ B
-    rank = matrix_rank(A, rtol=rtol)
     m, n = data.shape[-2:]
-    residuals = Tensor._make(np.empty((0,), data.dtype))
-    if m > n and np.all(rank._data == n):
+    rtol = rcond if rcond is not None else np.finfo(data.dtype).eps * max(m, n)
+    solution = _pinv(A, rtol=rtol) @ B
+    empty = Tensor._make(np.empty((0,), data.dtype))
+    singular_values = np.linalg.svd(data, compute_uv=False)
+    ranks = (singular_values > _cutoff(singular_values, data.shape, None, rtol)[..., None]).sum(axis=-1)
+    residuals = empty
+    if driver != "gelsy" and m > n and np.all(ranks == n):
         error = A @ solution - B
         residuals = reduce.sum(error * error, dim=-2)
+        if vector:
+            residuals = shape_ops.squeeze(residuals, dim=-1)
     if vector:
         solution = shape_ops.squeeze(solution, dim=-1)
-        if residuals.numel():
-            residuals = shape_ops.squeeze(residuals, dim=-1)
-    return linalg_lstsq(solution, residuals, rank, Tensor._make(np.empty((0,), data.dtype)))
+    rank = Tensor._make(np.empty((0,), np.int64) if driver == "gels" else ranks.astype(np.int64))
+    values = Tensor._make(singular_values) if driver in ("gelsd", "gelss") else empty
+    return linalg_lstsq(solution, residuals, rank, values)
