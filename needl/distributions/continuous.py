@@ -1,12 +1,17 @@
-"""Uniform, Exponential, Gamma, Beta: Uniform and Exponential reparameterised; Gamma and Beta
-sample without gradient (their rsample needs the implicit gradient of the gamma sampler, which
-needl does not have yet, and says so)."""
+"""Uniform, Exponential, Gamma, Chi2, Beta, Dirichlet, all with reparameterised samples.
+
+Gamma's rsample takes NumPy's gamma draw x and gives it the implicit gradient dx/da that keeps
+its quantile P(a, x) fixed (special.incomplete_gamma.standard_gamma_grad); Beta and Dirichlet
+are normalised gamma draws, so their gradients follow."""
 import numpy as np
 
-from ..autograd.ops import elementwise
+from ..autograd import op
+from ..autograd.ops import elementwise, reduce
+from ..autograd.ops import shape as shape_ops
 from ..autograd.random import generator
 from ..autograd.tensor import Tensor
-from ..special import digamma, gammaln
+from ..special import digamma, gammainc, gammaln
+from ..special.incomplete_gamma import standard_gamma_grad
 from . import constraints
 from .distribution import Distribution
 from .utils import array, broadcast_all, tiny
@@ -122,6 +127,25 @@ def _gamma_draws(concentration: np.ndarray, shape) -> np.ndarray:
     return np.maximum(draws, tiny(concentration.dtype)).astype(concentration.dtype)
 
 
+@op
+def _standard_gamma(concentration, draws=None):
+    """The given standard gamma draws, as a function of their concentration (for the tape)."""
+    return draws
+
+
+@_standard_gamma.vjp
+def _standard_gamma_vjp(g, out, concentration, draws=None):
+    if isinstance(concentration, Tensor):
+        raise NotImplementedError("second derivatives through gamma rsample are not implemented")
+    return g * standard_gamma_grad(concentration, out).astype(out.dtype)
+
+
+def _rsample_standard_gamma(concentration: Tensor, shape) -> Tensor:
+    """Standard gamma draws of `shape` that carry dx/dconcentration."""
+    expanded = shape_ops.expand(concentration, sizes=shape) if concentration.shape != shape else concentration
+    return _standard_gamma(expanded, draws=_gamma_draws(array(concentration), shape))
+
+
 class Gamma(Distribution):
     """Density rate^a x^(a-1) exp(-rate x) / Gamma(a), a = concentration."""
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
@@ -143,14 +167,12 @@ class Gamma(Distribution):
     def variance(self) -> Tensor:
         return self.concentration / (self.rate * self.rate)
 
-    def sample(self, sample_shape=()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        draws = _gamma_draws(array(self.concentration), shape) / np.broadcast_to(array(self.rate), shape)
-        return Tensor._make(np.maximum(draws, tiny(draws.dtype)))
+    has_rsample = True
 
     def rsample(self, sample_shape=()) -> Tensor:
-        raise NotImplementedError("Gamma.rsample: reparameterized gamma samples (the implicit gradient with "
-                                  "respect to concentration) are not implemented in needl; use sample()")
+        shape = self._extended_shape(sample_shape)
+        value = _rsample_standard_gamma(self.concentration, shape) / self.rate
+        return elementwise.clamp(value, min=tiny(self.rate.dtype))
 
     def log_prob(self, value) -> Tensor:
         if self._validate_args:
@@ -159,8 +181,9 @@ class Gamma(Distribution):
         return a * elementwise.log(rate) + (a - 1) * elementwise.log(value) - rate * value - gammaln(a)
 
     def cdf(self, value) -> Tensor:
-        raise NotImplementedError("Gamma.cdf needs the regularized incomplete gamma function (special.gammainc), "
-                                  "which needl does not have yet")
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         a = self.concentration
@@ -189,16 +212,14 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total * total * (total + 1))
 
-    def sample(self, sample_shape=()) -> Tensor:
-        shape = self._extended_shape(sample_shape)
-        a = _gamma_draws(array(self.concentration1), shape)
-        b = _gamma_draws(array(self.concentration0), shape)
-        eps = float(np.finfo(a.dtype).eps)
-        return Tensor._make(np.clip(a / (a + b), tiny(a.dtype), 1 - eps))
+    has_rsample = True
 
     def rsample(self, sample_shape=()) -> Tensor:
-        raise NotImplementedError("Beta.rsample: reparameterized beta samples (built on the gamma sampler's "
-                                  "implicit gradient) are not implemented in needl; use sample()")
+        shape = self._extended_shape(sample_shape)
+        a = _rsample_standard_gamma(self.concentration1, shape)
+        b = _rsample_standard_gamma(self.concentration0, shape)
+        dtype = self.concentration1.dtype
+        return elementwise.clamp(a / (a + b), min=tiny(dtype), max=1 - float(np.finfo(dtype).eps))
 
     def log_prob(self, value) -> Tensor:
         if self._validate_args:
@@ -216,3 +237,68 @@ class Beta(Distribution):
 
 def _log_beta(a, b):
     return gammaln(a) + gammaln(b) - gammaln(a + b)
+
+
+class Chi2(Gamma):
+    """The chi-squared distribution with df degrees of freedom: Gamma(df / 2, 1 / 2)."""
+    arg_constraints = {"df": constraints.positive}
+
+    def __init__(self, df, validate_args=None):
+        (df,) = broadcast_all(df)
+        super().__init__(0.5 * df, 0.5 * (df * 0.0 + 1.0), validate_args=validate_args)
+
+    @property
+    def df(self) -> Tensor:
+        return self.concentration * 2
+
+
+class Dirichlet(Distribution):
+    """Probability vectors over the last dimension of concentration (event_shape (K,))."""
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, concentration, validate_args=None):
+        if not isinstance(concentration, Tensor) or concentration.ndim < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        self.concentration = concentration
+        super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration / reduce.sum(self.concentration, dim=-1, keepdim=True)
+
+    @property
+    def mode(self) -> Tensor:
+        shifted = elementwise.clamp(self.concentration - 1, min=0.0)
+        mode = shifted / reduce.sum(shifted, dim=-1, keepdim=True)
+        K = self._event_shape[0]
+        # all concentrations below 1: the mode is a vertex, PyTorch puts it on the largest one
+        below = np.all(array(self.concentration) < 1, axis=-1, keepdims=True)
+        vertex = np.eye(K, dtype=self.concentration.dtype)[np.argmax(array(self.concentration), axis=-1)]
+        return elementwise.where(np.broadcast_to(below, vertex.shape), vertex, mode)
+
+    @property
+    def variance(self) -> Tensor:
+        total = reduce.sum(self.concentration, dim=-1, keepdim=True)
+        return self.concentration * (total - self.concentration) / (total * total * (total + 1))
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        gammas = _rsample_standard_gamma(self.concentration, self._extended_shape(sample_shape))
+        value = gammas / reduce.sum(gammas, dim=-1, keepdim=True)
+        dtype = self.concentration.dtype
+        return elementwise.clamp(value, min=tiny(dtype), max=1 - float(np.finfo(dtype).eps))
+
+    def log_prob(self, value) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        a = self.concentration
+        return (reduce.sum((a - 1) * elementwise.log(value), dim=-1)
+                + gammaln(reduce.sum(a, dim=-1)) - reduce.sum(gammaln(a), dim=-1))
+
+    def entropy(self) -> Tensor:
+        a = self.concentration
+        K = self._event_shape[0]
+        total = reduce.sum(a, dim=-1)
+        return (reduce.sum(gammaln(a), dim=-1) - gammaln(total) - (K - total) * digamma(total)
+                - reduce.sum((a - 1) * digamma(a), dim=-1))

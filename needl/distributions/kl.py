@@ -12,7 +12,7 @@ from ..autograd.ops import shape as shape_ops
 from ..autograd.tensor import Tensor
 from ..linalg import solve_triangular
 from ..special import digamma, gammaln
-from .continuous import Beta, Exponential, Gamma, Uniform
+from .continuous import Beta, Dirichlet, Exponential, Gamma, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .multivariate import Independent, MultivariateNormal
 from .normal import Laplace, LogNormal, Normal
@@ -140,6 +140,16 @@ def _kl_beta_beta(p, q):
     t4 = (b1 - b2) * digamma(b1)
     t5 = (a2 - a1 + b2 - b1) * digamma(total1)
     return t1 - t2 + t3 + t4 + t5
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    a, b = p.concentration, q.concentration
+    sum_a = reduce.sum(a, dim=-1)
+    t1 = gammaln(sum_a) - gammaln(reduce.sum(b, dim=-1))
+    t2 = reduce.sum(gammaln(b) - gammaln(a), dim=-1)
+    t3 = reduce.sum((a - b) * (digamma(a) - shape_ops.unsqueeze(digamma(sum_a), dim=-1)), dim=-1)
+    return t1 + t2 + t3
 
 
 @register_kl(MultivariateNormal, MultivariateNormal)

@@ -8,8 +8,9 @@ from .elementary import (entr, exp2, expit, expm1, log1p, log_softmax, logit, lo
                          softmax, xlog1py, xlogy)
 from .error import erf, erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .gamma import digamma, gammaln, lgamma, multigammaln, polygamma, psi, zeta
+from .incomplete_gamma import gammainc, gammaincc
 
 __all__ = ["erf", "erfc", "erfcx", "erfinv", "ndtr", "ndtri", "log_ndtr", "gammaln", "lgamma",
-           "digamma", "psi", "polygamma", "multigammaln", "zeta", "i0", "i0e", "i1", "i1e",
+           "digamma", "psi", "polygamma", "multigammaln", "zeta", "gammainc", "gammaincc", "i0", "i0e", "i1", "i1e",
            "expit", "logit", "xlogy", "xlog1py", "entr", "sinc", "expm1", "exp2", "log1p",
            "softmax", "log_softmax", "logsumexp"]
