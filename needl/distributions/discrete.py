@@ -8,17 +8,13 @@ from ..autograd.ops import shape as shape_ops
 from ..autograd.tensor import Tensor
 from . import constraints
 from .distribution import Distribution
-from .utils import array, as_float_tensor, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (array, as_float_tensor, broadcast_all, lazy_property, logits_to_probs, probs_to_logits,
+                    softplus)
 
 
 def _one_of(probs, logits, name):
     if (probs is None) == (logits is None):
         raise ValueError(f"{name}: either `probs` or `logits` must be specified, but not both.")
-
-
-def _softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    return elementwise.relu(x) + elementwise.log1p(elementwise.exp(-elementwise.abs(x)))
 
 
 class Bernoulli(Distribution):
@@ -71,10 +67,10 @@ class Bernoulli(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
-        return value * logits - _softplus(logits)  # -binary_cross_entropy_with_logits
+        return value * logits - softplus(logits)  # -binary_cross_entropy_with_logits
 
     def entropy(self) -> Tensor:
-        return _softplus(self.logits) - self.probs * self.logits
+        return softplus(self.logits) - self.probs * self.logits
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = Tensor._make(np.arange(2, dtype=array(self.probs if "probs" in self.__dict__ else self.logits).dtype)

@@ -16,7 +16,7 @@ from .continuous import Beta, Dirichlet, Exponential, Gamma, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .multivariate import Independent, MultivariateNormal
 from .normal import Laplace, LogNormal, Normal
-from .utils import array
+from .utils import array, softplus
 
 _KL_REGISTRY = {}
 _KL_MEMO = {}
@@ -79,10 +79,11 @@ def _kl_laplace_laplace(p, q):
 
 @register_kl(Bernoulli, Bernoulli)
 def _kl_bernoulli_bernoulli(p, q):
-    from .discrete import _softplus
-    t1 = p.probs * (_softplus(-q.logits) - _softplus(-p.logits))
-    t2 = (1 - p.probs) * (_softplus(q.logits) - _softplus(p.logits))
-    # where p is certain the terms are 0 * inf in PyTorch's formula: these forms stay finite
+    p_probs, q_probs = array(p.probs), array(q.probs)
+    t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
+    t1 = elementwise.where(p_probs == 0, 0.0, elementwise.where(q_probs == 0, np.inf, t1))
+    t2 = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
+    t2 = elementwise.where(p_probs == 1, 0.0, elementwise.where(q_probs == 1, np.inf, t2))
     return t1 + t2
 
 

@@ -3,10 +3,22 @@ import numbers
 
 import numpy as np
 
-from ..autograd import dtypes
+from ..autograd import dtypes, op
 from ..autograd.ops import elementwise
 from ..autograd.ops import shape as shape_ops
 from ..autograd.tensor import Tensor
+
+
+@op
+def softplus(x):
+    """log(1 + exp(x)), one op: its gradient sigmoid(x) is right at 0 too (relu + log1p(exp(-|x|))
+    composed from ops would give 0 there)."""
+    return np.logaddexp(0.0, x).astype(x.dtype, copy=False)
+
+
+@softplus.vjp
+def softplus_vjp(g, out, x):
+    return g * elementwise.sigmoid(x)
 
 
 def array(value) -> np.ndarray:
