@@ -13,8 +13,9 @@ from .utils import broadcast_all, eps
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
-    """N(loc, scale^2), parameters broadcast; rsample = loc + scale * eps lets gradients reach both."""
+class _LocationScale(Distribution):
+    """A real distribution of loc + scale * (a standard one): the parameters broadcast, the mean and
+    mode are loc, rsample lets gradients reach both."""
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
@@ -30,6 +31,10 @@ class Normal(Distribution):
     @property
     def mode(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocationScale):
+    """N(loc, scale^2); rsample = loc + scale * eps with eps standard normal."""
 
     @property
     def stddev(self) -> Tensor:
@@ -110,23 +115,8 @@ class LogNormal(Distribution):
         return self.base_dist.entropy() + self.loc
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale):
     """The Laplace (double exponential) distribution: density exp(-|x - loc| / scale) / (2 scale)."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

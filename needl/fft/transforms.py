@@ -135,22 +135,22 @@ def _resized(x, dims, sizes):
     return x if tuple(shape) == _array(x).shape else _resize(x, shape=tuple(shape))
 
 
-def fftn(input, s=None, dim=None, norm=None):
-    """The n-dimensional discrete Fourier transform over dim (all dimensions by default)."""
+def _complex_transform(name, input, s, dim, norm, forward):
     input = _floating(input)
-    dims, sizes = _dims("fftn", _array(input).ndim, s, dim)
+    dims, sizes = _dims(name, _array(input).ndim, s, dim)
     if sizes is not None:
         input = _resized(input, dims, sizes)
-    return _c2c(input, dims=dims, norm=_norm("fftn", norm), forward=True)
+    return _c2c(input, dims=dims, norm=_norm(name, norm), forward=forward)
+
+
+def fftn(input, s=None, dim=None, norm=None):
+    """The n-dimensional discrete Fourier transform over dim (all dimensions by default)."""
+    return _complex_transform("fftn", input, s, dim, norm, forward=True)
 
 
 def ifftn(input, s=None, dim=None, norm=None):
     """The n-dimensional inverse discrete Fourier transform."""
-    input = _floating(input)
-    dims, sizes = _dims("ifftn", _array(input).ndim, s, dim)
-    if sizes is not None:
-        input = _resized(input, dims, sizes)
-    return _c2c(input, dims=dims, norm=_norm("ifftn", norm), forward=False)
+    return _complex_transform("ifftn", input, s, dim, norm, forward=False)
 
 
 def rfftn(input, s=None, dim=None, norm=None):
@@ -194,26 +194,22 @@ def ihfftn(input, s=None, dim=None, norm=None):
     return conj(rfftn(input, s, dim, _DUAL[_norm("ihfftn", norm)]))
 
 
-def _one(transform, name):
-    def one_dimensional(input, n=None, dim=-1, norm=None):
-        return transform(input, None if n is None else (n,), (dim,), norm)
-    one_dimensional.__name__ = name
-    one_dimensional.__doc__ = f"The 1-D form of {transform.__name__} along dim, signal length n."
-    return one_dimensional
+def _fixed_rank(transform, name, rank):
+    """The 1-D (n, dim=-1) or 2-D (s, dim=(-2, -1)) form of an n-D transform, PyTorch's signatures."""
+    if rank == 1:
+        def transform_of_rank(input, n=None, dim=-1, norm=None):
+            return transform(input, None if n is None else (n,), (dim,), norm)
+    else:
+        def transform_of_rank(input, s=None, dim=(-2, -1), norm=None):
+            return transform(input, s, dim, norm)
+    transform_of_rank.__name__ = transform_of_rank.__qualname__ = name
+    transform_of_rank.__doc__ = f"The {rank}-D form of {transform.__name__}."
+    return transform_of_rank
 
 
-def _two(transform, name):
-    def two_dimensional(input, s=None, dim=(-2, -1), norm=None):
-        return transform(input, s, dim, norm)
-    two_dimensional.__name__ = name
-    two_dimensional.__doc__ = f"The 2-D form of {transform.__name__} over dim (the last two by default)."
-    return two_dimensional
-
-
-fft, ifft, rfft, irfft, hfft, ihfft = (_one(t, n) for t, n in (
-    (fftn, "fft"), (ifftn, "ifft"), (rfftn, "rfft"), (irfftn, "irfft"), (hfftn, "hfft"), (ihfftn, "ihfft")))
-fft2, ifft2, rfft2, irfft2, hfft2, ihfft2 = (_two(t, n) for t, n in (
-    (fftn, "fft2"), (ifftn, "ifft2"), (rfftn, "rfft2"), (irfftn, "irfft2"), (hfftn, "hfft2"), (ihfftn, "ihfft2")))
+_N_DIMENSIONAL = {"fft": fftn, "ifft": ifftn, "rfft": rfftn, "irfft": irfftn, "hfft": hfftn, "ihfft": ihfftn}
+fft, ifft, rfft, irfft, hfft, ihfft = (_fixed_rank(t, name, 1) for name, t in _N_DIMENSIONAL.items())
+fft2, ifft2, rfft2, irfft2, hfft2, ihfft2 = (_fixed_rank(t, name + "2", 2) for name, t in _N_DIMENSIONAL.items())
 
 
 def _default_float(dtype):

@@ -56,12 +56,17 @@ def logit(input, eps: float = None):
     return _logit(input, eps=eps)
 
 
+def _times_log(input, other, log):
+    """input * log(other), 0 where input == 0 unless other is nan."""
+    x, y = _pair(input, other)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((x == 0) & ~np.isnan(y), 0.0, x * log(y)).astype(x.dtype, copy=False)
+
+
 @op
 def xlogy(input, other):
     """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch's xlogy."""
-    x, y = _pair(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log(y)).astype(x.dtype, copy=False)
+    return _times_log(input, other, np.log)
 
 
 @xlogy.vjp
@@ -75,9 +80,7 @@ def xlogy_vjp(g, out, input, other, needs_input_grad):
 @op
 def xlog1py(input, other):
     """input * log1p(other), 0 where input == 0 (unless other is nan)."""
-    x, y = _pair(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((x == 0) & ~np.isnan(y), 0.0, x * np.log1p(y)).astype(x.dtype, copy=False)
+    return _times_log(input, other, np.log1p)
 
 
 @xlog1py.vjp

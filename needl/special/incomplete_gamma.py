@@ -121,12 +121,17 @@ def gammainc(input, other):
     return _regularized(a, x)[0].reshape(shape)
 
 
+def _density_gradient(name, g, input, other, needs_input_grad):
+    """g times the gamma density x^(a-1) e^-x / Gamma(a): dP/dx (the derivative in a is not offered)."""
+    if needs_input_grad[0]:
+        raise NotImplementedError(f"the derivative of {name} with respect to input (a) is not implemented, "
+                                  f"as in PyTorch")
+    return None, g * np.exp((input - 1.0) * np.log(other) - other - gammaln(input))
+
+
 @gammainc.vjp
 def gammainc_vjp(g, out, input, other, needs_input_grad):
-    if needs_input_grad[0]:
-        raise NotImplementedError("the derivative of gammainc with respect to input (a) is not implemented, "
-                                  "as in PyTorch")
-    return None, g * np.exp((input - 1.0) * np.log(other) - other - gammaln(input))
+    return _density_gradient("gammainc", g, input, other, needs_input_grad)
 
 
 @op
@@ -138,10 +143,7 @@ def gammaincc(input, other):
 
 @gammaincc.vjp
 def gammaincc_vjp(g, out, input, other, needs_input_grad):
-    if needs_input_grad[0]:
-        raise NotImplementedError("the derivative of gammaincc with respect to input (a) is not implemented, "
-                                  "as in PyTorch")
-    return None, -g * np.exp((input - 1.0) * np.log(other) - other - gammaln(input))
+    return _density_gradient("gammaincc", -g, input, other, needs_input_grad)
 
 
 def standard_gamma_grad(a: np.ndarray, x: np.ndarray) -> np.ndarray:
