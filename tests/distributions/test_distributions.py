@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import needl
 import needl.distributions as D
@@ -266,3 +267,18 @@ def test_constraints_check():
     assert constraints.integer_interval(0, 2).check(needl.tensor([0, 2, 3])).tolist() == [True, True, False]
     assert constraints.lower_cholesky.check(t([[1.0, 0.0], [2.0, 1.0]]))
     assert repr(constraints.interval(0.0, 1.0)) == "Interval(lower_bound=0.0, upper_bound=1.0)"
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(batch=st.lists(st.integers(0, 3), max_size=2).map(tuple), categories=st.integers(1, 4),
+       sample=st.lists(st.integers(0, 3), max_size=2).map(tuple), seed=st.integers(0, 999))
+def test_random_batch_and_sample_shapes(batch, categories, sample, seed):
+    rng = np.random.default_rng(seed)
+    for distribution in (D.Normal(t(rng.standard_normal(batch)), t(rng.uniform(0.5, 2, batch))),
+                         D.Categorical(logits=t(rng.standard_normal(batch + (categories,)))),
+                         D.Bernoulli(probs=t(rng.uniform(0.1, 0.9, batch))),
+                         D.Gamma(t(rng.uniform(0.5, 2, batch)), 1.0)):
+        draws = distribution.sample(sample)
+        assert draws.shape == sample + batch
+        assert distribution.log_prob(draws).shape == sample + batch
+        assert np.isfinite(distribution.log_prob(draws).numpy()).all()

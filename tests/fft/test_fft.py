@@ -2,6 +2,7 @@
 outputs seen as pairs of reals through view_as_complex / view_as_real), dtypes, errors."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import needl
 from needl.autograd import dtypes
@@ -171,3 +172,14 @@ def test_errors():
         complex_ops.imag(x)
     with pytest.raises(RuntimeError, match="last dimension of size 2"):
         complex_ops.view_as_complex(needl.tensor(np.ones((3, 3))))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple), seed=st.integers(0, 999))
+def test_round_trips_on_random_shapes(shape, seed):
+    data = np.random.default_rng(seed).standard_normal(shape)
+    x = needl.tensor(data)
+    np.testing.assert_allclose(complex_ops.real(fft.ifftn(fft.fftn(x))).numpy(), data, atol=1e-12)
+    np.testing.assert_allclose(fft.irfftn(fft.rfftn(x), s=shape).numpy(), data, atol=1e-12)
+    np.testing.assert_allclose(fft.fftn(x, norm="ortho").numpy(), np.fft.fftn(data, norm="ortho"), atol=1e-12)
+    assert fft.rfft(x).shape == shape[:-1] + (shape[-1] // 2 + 1,)

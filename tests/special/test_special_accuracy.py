@@ -194,3 +194,41 @@ def test_lgamma_keeps_relative_accuracy_at_its_zeros():
     x = x[(x != 1) & (x != 2)]
     expected = np.array([float(mpmath.loggamma(v)) for v in x])
     assert relative_error(values(special.gammaln, x), expected) < 16 * ULP
+
+
+def test_incomplete_gamma_is_a_distribution_function():
+    a = needl.tensor(np.array([0.5, 2.0, 30.0]))
+    for x in (0.0, 0.3, 5.0, 40.0, np.inf):
+        P = special.gammainc(a, needl.tensor(np.full(3, x))).numpy()
+        Q = special.gammaincc(a, needl.tensor(np.full(3, x))).numpy()
+        np.testing.assert_allclose(P + Q, 1.0, rtol=1e-14)
+        assert ((0 <= P) & (P <= 1)).all()
+    # P(1, x) = 1 - exp(-x), P(1/2, x) = erf(sqrt x)
+    x = np.linspace(0.01, 20, 50)
+    np.testing.assert_allclose(special.gammainc(needl.tensor(np.ones(50)), needl.tensor(x)).numpy(), -np.expm1(-x), rtol=1e-13)
+    np.testing.assert_allclose(special.gammainc(needl.tensor(np.full(50, 0.5)), needl.tensor(x)).numpy(),
+                               [math.erf(math.sqrt(v)) for v in x], rtol=1e-13)
+    assert np.isnan(special.gammainc(needl.tensor([-1.0]), needl.tensor([1.0])).numpy()).all()
+
+
+def test_incomplete_gamma_against_scipy():
+    scipy_special = pytest.importorskip("scipy.special")
+    a, x = np.meshgrid(np.geomspace(0.05, 200, 25), np.geomspace(1e-3, 400, 25))
+    P = special.gammainc(needl.tensor(a), needl.tensor(x)).numpy()
+    Q = special.gammaincc(needl.tensor(a), needl.tensor(x)).numpy()
+    assert np.max(np.abs(P - scipy_special.gammainc(a, x))) < 1e-13
+    expected = scipy_special.gammaincc(a, x)
+    big = expected > 1e-300
+    assert relative_error(Q[big], expected[big]) < 1e-11
+
+
+def test_implicit_gamma_gradient_against_mpmath():
+    mpmath = pytest.importorskip("mpmath")
+    from needl.special.incomplete_gamma import standard_gamma_grad
+    cases = [(0.3, 0.01), (0.3, 2.0), (2.5, 9.0), (40.0, 30.0), (40.0, 60.0), (1e3, 1100.0), (0.5, 30.0)]
+    for a, x in cases:
+        with mpmath.workdps(30):
+            slope = mpmath.diff(lambda s: mpmath.gammainc(s, 0, x, regularized=True), a)
+            density = mpmath.exp((a - 1) * mpmath.log(x) - x - mpmath.loggamma(a))
+            expected = float(-slope / density)
+        assert standard_gamma_grad(np.array([a]), np.array([x]))[0] == pytest.approx(expected, rel=1e-11)

@@ -157,3 +157,12 @@ def test_polygamma_xlogy_zeta_multigammaln_match_pytorch():
     special.multigammaln(ours, 3).sum().backward()
     torch.special.multigammaln(theirs, 3).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_incomplete_gamma_gradients():
+    a, x = leaf(0.5, 4), leaf(0.1, 6, seed=1)
+    for function in (special.gammainc, special.gammaincc):
+        assert gradcheck(lambda x: function(a.detach(), x), (x,))
+        assert gradgradcheck(lambda x: function(a.detach(), x), (x,))
+        with pytest.raises(NotImplementedError, match="input"):
+            function(a, x).sum().backward()
