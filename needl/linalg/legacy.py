@@ -18,8 +18,8 @@ from .products import cross as linalg_cross, matrix_power
 svd_result = namedtuple("svd", ["U", "S", "V"])
 
 inverse = inv
-__all__ = ["svd", "norm", "inverse", "det", "logdet", "slogdet", "cholesky", "pinverse",
-           "matrix_power", "cross", "trace", "outer", "dot"]
+__all__ = ["svd", "qr", "norm", "inverse", "det", "logdet", "slogdet", "cholesky", "pinverse",
+           "matrix_power", "cross", "trace", "outer", "ger", "dot", "diagonal"]
 
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> svd_result:
@@ -36,6 +36,18 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> svd_result
         return svd_result(Tensor._make(U), S, Tensor._make(V))
     U, S, Vh = linalg_svd(input, full_matrices=not some)
     return svd_result(U, S, Vh.mT if isinstance(Vh, Tensor) else Vh)
+
+
+def qr(input: Tensor, some: bool = True):
+    """torch.qr: (Q, R), reduced when some (the default), complete otherwise."""
+    from .decompositions import qr as linalg_qr
+    return linalg_qr(input, mode="reduced" if some else "complete")
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """torch.diagonal / Tensor.diagonal: as linalg.diagonal, with dim1=0, dim2=1 by default."""
+    from .products import diagonal as linalg_diagonal
+    return linalg_diagonal(input, offset=offset, dim1=dim1, dim2=dim2)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -74,13 +86,15 @@ def trace(input: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-D tensor."""
     if _checks.array(input).ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {_checks.array(input).ndim}")
-    from .products import diagonal
     return reduce.sum(diagonal(input), dim=-1)
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """The outer product of two 1-D tensors."""
     return shape_ops.unsqueeze(input, dim=1) * shape_ops.unsqueeze(vec2, dim=0)
+
+
+ger = outer
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:

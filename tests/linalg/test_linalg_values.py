@@ -183,3 +183,16 @@ def test_batched_shapes_including_empty_batches(batch, n, seed):
     np.testing.assert_allclose(linalg.det(A).numpy(), np.linalg.det(data), rtol=1e-10)
     np.testing.assert_allclose(linalg.eigvalsh(A + A.mT).numpy(), np.linalg.eigvalsh(data + np.swapaxes(data, -1, -2)),
                                atol=1e-10)
+
+
+def test_legacy_qr_diagonal_outer_dot():
+    A = tensor(4, 3)
+    Q, R = legacy.qr(A)
+    assert Q.shape == (4, 3) and legacy.qr(A, some=False).Q.shape == (4, 4)
+    B = tensor(3, 4, 5)
+    np.testing.assert_allclose(legacy.diagonal(B, 1).numpy(), np.diagonal(B.numpy(), 1, 0, 1))
+    a, b = tensor(3), tensor(4, seed=1)
+    np.testing.assert_allclose(legacy.outer(a, b).numpy(), np.outer(a.numpy(), b.numpy()))
+    assert legacy.dot(a, a).item() == pytest.approx(float(a.numpy() @ a.numpy()))
+    with pytest.raises(RuntimeError, match="1D tensors expected"):
+        legacy.dot(A, A)
