@@ -73,11 +73,16 @@ def _is_vector_rhs(A, B) -> bool:
     return len(b_shape) == 1 or (len(b_shape) == len(a_shape) - 1 and b_shape == a_shape[:-1])
 
 
+def _matrix_rhs(A, B):
+    """B with at least A's number of dimensions: NumPy 1.x reads a B one dimension short as vectors."""
+    return B.reshape((1,) * (A.ndim - B.ndim) + B.shape) if B.ndim < A.ndim else B
+
+
 @op
 def _solve(A, B):
     """X with A X = B, for B (..., n, k); batch dimensions broadcast."""
     try:
-        return np.linalg.solve(A, B)
+        return np.linalg.solve(A, _matrix_rhs(A, B))
     except np.linalg.LinAlgError:
         raise _singular("solve", A) from None
 
@@ -123,7 +128,7 @@ def _as_triangular(A, upper, unitriangular):
 @op
 def _solve_triangular(A, B, upper=False, unitriangular=False):
     try:
-        return np.linalg.solve(_as_triangular(A, upper, unitriangular), B)
+        return np.linalg.solve(_as_triangular(A, upper, unitriangular), _matrix_rhs(A, B))
     except np.linalg.LinAlgError:
         raise _singular("solve_triangular", A) from None
 
