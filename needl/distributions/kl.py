@@ -13,9 +13,10 @@ from ..autograd.tensor import Tensor
 from ..linalg import solve_triangular
 from ..special import digamma, gammaln
 from .continuous import Beta, Dirichlet, Exponential, Gamma, Uniform
+from .counts import Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .multivariate import Independent, MultivariateNormal
-from .normal import Laplace, LogNormal, Normal
+from .normal import HalfNormal, Laplace, LogNormal, Normal
 from .utils import array, softplus
 
 _KL_REGISTRY = {}
@@ -68,6 +69,16 @@ def _kl_normal_normal(p, q):
 @register_kl(LogNormal, LogNormal)
 def _kl_lognormal_lognormal(p, q):
     return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (elementwise.log(p.rate) - elementwise.log(q.rate)) - (p.rate - q.rate)
 
 
 @register_kl(Laplace, Laplace)

@@ -1,9 +1,10 @@
-"""Normal, LogNormal and Laplace: location-scale families with reparameterised samples."""
+"""Normal, LogNormal, HalfNormal, Laplace, Cauchy: location-scale families with reparameterised samples."""
 import math
 
 import numpy as np
 
 from ..autograd.ops import elementwise
+from ..autograd.random import generator
 from ..autograd.tensor import Tensor
 from ..special import erf, erfinv
 from . import constraints
@@ -150,6 +151,86 @@ class Laplace(_LocationScale):
 
     def entropy(self) -> Tensor:
         return 1 + elementwise.log(2 * self.scale)
+
+
+class HalfNormal(Distribution):
+    """|X| for X ~ Normal(0, scale)."""
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale, validate_args=None):
+        self.base_dist = Normal(0.0, scale, validate_args=validate_args)
+        self.scale = self.base_dist.scale
+        super().__init__(self.scale.shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = super().expand(batch_shape, _instance)
+        new.base_dist = self.base_dist.expand(batch_shape)
+        new.scale = new.base_dist.scale
+        return new
+
+    @property
+    def mean(self) -> Tensor:
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self) -> Tensor:
+        return self.scale * 0.0
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale * self.scale * (1 - 2 / math.pi)
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        return elementwise.abs(self.base_dist.rsample(sample_shape))
+
+    def log_prob(self, value) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return self.base_dist.log_prob(value) + math.log(2)
+
+    def cdf(self, value) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, value) -> Tensor:
+        return self.base_dist.icdf((value + 1) / 2)
+
+    def entropy(self) -> Tensor:
+        return self.base_dist.entropy() - math.log(2)
+
+
+class Cauchy(_LocationScale):
+    """The Cauchy distribution: density 1 / (pi scale (1 + ((x - loc) / scale)^2)); no mean, no variance."""
+
+    @property
+    def mean(self) -> Tensor:
+        return Tensor._make(np.full(self._batch_shape, np.nan, self.loc.dtype))
+
+    @property
+    def variance(self) -> Tensor:
+        return Tensor._make(np.full(self._batch_shape, np.inf, self.loc.dtype))
+
+    def rsample(self, sample_shape=()) -> Tensor:
+        return self.loc + self.scale * generator().standard_cauchy(self._extended_shape(sample_shape)).astype(self.loc.dtype)
+
+    def log_prob(self, value) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        return -math.log(math.pi) - elementwise.log(self.scale) - elementwise.log1p(z * z)
+
+    def cdf(self, value) -> Tensor:
+        raise NotImplementedError("Cauchy.cdf needs arctan, which needl has no op for yet")
+
+    def icdf(self, value) -> Tensor:
+        angle = math.pi * (value - 0.5)
+        return self.loc + self.scale * elementwise.sin(angle) / elementwise.cos(angle)
+
+    def entropy(self) -> Tensor:
+        return math.log(4 * math.pi) + elementwise.log(self.scale)
 
 
 def _sign(x):

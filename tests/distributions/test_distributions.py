@@ -35,6 +35,10 @@ FAMILIES = [
     (lambda: D.MultivariateNormal(t([0.0, 1.0]), precision_matrix=t([[2.0, 0.3], [0.3, 1.0]])), (), (2,)),
     (lambda: D.MultivariateNormal(t([0.0, 1.0]), scale_tril=t([[[1.0, 0.0], [0.3, 1.0]]] * 3)), (3,), (2,)),
     (lambda: D.Independent(D.Normal(t(np.zeros((3, 4))), 1.0), 1), (3,), (4,)),
+    (lambda: D.HalfNormal(t([1.0, 2.0])), (2,), ()),
+    (lambda: D.Cauchy(t([0.0, 1.0]), 2.0), (2,), ()),
+    (lambda: D.Poisson(t([[0.5], [4.0]])), (2, 1), ()),
+    (lambda: D.Binomial(5, probs=t([0.3, 0.9])), (2,), ()),
 ]
 
 
@@ -46,7 +50,8 @@ def test_shapes_of_samples_densities_and_entropies(index):
     sample = distribution.sample((5,))
     assert sample.shape == (5,) + batch_shape + event_shape and not sample.requires_grad
     assert distribution.log_prob(sample).shape == (5,) + batch_shape
-    assert distribution.entropy().shape == batch_shape
+    if not isinstance(distribution, D.Poisson):  # as in PyTorch, Poisson has no entropy
+        assert distribution.entropy().shape == batch_shape
     expanded = distribution.expand((4,) + batch_shape)
     assert expanded.batch_shape == (4,) + batch_shape
     assert expanded.sample().shape == (4,) + batch_shape + event_shape
@@ -58,7 +63,8 @@ MOMENTS = [  # (distribution, draws): the sample mean and variance approach mean
     D.Normal(t([0.5, -1.0]), t([1.0, 0.3])), D.LogNormal(t([0.0]), t([0.4])), D.Laplace(t([1.0]), t([0.5])),
     D.Uniform(t([0.0]), t([2.0])), D.Exponential(t([1.5])), D.Gamma(t([0.6, 4.0]), t([2.0, 1.0])),
     D.Beta(t([0.5, 3.0]), t([2.0, 1.0])), D.Bernoulli(t([0.3])), D.Dirichlet(t([2.0, 1.0, 0.5])),
-    D.OneHotCategorical(t([0.1, 0.6, 0.3])), D.Chi2(t([4.0])),
+    D.OneHotCategorical(t([0.1, 0.6, 0.3])), D.Chi2(t([4.0])), D.HalfNormal(t([1.5])),
+    D.Poisson(t([0.7, 6.0])), D.Binomial(t([10.0]), probs=t([0.3])),
     D.MultivariateNormal(t([1.0, -1.0]), covariance_matrix=t([[1.0, 0.5], [0.5, 2.0]])),
 ]
 
@@ -105,6 +111,8 @@ REPARAMETERISED = [
     ("exponential", lambda a, b: D.Exponential(b.exp())),
     ("mvn", lambda a, b: D.MultivariateNormal(a, scale_tril=needl.tensor(np.eye(2)) * b.exp())),
     ("independent", lambda a, b: D.Independent(D.Normal(a, b.exp()), 1)),
+    ("halfnormal", lambda a, b: D.HalfNormal(b.exp())),
+    ("cauchy", lambda a, b: D.Cauchy(a, b.exp())),
 ]
 
 

@@ -28,6 +28,8 @@ FAMILIES = [
     ("Dirichlet", ([[0.5, 3.0, 1.0], [2.0, 2.0, 0.2]],), [[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]], ("mean", "variance", "mode")),
     ("Bernoulli", ([0.2, 0.9],), [1.0, 0.0], ("mean", "variance")),
     ("Categorical", ([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]],), [2, 0], ()),
+    ("HalfNormal", ([0.5, 2.0],), [0.3, 2.1], ("mean", "variance", "mode", "cdf", "icdf")),
+    ("Cauchy", ([0.2, -1.0], [0.5, 2.0]), [0.3, -2.1], ("mode", "icdf")),
     ("OneHotCategorical", ([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]],), [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], ("mean", "variance")),
 ]
 
@@ -61,6 +63,32 @@ def test_family_matches_pytorch(name, parameters, value, methods):
     total_theirs.backward()
     for mine, reference in pairs:
         np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_count_distributions_match():
+    rate, trate = both([0.5, 3.0])
+    ours, theirs = D.Poisson(rate), T.Poisson(trate)
+    value = np.array([[0.0, 2.0], [4.0, 1.0]])
+    loss = ours.log_prob(needl.tensor(value)).sum()
+    expected = theirs.log_prob(torch.tensor(value)).sum()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    loss.backward()
+    expected.backward()
+    np.testing.assert_allclose(rate.grad.numpy(), trate.grad.numpy(), rtol=1e-12)
+    assert ours.mode.tolist() == theirs.mode.tolist()
+    for key in ("probs", "logits"):
+        parameter, tparameter = both([0.3, 0.6] if key == "probs" else [-0.5, 0.0])
+        ours = D.Binomial(10, **{key: parameter})
+        theirs = T.Binomial(10, **{key: tparameter})
+        value = np.array([3.0, 7.0])
+        loss = ours.log_prob(needl.tensor(value)).sum() + ours.entropy().sum()
+        expected = theirs.log_prob(torch.tensor(value)).sum() + theirs.entropy().sum()
+        assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+        loss.backward()
+        expected.backward()
+        np.testing.assert_allclose(parameter.grad.numpy(), tparameter.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours.mode.numpy(), theirs.mode.detach().numpy())
+        np.testing.assert_allclose(ours.variance.detach().numpy(), theirs.variance.detach().numpy())
 
 
 def test_logits_parameterisations_match():
@@ -112,6 +140,8 @@ KL_PAIRS = [
     ("Beta", ([0.5, 3.0], [1.5, 0.7]), "Beta", ([2.0], [1.0])),
     ("Dirichlet", ([[0.5, 3.0], [2.0, 0.2]],), "Dirichlet", ([1.0, 2.0],)),
     ("Bernoulli", ([0.2, 0.9],), "Bernoulli", ([0.5, 0.3],)),  # PyTorch's does not broadcast
+    ("Poisson", ([0.2, 3.0],), "Poisson", ([1.5],)),
+    ("HalfNormal", ([0.2, 3.0],), "HalfNormal", ([1.5],)),
     ("Categorical", ([[0.2, 0.8], [0.6, 0.4]],), "Categorical", ([0.5, 0.5],)),
     ("OneHotCategorical", ([[0.2, 0.8], [0.6, 0.4]],), "OneHotCategorical", ([0.3, 0.7],)),
 ]
