@@ -2,7 +2,6 @@
 probs or logits, the other one computed on first use."""
 import numpy as np
 
-from ..autograd.mode import no_grad
 from ..autograd.ops import elementwise, reduce
 from ..autograd.ops import shape as shape_ops
 from ..autograd.tensor import Tensor

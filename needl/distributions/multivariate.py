@@ -9,7 +9,7 @@ from ..autograd.tensor import Tensor
 from ..linalg import cholesky, diagonal, solve_triangular
 from . import constraints
 from .distribution import Distribution
-from .utils import array, as_float_tensor
+from .utils import as_float_tensor
 
 
 def _batch_mahalanobis(scale_tril, difference):

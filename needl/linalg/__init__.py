@@ -1,7 +1,7 @@
 """needl.linalg: PyTorch's torch.linalg on NumPy's LAPACK, batched over leading dimensions, every
 differentiable function an op with the standard matrix-calculus gradient (second order too)."""
 from ..autograd.ops.linalg import matmul
-from . import legacy  # torch.svd, torch.norm, torch.inverse ... (wired at the top level)
+from . import legacy  # noqa: F401  (torch.svd, torch.norm, torch.inverse ..., wired at the top level)
 from .decompositions import (eigh, eigvalsh, lstsq, matrix_rank, pinv, qr, svd, svdvals)
 from .inverse import (cholesky, cholesky_ex, det, inv, inv_ex, slogdet, solve, solve_triangular)
 from .norms import cond, matrix_norm, norm, vector_norm

@@ -62,7 +62,7 @@ def _qr_vjp(grads, outputs, A, mode="reduced"):
     if m >= n:
         return _qr_backward_tall(gQ, gR, Q, R)
     # m < n: A = [X | Y] with X = Q U square: gX from the square case, gY = Q gV
-    U, V = R[..., :, :m], R[..., :, m:]
+    U = R[..., :, :m]
     gU, gV = gR[..., :, :m], gR[..., :, m:]
     Y = A[..., :, m:]
     grad_X = _qr_backward_tall(gQ + Y @ mT(gV), gU, Q, U)

@@ -1,7 +1,5 @@
 """The older top-level forms PyTorch keeps beside torch.linalg (torch.svd, torch.norm, torch.inverse...),
 with their own arguments and return types; the lead wires them as needl.<name> and Tensor methods."""
-import math
-import numbers
 from collections import namedtuple
 
 import numpy as np
