@@ -1,5 +1,6 @@
 """Datasets and the DataLoader, as torch.utils.data."""
 from .dataloader import DataLoader, default_collate
+from .distributed import DistributedSampler  # noqa: F401  (imports no mpi4py)
 from .dataset import (ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
                       random_split)
 from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
