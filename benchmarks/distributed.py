@@ -155,6 +155,10 @@ def report(single: dict, double: dict, half: dict) -> None:
     print(f"  cost model, 2 processes: {1000 * compute:.1f} ms compute (1 process, 1 thread, batch "
           f"{batch // 2}) + {100 * exposed:.0f}% of the all-reduce exposed = {1000 * predicted:.1f} "
           f"ms/step predicted, {1000 * double['step_s']:.1f} ms measured")
+    unhidden = compute + ring_seconds(gradient_bytes, 2, bandwidth, 0.0)
+    print(f"  without overlap credit (all of it exposed): {1000 * unhidden:.1f} ms/step; what is "
+          f"left is CPU the local all-reduce and bucket copies take from the computation on shared "
+          f"cores, and the ranks waiting for each other")
     print(f"  predicted images/s on N machines (1 core and {batch // 2} images each per step, "
           f"ring all-reduce, 50 us latency, {100 * exposed:.0f}% of it exposed):")
     machines = (1, 2, 4, 8, 16, 64)

@@ -98,6 +98,15 @@ def check_tensor_list(tensors, like: np.ndarray, count: int, what: str) -> List[
     return arrays
 
 
+def root_only_list(tensors, at_root: bool, like: np.ndarray, count: int, what: str, role: str):
+    """The root's list of `count` tensors like `like` (their arrays); the other ranks pass none."""
+    if at_root:
+        return check_tensor_list(tensors, like, count, what)
+    if tensors:
+        raise ValueError(f"Argument ``{what}`` must NOT be specified on non-{role} ranks.")
+    return None
+
+
 def average(array: np.ndarray, op: ReduceOp, size: int) -> None:
     if op == ReduceOp.AVG:
         np.divide(array, size, out=array)
@@ -247,13 +256,11 @@ def gather(tensor: Tensor, gather_list: Optional[List[Tensor]] = None, dst: Opti
            group=None, async_op: bool = False, group_dst: Optional[int] = None):
     """Every rank's `tensor` into `gather_list` of rank `dst` (the others pass no list)."""
     def prepare(group):
-        root = group.group_rank(0 if dst is None and group_dst is None else dst, group_dst, "dst")
+        root = group.group_rank(dst, group_dst, "dst", default=0)
         send = Staged(tensor, "tensor", written=False)
         receives = group.rank() == root
-        if receives:
-            targets = check_tensor_list(gather_list, send.array, group.size(), "gather_list")
-        elif gather_list:
-            raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination ranks.")
+        targets = root_only_list(gather_list, receives, send.array, group.size(), "gather_list",
+                                 "destination")
 
         def run(comm):
             if not receives:
@@ -271,13 +278,11 @@ def scatter(tensor: Tensor, scatter_list: Optional[List[Tensor]] = None, src: Op
             group=None, async_op: bool = False, group_src: Optional[int] = None):
     """`scatter_list[i]` of rank `src` into `tensor` of rank i (the others pass no list)."""
     def prepare(group):
-        root = group.group_rank(0 if src is None and group_src is None else src, group_src, "src")
+        root = group.group_rank(src, group_src, "src", default=0)
         received = Staged(tensor, "tensor")
         sends = group.rank() == root
-        if sends:
-            sources = check_tensor_list(scatter_list, received.array, group.size(), "scatter_list")
-        elif scatter_list:
-            raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
+        sources = root_only_list(scatter_list, sends, received.array, group.size(), "scatter_list",
+                                 "source")
 
         def run(comm):
             comm.Scatter(buffer(np.stack(sources)) if sends else None, received.mpi, root)

@@ -75,7 +75,7 @@ def broadcast_object_list(object_list: List[Any], src: Optional[int] = None, gro
                           device=None, group_src: Optional[int] = None) -> None:
     """Replace the entries of `object_list` by those of rank `src`, on every rank (same length)."""
     def prepare(group):
-        root = group.group_rank(0 if src is None and group_src is None else src, group_src, "src")
+        root = group.group_rank(src, group_src, "src", default=0)
         if not isinstance(object_list, list):
             raise TypeError(f"object_list must be a list, got {type(object_list).__name__}")
         sends = group.rank() == root
@@ -101,7 +101,7 @@ def gather_object(obj: Any, object_gather_list: Optional[List[Any]] = None,
                   dst: Optional[int] = None, group=None, group_dst: Optional[int] = None) -> None:
     """Every rank's `obj` into `object_gather_list` of rank `dst` (the others pass None)."""
     def prepare(group):
-        root = group.group_rank(0 if dst is None and group_dst is None else dst, group_dst, "dst")
+        root = group.group_rank(dst, group_dst, "dst", default=0)
         receives = group.rank() == root
         if receives:
             _list_of(object_gather_list, group.size(), "object_gather_list")
@@ -127,7 +127,7 @@ def scatter_object_list(scatter_object_output_list: List[Any],
                         group_src: Optional[int] = None) -> None:
     """`scatter_object_input_list[i]` of rank `src` into `scatter_object_output_list[0]` of rank i."""
     def prepare(group):
-        root = group.group_rank(0 if src is None and group_src is None else src, group_src, "src")
+        root = group.group_rank(src, group_src, "src", default=0)
         if not isinstance(scatter_object_output_list, list) or not scatter_object_output_list:
             raise ValueError("scatter_object_output_list must be a non-empty list")
         sends = group.rank() == root

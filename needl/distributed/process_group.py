@@ -67,8 +67,12 @@ class ProcessGroup:
     def size(self) -> int:
         return self._size
 
-    def group_rank(self, global_rank: Optional[int], group_rank: Optional[int], what: str) -> int:
-        """The rank in this group of a `src`/`dst` given as a global rank or as a group rank."""
+    def group_rank(self, global_rank: Optional[int], group_rank: Optional[int], what: str,
+                   default: Optional[int] = None) -> int:
+        """The rank in this group of a `src`/`dst` given as a global rank or as a group rank
+        (`default`, a global rank, when neither is given)."""
+        if global_rank is None and group_rank is None:
+            global_rank = default
         if group_rank is not None:
             if global_rank is not None:
                 raise ValueError(f"give {what} or group_{what}, not both")
