@@ -1,5 +1,4 @@
 """A rank that fails ends the whole job with an error, quickly, never a hang."""
-import sys
 import time
 from pathlib import Path
 

@@ -28,7 +28,7 @@ def test_the_ranks_share_one_padded_or_cut_epoch(length, replicas, shuffle, drop
 
 
 def test_the_split_is_pytorchs():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
     for length, replicas, drop_last in ((10, 3, False), (10, 3, True), (11, 4, False), (2, 5, False),
                                        (7, 7, True), (0, 2, False)):
