@@ -113,9 +113,12 @@ def describe_pools(info):
     pools = info.get("threadpools")
     if isinstance(pools, str):
         return pools
-    return ", ".join(f"{pool['internal_api']} {pool['version'] or ''} ({pool['architecture'] or pool['prefix']}"
-                     f" kernel, {pool['num_threads']} threads)".replace(" (None kernel", " (")
-                     for pool in pools)
+    described = []
+    for pool in pools:
+        kernel = f", {pool['architecture']} kernel" if pool.get("architecture") else ""
+        described.append(f"{pool['internal_api']} {pool['version'] or ''} ({pool['prefix']}{kernel}, "
+                         f"{pool['num_threads']} threads)".replace(" (", " (", 1).replace("  ", " "))
+    return ", ".join(described)
 
 
 def machine_header(infos):
@@ -348,15 +351,16 @@ def report(result, out=sys.stdout):
              if result.get("disagreement") is None and losses else "first losses not compared")
     print(f"\n{result['title']}", file=out)
     print(f"  {check}", file=out)
-    print(f"  {result['rounds']} interleaved rounds of {result['repeat']} steps; load average "
+    unit = "process start" if result["repeat"] == 1 and not losses else f"{result['repeat']} steps"
+    print(f"  {result['rounds']} interleaved rounds of {unit}; load average "
           f"{result['load_before']:.2f} -> {result['load_after']:.2f}", file=out)
     references = [name for name in ("pytorch", "numpy by hand") if name in contenders]
-    header = f"  {'':<22}{'median ms':>11}{'min':>10}{'max':>10}" + "".join(
+    header = f"  {'':<32}{'median ms':>11}{'min':>10}{'max':>10}" + "".join(
         f"{'/ ' + name:>16}" for name in references) + f"{'peak RSS MB':>13}{'after imports':>15}"
     print(header, file=out)
     for name, entry in contenders.items():
         cells = "".join(f"{ratio(result, name, reference):>15.2f}x" for reference in references)
-        print(f"  {name:<22}{format_ms(entry['median']):>11}{format_ms(entry['min']):>10}"
+        print(f"  {name:<32}{format_ms(entry['median']):>11}{format_ms(entry['min']):>10}"
               f"{format_ms(entry['max']):>10}{cells}{entry['peak_rss_mb']:>13.0f}"
               f"{entry['rss_after_imports_mb']:>15.0f}", file=out)
     for numerator, denominator, text in result["targets"]:
