@@ -26,8 +26,11 @@ from typing import Callable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)  # the needl of this checkout, wherever the script is started from
+# the needl of this checkout, wherever the script is started from (or the one a worker is given)
+NEEDL_ROOT = os.environ.get("NEEDL_BENCH_ROOT", ROOT)
+if NEEDL_ROOT not in sys.path:
+    sys.path.insert(0, NEEDL_ROOT)
+BASELINE = " (baseline)"  # suffix of the contenders that run another checkout's needl (--baseline)
 LIBRARIES = ("numpy", "needl", "torch")
 # switches that change how OpenMP threads wait; a fair run leaves every library at its default
 WAIT_SWITCHES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
@@ -59,8 +62,9 @@ class StepWorkload:
     note: str = ""
     extra: dict = field(default_factory=dict)  # figures computed by the workload, e.g. GFLOP
 
-    def run(self, workload_id, quick=False, threads=None, only=None):
-        return run_steps(self, workload_id, quick=quick, threads=threads, only=only)
+    def run(self, workload_id, quick=False, threads=None, only=None, baseline=None, cpu_time=False):
+        return run_steps(self, workload_id, quick=quick, threads=threads, only=only, baseline=baseline,
+                         cpu_time=cpu_time)
 
 
 # ---- the machine ----------------------------------------------------------------------------
@@ -134,14 +138,16 @@ def machine_header(infos):
     return lines
 
 
-def worker_environment(threads):
-    """The environment of every worker: all BLAS/OpenMP pools at `threads`, no wait-policy switches."""
+def worker_environment(threads, needl_root=ROOT):
+    """The environment of every worker: all BLAS/OpenMP pools at `threads`, no wait-policy switches,
+    needl imported from `needl_root`."""
     environment = dict(os.environ)
     for name in WAIT_SWITCHES:
         environment.pop(name, None)
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         environment[name] = str(threads)
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, HERE, environment.get("PYTHONPATH")]))
+    environment["NEEDL_BENCH_ROOT"] = needl_root
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [needl_root, HERE, environment.get("PYTHONPATH")]))
     return environment
 
 
@@ -156,14 +162,14 @@ def peak_rss_mb():
 class Worker:
     """A contender's process; it answers one JSON line per command (see worker.py)."""
 
-    def __init__(self, workload_id, contender, threads):
+    def __init__(self, workload_id, contender, threads, needl_root=ROOT):
         self.name = contender
         self.stderr = tempfile.TemporaryFile("w+")  # a file, not a pipe: a chatty worker cannot block
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "worker.py"), "--workload", workload_id,
              "--contender", contender, "--threads", str(threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-            env=worker_environment(threads), cwd=ROOT)
+            env=worker_environment(threads, needl_root), cwd=ROOT)
 
     def ask(self, command):
         if command is not None:
@@ -207,19 +213,29 @@ def losses_agree(first, tolerance):
     return None
 
 
-def run_steps(workload, workload_id, quick=False, threads=None, only=None):
-    """Time every contender of `workload` in its own worker; returns the result dict."""
+def run_steps(workload, workload_id, quick=False, threads=None, only=None, baseline=None, cpu_time=False):
+    """Time every contender of `workload` in its own worker; returns the result dict.
+
+    With `baseline` (the root of another needl checkout), every needl contender runs twice: as
+    is, and as "<name> (baseline)" with that checkout's needl: a before/after in one run.
+    With `cpu_time`, the figures are the workers' CPU time (process_time, all their threads) rather
+    than wall time: steadier on a shared machine, and with one thread the same thing."""
     threads = threads or cores()
     names = [name for name, contender in workload.contenders.items()
              if (only is None or name in only) and (contender.library != "torch" or torch_installed())]
+    if baseline:
+        names += [name + BASELINE for name in names if workload.contenders[name].library == "needl"]
     rounds, repeat, warmup = (2, 1, 1) if quick else (workload.rounds, workload.repeat, workload.warmup)
     workers = {}
     result = {"id": workload_id, "title": workload.title, "contenders": {}, "note": workload.note,
               "rounds": rounds, "repeat": repeat, "targets": list(workload.targets),
-              "extra": workload.extra, "load_before": os.getloadavg()[0]}
+              "extra": workload.extra, "load_before": os.getloadavg()[0], "clock": "cpu" if cpu_time else "wall"}
     try:
         for name in names:  # they set up side by side; timing starts when all are ready
-            workers[name] = Worker(workload_id, name, threads)
+            if name.endswith(BASELINE):
+                workers[name] = Worker(workload_id, name[:-len(BASELINE)], threads, os.path.abspath(baseline))
+            else:
+                workers[name] = Worker(workload_id, name, threads)
         ready = {name: worker.ask(None) for name, worker in workers.items()}
         first = {name: answer["first_loss"] for name, answer in ready.items()}
         result["first_losses"] = first
@@ -233,11 +249,11 @@ def run_steps(workload, workload_id, quick=False, threads=None, only=None):
             shift = round_index % len(names)
             for name in names[shift:] + names[:shift]:
                 time.sleep(SETTLE_SECONDS)
-                samples[name].append(workers[name].ask(f"time {repeat}")["ms"])
+                samples[name].append(workers[name].ask(f"time {repeat}")["cpu_ms" if cpu_time else "ms"])
         for name, worker in workers.items():
             final = worker.ask("finish")
             result["contenders"][name] = {
-                "library": workload.contenders[name].library, "samples": samples[name],
+                "library": workload.contenders[name.removesuffix(BASELINE)].library, "samples": samples[name],
                 "median": statistics.median(samples[name]), "min": min(samples[name]),
                 "max": max(samples[name]), "first_loss": first[name],
                 "rss_after_imports_mb": ready[name]["rss_after_imports_mb"],
@@ -313,11 +329,11 @@ def serve(workload_id, contender_name, threads, commands=sys.stdin, answers=None
             if command == "time":
                 count = int(argument)
                 step()  # untimed: the first step after the pause refills caches and wakes threads
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 for _ in range(count):
                     loss = step()
-                elapsed = time.perf_counter() - start
-                answer(ms=elapsed * 1000 / count, loss=as_floats(loss))
+                elapsed, elapsed_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+                answer(ms=elapsed * 1000 / count, cpu_ms=elapsed_cpu * 1000 / count, loss=as_floats(loss))
             elif command == "finish":
                 answer(peak_rss_mb=peak_rss_mb(), info=library_info(contender.library))
                 return
@@ -355,7 +371,7 @@ def report(result, out=sys.stdout):
     print(f"  {result['rounds']} interleaved rounds of {unit}; load average "
           f"{result['load_before']:.2f} -> {result['load_after']:.2f}", file=out)
     references = [name for name in ("pytorch", "numpy by hand") if name in contenders]
-    header = f"  {'':<32}{'median ms':>11}{'min':>10}{'max':>10}" + "".join(
+    header = f"  {'':<32}{'median ms' if result.get('clock') != 'cpu' else 'median cpu':>11}{'min':>10}{'max':>10}" + "".join(
         f"{'/ ' + name:>16}" for name in references) + f"{'peak RSS MB':>13}{'after imports':>15}"
     print(header, file=out)
     for name, entry in contenders.items():
@@ -367,6 +383,9 @@ def report(result, out=sys.stdout):
         value = ratio(result, numerator, denominator)
         if value is not None:
             print(f"  {numerator} / {denominator}: {value:.2f}x {text}", file=out)
+    for name in contenders:
+        if name + BASELINE in contenders:
+            print(f"  {name} / {name + BASELINE}: {ratio(result, name, name + BASELINE):.2f}x", file=out)
     if result.get("note"):
         print(f"  {result['note']}", file=out)
 
@@ -381,12 +400,19 @@ def main(module_name, argv=None):
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--threads", type=int, default=None, help="BLAS / PyTorch threads (default: the cores)")
     parser.add_argument("--contenders", nargs="*", default=None, help="only these contenders")
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="also run every needl contender with the needl of this other checkout (before/after)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="report the workers' CPU time instead of wall time (steadier on a shared machine)")
     args = parser.parse_args(argv)
     failed = []
     for name in args.names or module.WORKLOADS:
         try:
+            options = {"baseline": args.baseline} if args.baseline else {}
+            if args.cpu_time:
+                options["cpu_time"] = True
             result = module.WORKLOADS[name].run(f"{module_name}:{name}", quick=args.quick,
-                                                threads=args.threads, only=args.contenders)
+                                                threads=args.threads, only=args.contenders, **options)
             report(result)
         except (RuntimeError, AssertionError) as error:
             print(f"\n{name}: FAILED: {error}", file=sys.stderr)
