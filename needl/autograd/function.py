@@ -16,13 +16,14 @@ several outputs; its vjp then receives a tuple of upstream gradients, None for t
 that received none. Called on NumPy arrays alone, an op is just its forward (arrays in, array
 out), so vjps can call other ops and stay differentiable under `create_graph=True`.
 """
+import dis
 import functools
 import inspect
 
 import numpy as np
 
 from .mode import _GradMode
-from .tape import Node
+from .tape import Node, modified_error
 from .tensor import Tensor
 
 _make = Tensor._make
@@ -39,12 +40,49 @@ class op:
         self.name = forward.__name__.strip("_").removesuffix("_op")
         self.backward = None
         self.wants_needs_input_grad = False
+        self.reads_output = True
+        self.read_inputs = None  # per positional input: does the vjp read it (None: all are read)
 
     def vjp(self, backward):
-        """Register the local gradient: `backward(g, out, *inputs, **options)`."""
+        """Register the local gradient: `backward(g, out, *inputs, **options)`.
+
+        The tape checks, before it runs the vjp, that nothing the vjp reads (`out`, the inputs)
+        was written in place since the forward; which parameters it reads is read off its code.
+        """
         self.backward = backward
-        self.wants_needs_input_grad = "needs_input_grad" in inspect.signature(backward).parameters
+        parameters = list(inspect.signature(backward).parameters.values())
+        self.wants_needs_input_grad = any(p.name == "needs_input_grad" for p in parameters)
+        read = _read_names(backward)
+        self.reads_output = read is None or len(parameters) < 2 or parameters[1].name in read
+        if read is None:
+            self.read_inputs = None
+        else:
+            positional = [p.name for p in parameters[2:]
+                          if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            star = next((p.name for p in parameters if p.kind == p.VAR_POSITIONAL), None)
+            self.read_inputs = (tuple(name in read for name in positional), star is not None and star in read)
         return backward
+
+    def reads_input(self, index: int) -> bool:
+        if self.read_inputs is None:
+            return True
+        named, star = self.read_inputs
+        return named[index] if index < len(named) else star
+
+    def check_versions(self, node) -> None:
+        """Raise if an array this node's vjp reads was written in place after it was recorded."""
+        sequence = node.sequence
+        if self.reads_output:
+            for counter in getattr(node, "output_counters", None) or ():
+                if counter.written_after(sequence):
+                    saved = node.saved[0] if node.outputs else node.saved
+                    raise modified_error(node, "which is output 0", np.shape(saved),
+                                         getattr(saved, "dtype", "?"), counter)
+        for index, input in enumerate(node.inputs):
+            if isinstance(input, Tensor) and self.reads_input(index):
+                counter = _counter_of(input)
+                if counter is not None and counter.written_after(sequence):
+                    raise modified_error(node, f"which is input {index}", input.shape, input.dtype, counter)
 
     def __repr__(self):
         return f"<needl op {self.name}>"
@@ -107,6 +145,61 @@ class op:
         return grads
 
 
+def _read_names(function):
+    """The names `function`'s code reads (parameters included), or None if that cannot be told."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    return _code_reads(code)
+
+
+def _code_reads(code):
+    if {"locals", "vars", "eval", "exec"} & set(code.co_names):
+        return None
+    names = set()
+    instructions = list(dis.get_instructions(code))
+    for instruction, following in zip(instructions, instructions[1:] + [None]):
+        if instruction.opname.startswith("LOAD_FAST") or instruction.opname == "LOAD_DEREF":
+            value = instruction.argval
+            if (isinstance(value, str) and following is not None and following.opname == "LOAD_ATTR"
+                    and following.argval in _METADATA):
+                continue  # `x.shape` reads no element of x: writes to x cannot change it
+            names.update(value if isinstance(value, tuple) else (value,))
+    for constant in code.co_consts:  # comprehensions and inner functions: what they read of ours
+        if hasattr(constant, "co_code"):
+            inner = _code_reads(constant)
+            if inner is None:
+                return None
+            names |= inner & set(constant.co_freevars)
+    return names
+
+
+_METADATA = frozenset({"shape", "dtype", "ndim", "size", "itemsize"})
+
+
+def _counter_of(tensor):
+    """The version counter of a tensor's memory (views share their base's), or None if never written."""
+    base = getattr(tensor, "_base", None)
+    return getattr(tensor if base is None else base, "_version_counter", None)
+
+
+class view_op(op):
+    """An op whose output may share its first input's memory (reshape, transpose, basic indexing).
+
+    Its output remembers the tensor whose memory it views, so that in-place writes through
+    either count as writes to both (one version counter) and can be recorded on the tape.
+    """
+
+    def __call__(self, *args, **options):
+        result = op.__call__(self, *args, **options)
+        source = args[0] if args else None
+        if isinstance(result, Tensor) and isinstance(source, Tensor) and np.may_share_memory(
+                result._data, source._data):
+            base = getattr(source, "_base", None)
+            result._base = source if base is None else base
+        return result
+
+
 class Context:
     """The `ctx` of a Function: what forward saves for backward."""
 
@@ -126,6 +219,14 @@ class _FunctionBackward:
     def __init__(self, cls):
         self.cls = cls
         self.name = cls.__name__
+
+    def check_versions(self, node) -> None:
+        """Raise if a tensor given to ctx.save_for_backward was written in place after forward."""
+        for index, tensor in enumerate(node.saved[0].saved_tensors):
+            if isinstance(tensor, Tensor):
+                counter = _counter_of(tensor)
+                if counter is not None and counter.written_after(node.sequence):
+                    raise modified_error(node, f"saved tensor {index}", tensor.shape, tensor.dtype, counter)
 
     def backward_node(self, node, grad, create_graph):
         ctx, layouts = node.saved

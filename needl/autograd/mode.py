@@ -1,11 +1,19 @@
-"""Grad mode: whether ops record on the tape (no_grad, enable_grad, set_grad_enabled)."""
+"""Grad mode: whether ops record on the tape (no_grad, enable_grad, set_grad_enabled, inference_mode).
+
+The switches are per thread, as in PyTorch: `no_grad` in one thread leaves the others recording.
+"""
 import functools
+import threading
 
 
-class _GradMode:
-    """The process-wide switches, read by every op call, so they are plain class attributes."""
-    enabled = True
-    anomaly = False
+class _ThreadState(threading.local):
+    """Each thread's switches; the class attributes are the values a new thread starts with."""
+    enabled = True   # ops record on the tape
+    anomaly = False  # detect_anomaly: nodes keep their stack, backward checks gradients
+    callbacks = None  # during backward: what queue_callback() asked to run at its end
+
+
+_GradMode = _ThreadState()
 
 
 def is_grad_enabled() -> bool:
@@ -38,12 +46,23 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
-    """Ops run inside record nothing: `with needl.no_grad(): ...` or `@needl.no_grad()`."""
+class _BareDecorator(_GradModeContext):
+    """`@no_grad` without parentheses decorates too, as in PyTorch 2."""
+
+    def __new__(cls, function=None):
+        instance = super().__new__(cls)
+        return instance(function) if callable(function) else instance
+
+    def __init__(self, function=None):
+        pass
+
+
+class no_grad(_BareDecorator):
+    """Ops run inside record nothing: `with needl.no_grad(): ...`, `@needl.no_grad()`."""
     mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecorator):
     """Turns recording back on inside a `no_grad` block."""
     mode = True
 
@@ -62,3 +81,17 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, function):
         _GradMode.enabled = self.previous  # used as a decorator: change nothing until called
         return super().__call__(function)
+
+
+class inference_mode(_GradModeContext):
+    """Like `no_grad` (needl has no extra bookkeeping to skip); `@inference_mode` works bare too."""
+
+    def __new__(cls, mode=True):
+        instance = super().__new__(cls)
+        if callable(mode):  # used as a bare decorator
+            instance.mode = False
+            return _GradModeContext.__call__(instance, mode)
+        return instance
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode

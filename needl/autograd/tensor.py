@@ -3,6 +3,7 @@ import weakref
 
 import numpy as np
 
+from .. import device as _device
 from . import dtypes
 from .mode import _GradMode
 
@@ -99,8 +100,16 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> "_device.device":
+        return _device.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
 
     @property
     def is_leaf(self) -> bool:
@@ -171,17 +180,42 @@ class Tensor:
         dtype = dtypes.as_dtype(dtype)
         return self if dtype == self._data.dtype else shape_ops.cast(self, dtype=dtype)
 
-    def to(self, *args, dtype=None, device=None, **kwargs) -> "Tensor":
-        """`to(dtype)` casts; the device 'cpu' is accepted (needl has no other)."""
-        for arg in args + (device,):
-            if isinstance(arg, str):
-                if arg != "cpu" and not arg.startswith("cpu:"):
-                    raise RuntimeError(f"needl runs on the CPU only; cannot move a tensor to '{arg}'")
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False, copy: bool = False,
+           memory_format=None) -> "Tensor":
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` as PyTorch; the device must be the CPU.
+
+        Returns self when nothing changes, unless `copy=True`.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg._data.dtype
+            elif isinstance(arg, (str, _device.device)):
+                device = arg
             elif arg is not None:
                 dtype = arg
-        return self if dtype is None else self.astype(dtype)
+        _device.check_device(device)
+        result = self if dtype is None else self.astype(dtype)
+        return result.clone() if copy and result is self else result
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "Tensor":
+        raise _device._accelerator_error("cuda" if device is None else f"cuda:{device}")
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """Pinned memory speeds host-to-GPU copies; with no GPU the tensor is returned as it is."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for CPU tensors
+
+    def share_memory_(self) -> "Tensor":
+        """No-op: needl's worker processes share nothing by this route (PyTorch moves to shared memory)."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
 
     def type(self, dtype=None):
         return str(self.dtype) if dtype is None else self.astype(dtype)
@@ -228,8 +262,11 @@ class Tensor:
         return self
 
     def detach(self) -> "Tensor":
-        """The same array, cut from the tape."""
-        return Tensor._make(self._data)
+        """The same array, cut from the tape (a view: in-place writes to it count as writes to self)."""
+        result = Tensor._make(self._data)
+        base = getattr(self, "_base", None)
+        result._base = self if base is None else base
+        return result
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -243,15 +280,15 @@ class Tensor:
         node = self.grad_fn
         if node is None or self.retains_grad:
             return
-        if node.retained is None:
-            node.retained = []
-        node.retained.append(weakref.ref(self))
+        if node.hooks is None:
+            node.hooks = {}
+        node.hooks[("retain", id(self))] = (self._index, tape.RetainGrad(self))
 
     @property
     def retains_grad(self) -> bool:
         node = self.grad_fn
-        return node is not None and node.retained is not None and any(
-            reference() is self for reference in node.retained)
+        return node is not None and node.hooks is not None and any(
+            isinstance(hook, tape.RetainGrad) and hook.tensor() is self for _, hook in node.hooks.values())
 
     def backward(self, gradient=None, retain_graph: bool = None, create_graph: bool = False,
                  inputs=None) -> None:
@@ -266,94 +303,241 @@ class Tensor:
         engine.backward(self, None if gradient is None else [gradient],
                         retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
-    def register_hook(self, hook):
-        raise NotImplementedError("tensor hooks are not supported; use retain_grad() instead")
+    # ---- hooks ---------------------------------------------------------------------------
+    def register_hook(self, hook) -> "RemovableHandle":
+        """Call `hook(grad)` when the gradient with respect to this tensor is computed.
 
-    # ---- in place (no tape) --------------------------------------------------------------
-    def _check_inplace(self):
-        if _GradMode.enabled and self.requires_grad:
-            what = "a leaf Tensor that requires grad" if self.grad_fn is None else "a Tensor on the tape"
-            raise RuntimeError(f"{what} is being used in an in-place operation; "
-                               f"wrap it in needl.no_grad() or use out-of-place ops")
+        The hook may return a Tensor to use instead of the gradient; returns a handle whose
+        `remove()` unregisters it. On a leaf the hook sees the sum of all contributions of one
+        backward pass, before it is added to `.grad`.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            hooks = self._leaf_hooks().pre
+            handle = RemovableHandle(hooks)
+            hooks[handle.id] = hook
+            return handle
+        node = self.grad_fn
+        if node.hooks is None:
+            node.hooks = {}
+        handle = RemovableHandle(node.hooks)
+        node.hooks[handle.id] = (self._index, hook)
+        tape.hooks_on_nodes += 1
+        return handle
 
-    def _inplace(self, result):
-        self._check_inplace()
-        self._data[...] = result
+    def register_post_accumulate_grad_hook(self, hook) -> "RemovableHandle":
+        """Call `hook(tensor)` on this leaf after backward has added to its `.grad`."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        hooks = self._leaf_hooks().post
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def _leaf_hooks(self):
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = tape.LeafHooks()
+            key = id(self)
+            tape.hooked_leaves[key] = weakref.ref(self, lambda _: tape.hooked_leaves.pop(key, None))
+        return hooks
+
+    # ---- versions and in-place writes ----------------------------------------------------
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (views share the count)."""
+        counter = _counter_of(self)
+        return 0 if counter is None else counter.version
+
+    def _bump_version(self):
+        """Count an in-place write to this tensor's memory (code that writes `_data` calls it)."""
+        base = getattr(self, "_base", None)
+        root = self if base is None else base
+        counter = getattr(root, "_version_counter", None)
+        if counter is None:
+            counter = root._version_counter = tape.VersionCounter()
+            producer = root.grad_fn
+            if producer is not None:  # the node that saved this array as its output
+                _watch_output(producer, counter)
+        counter.bump()
+        return counter
+
+    def _write(self, function, others, options, compute, keep_old=None) -> "Tensor":
+        """Run `compute()`, which writes this tensor's array in place, and record it as `function`.
+
+        Recorded (grad mode on and something requires grad), the write becomes a node of the
+        tape, as in PyTorch: `self.grad_fn` is now that node, whose inputs are the old value and
+        `others`; a view's base also moves to a node that copies the new view into it.
+        `keep_old`: whether the vjp needs the old value (copied first); default: if it reads it.
+        """
+        record = _GradMode.enabled and (self.requires_grad or any(
+            isinstance(other, Tensor) and other.requires_grad for other in others))
+        if not record:
+            compute()
+            self._bump_version()
+            return self
+        base = getattr(self, "_base", None)
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation. (Wrap it in needl.no_grad(), or write to a clone().)")
+        if base is not None and base.requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation. (Wrap it in needl.no_grad(), or write to a clone().)")
+        if keep_old is None:
+            keep_old = function.reads_input(0)
+        old = _position(self, self._data.copy(order="K") if keep_old else self._data)
+        counter = self._bump_version()
+        compute()
+        arrays = [old._data] + [_raw(other) for other in others]
+        node = Node(function, (old,) + tuple(others), self._data, options, 0, arrays)
+        node.previous = old
+        node.output_counters = [counter]
+        self.grad_fn, self._index, self.requires_grad = node, 0, True
+        if base is not None:
+            base_old = _position(base, base._data)
+            view = Tensor._make(self._data, node)
+            geometry = shape_ops.view_geometry(base._data, self._data)
+            copy = Node(shape_ops.copy_slices, (base_old, view), base._data, {"geometry": geometry}, 0,
+                        [base._data, self._data])
+            copy.previous = base_old
+            copy.output_counters = [counter]
+            base.grad_fn, base._index, base.requires_grad = copy, 0, True
         return self
+
+    def _apply_(self, function, *others, **options) -> "Tensor":
+        """In-place form of an op: `self = function(self, *others)`, written into self's array."""
+        arrays = [_raw(other) for other in others]
+
+        def compute():
+            np.copyto(self._data, function.forward(self._data, *arrays, **options), casting="same_kind")
+        return self._write(function, others, options, compute)
+
+    def _ufunc_(self, function, ufunc, other, keep_old=None) -> "Tensor":
+        """In-place binary arithmetic straight into the array: x += y without a temporary."""
+        other = _operand(other)
+        array = _raw(other)
+        return self._write(function, (other,), {}, lambda: ufunc(self._data, array, out=self._data),
+                           keep_old)
+
+    def __setitem__(self, key, value):
+        key = shape_ops.normalize_index(key)
+        array = _raw(value)
+
+        def compute():
+            self._data[key] = array
+        self._write(shape_ops.setitem, (value,), {"key": key}, compute)
+
+    def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """`self[indices] = values`, or with `accumulate` `self[indices] += values` (repeats add up)."""
+        key = shape_ops.normalize_index(tuple(indices))
+        if not accumulate:
+            self[key] = values
+            return self
+        values = values if isinstance(values, Tensor) else Tensor._make(np.asarray(values, self._data.dtype))
+        return self.add_(shape_ops.index_put(values, key=key, shape=self._data.shape))
+
+    def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
+        return self.clone().index_put_(indices, values, accumulate)
 
     def zero_(self) -> "Tensor":
-        self._check_inplace()
-        self._data.fill(0)
-        return self
+        return self.fill_(0)
 
     def fill_(self, value) -> "Tensor":
-        self._check_inplace()
-        self._data.fill(_raw(value))
+        if isinstance(value, Tensor) and value._data.size != 1:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions")
+        self[...] = value if isinstance(value, Tensor) else _operand(value)
         return self
 
-    def copy_(self, source) -> "Tensor":
-        source = _raw(source)
-        if np.shape(source) != self._data.shape and np.broadcast_shapes(np.shape(source), self._data.shape) != self._data.shape:
-            raise RuntimeError(f"copy_: source of shape {np.shape(source)} does not broadcast "
-                               f"to the destination's shape {self._data.shape}")
-        return self._inplace(source)
+    def copy_(self, source, non_blocking: bool = False) -> "Tensor":
+        shape = np.shape(_raw(source))
+        try:
+            np.broadcast_shapes(shape, self._data.shape) == self._data.shape or 1 / 0
+        except (ValueError, ZeroDivisionError):
+            raise RuntimeError(f"copy_: source of shape {shape} does not broadcast "
+                               f"to the destination's shape {self._data.shape}") from None
+        self[...] = source
+        return self
 
     def add_(self, other, alpha=1) -> "Tensor":
-        self._check_inplace()
-        other = _raw(other)
-        self._data += other if alpha == 1 else alpha * other
-        return self
+        return self._ufunc_(elementwise.add, np.add, other if alpha == 1 else other * alpha)
 
     def sub_(self, other, alpha=1) -> "Tensor":
-        return self.add_(other, alpha=-alpha)
+        return self._ufunc_(elementwise.sub, np.subtract, other if alpha == 1 else other * alpha)
 
     def mul_(self, other) -> "Tensor":
-        self._check_inplace()
-        self._data *= _raw(other)
-        return self
+        # the old value is needed only for the gradient of a tensor factor
+        return self._ufunc_(elementwise.mul, np.multiply, other,
+                            isinstance(other, Tensor) and other.requires_grad)
 
     def div_(self, other) -> "Tensor":
-        self._check_inplace()
-        self._data /= _raw(other)
-        return self
+        return self._ufunc_(elementwise.div, np.true_divide, other, False)
+
+    def pow_(self, exponent) -> "Tensor":
+        return self._apply_(elementwise.pow, _operand(exponent))
+
+    def neg_(self) -> "Tensor":
+        return self._apply_(elementwise.neg)
+
+    def exp_(self) -> "Tensor":
+        return self._apply_(elementwise.exp)
+
+    def log_(self) -> "Tensor":
+        return self._apply_(elementwise.log)
+
+    def sqrt_(self) -> "Tensor":
+        return self._apply_(elementwise.sqrt)
+
+    def abs_(self) -> "Tensor":
+        return self._apply_(elementwise.abs)
+
+    def tanh_(self) -> "Tensor":
+        return self._apply_(elementwise.tanh)
+
+    def sigmoid_(self) -> "Tensor":
+        return self._apply_(elementwise.sigmoid)
+
+    def relu_(self) -> "Tensor":
+        return self._apply_(elementwise.relu)
+
+    def sin_(self) -> "Tensor":
+        return self._apply_(elementwise.sin)
+
+    def cos_(self) -> "Tensor":
+        return self._apply_(elementwise.cos)
 
     def clamp_(self, min=None, max=None) -> "Tensor":
-        self._check_inplace()
-        np.clip(self._data, min, max, out=self._data)
-        return self
+        return self._apply_(elementwise.clamp, min=_raw(min), max=_raw(max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value) -> "Tensor":
+        return self._apply_(elementwise.masked_fill, mask=_raw(mask), value=_raw(value))
 
     def uniform_(self, a=0.0, b=1.0) -> "Tensor":
         from . import random
-        return self._inplace(random.generator().uniform(a, b, self._data.shape))
+        self[...] = random.generator().uniform(a, b, self._data.shape).astype(self._data.dtype)
+        return self
 
     def normal_(self, mean=0.0, std=1.0) -> "Tensor":
         from . import random
-        return self._inplace(random.generator().normal(mean, std, self._data.shape))
-
-    def _iop(self, other, ufunc, fallback):
-        other = _operand(other)
-        if _GradMode.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            if self.grad_fn is None and self.requires_grad:
-                self._check_inplace()
-            return fallback(self, other)  # on the tape: out of place, the name is rebound
-        ufunc(self._data, _raw(other), out=self._data)
+        self[...] = random.generator().normal(mean, std, self._data.shape).astype(self._data.dtype)
         return self
 
     def __iadd__(self, other):
-        return self._iop(other, np.add, elementwise.add)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return self._iop(other, np.subtract, elementwise.sub)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return self._iop(other, np.multiply, elementwise.mul)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return self._iop(other, np.true_divide, elementwise.div)
-
-    def __setitem__(self, key, value):
-        self._check_inplace()
-        self._data[shape_ops.normalize_index(key)] = _raw(value)
+        return self.div_(other)
 
     # ---- arithmetic ----------------------------------------------------------------------
     # a Tensor operand skips the _operand call (the common case on a tape: 0.1 us per op);
@@ -682,6 +866,22 @@ class Tensor:
         return prefix + body + "".join(", " + extra for extra in extras) + ")"
 
 
+def _position(tensor, array):
+    """A stand-in for `tensor`'s current place on the tape (its node, or leaf status), holding `array`."""
+    stand_in = Tensor._make(array, tensor.grad_fn, tensor._index)
+    stand_in.requires_grad = tensor.requires_grad
+    return stand_in
+
+
+def _watch_output(node, counter):
+    """Let `node` check that its saved output was not written after it was recorded."""
+    counters = getattr(node, "output_counters", None)
+    if counters is None:
+        node.output_counters = [counter]
+    elif counter not in counters:
+        counters.append(counter)
+
+
 def _unwrap(value, name):
     """Tensors (also inside lists and tuples) as their arrays, refusing tensors that require grad."""
     if isinstance(value, Tensor):
@@ -704,4 +904,7 @@ def _numpy_fallback(function, args, kwargs):
 from .ops import elementwise, linalg, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
 from .ops.numpy_protocol import FUNCTIONS, UFUNCS  # noqa: E402
-from . import engine  # noqa: E402
+from . import engine, tape  # noqa: E402
+from .function import _counter_of  # noqa: E402
+from .hooks import RemovableHandle  # noqa: E402
+from .tape import Node  # noqa: E402

@@ -1,7 +1,12 @@
 """Shape ops: views where NumPy gives views, and indexing whose gradient scatters back."""
 import numpy as np
 
-from ..function import op
+from ..function import op, view_op
+
+try:
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds
+except ImportError:  # NumPy < 2
+    _byte_bounds = np.byte_bounds
 
 
 def _resolve_shape(shape, size):
@@ -17,7 +22,7 @@ def _resolve_shape(shape, size):
     return shape
 
 
-@op
+@view_op
 def reshape(x, shape=()):
     return x.reshape(_resolve_shape(shape, x.size))
 
@@ -27,7 +32,7 @@ def reshape_vjp(g, out, x, shape=()):
     return g.reshape(x.shape)
 
 
-@op
+@view_op
 def transpose(x, dim0=0, dim1=1):
     return np.swapaxes(x, dim0, dim1)
 
@@ -37,7 +42,7 @@ def transpose_vjp(g, out, x, dim0=0, dim1=1):
     return g.swapaxes(dim0, dim1)
 
 
-@op
+@view_op
 def permute(x, dims=()):
     if len(dims) != x.ndim or sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise RuntimeError(f"permute: dims {tuple(dims)} are not a permutation of the "
@@ -50,7 +55,7 @@ def permute_vjp(g, out, x, dims=()):
     return np.transpose(g, tuple(np.argsort([d % x.ndim for d in dims])))
 
 
-@op
+@view_op
 def unsqueeze(x, dim=0):
     return np.expand_dims(x, dim if dim >= 0 else dim + x.ndim + 1)
 
@@ -60,7 +65,7 @@ def unsqueeze_vjp(g, out, x, dim=0):
     return g.reshape(x.shape)
 
 
-@op
+@view_op
 def squeeze(x, dim=None):
     if dim is None:
         return np.squeeze(x)
@@ -74,7 +79,7 @@ def squeeze_vjp(g, out, x, dim=None):
     return g.reshape(x.shape)
 
 
-@op
+@view_op
 def expand(x, sizes=()):
     """A broadcast view; -1 keeps a size. The tape sums the gradient back to x's shape."""
     lead = len(sizes) - x.ndim
@@ -164,7 +169,7 @@ def _is_advanced(key):
     return any(isinstance(k, np.ndarray) and k.ndim > 0 for k in parts)
 
 
-@op
+@view_op
 def getitem(x, key=None):
     return x[key]
 
@@ -172,6 +177,101 @@ def getitem(x, key=None):
 @getitem.vjp
 def getitem_vjp(g, out, x, key=None):
     return index_put(g, key=key, shape=x.shape)
+
+
+@op
+def setitem(x, value, key=None):
+    """`x[key] = value` as a value: a copy of x with value written at key (in place: Tensor.__setitem__)."""
+    result = x.copy()
+    result[key] = value
+    return result
+
+
+@setitem.vjp
+def setitem_vjp(g, out, x, value, key=None, needs_input_grad=(True, True)):
+    return (setitem(g, 0, key=key) if needs_input_grad[0] else None,
+            getitem(g, key=key) if needs_input_grad[1] else None)
+
+
+# ---- writes through a view: the base's new value is its old value with the view's region replaced
+def view_geometry(base, view):
+    """Where `view`'s elements lie in `base`'s memory, as (shape, strides, element offset) for both."""
+    low, high = _byte_bounds(base)
+    itemsize = base.itemsize
+    view_low, view_high = _byte_bounds(view)
+    if view_low < low or view_high > high or view.itemsize != itemsize:
+        raise RuntimeError("in-place write through a view whose memory is not inside its base's")
+    start = base.__array_interface__["data"][0]
+    view_start = view.__array_interface__["data"][0]
+    return ((base.shape, base.strides, (start - low) // itemsize),
+            (view.shape, view.strides, (view_start - low) // itemsize), (high - low) // itemsize)
+
+
+def _region_views(buffer, geometry):
+    (base_shape, base_strides, base_offset), (shape, strides, offset), _ = geometry
+    strided = np.lib.stride_tricks.as_strided
+    return (strided(buffer[base_offset:], base_shape, base_strides),
+            strided(buffer[offset:], shape, strides))
+
+
+def _laid_out(g, geometry):
+    """g copied into a buffer with the base's memory layout; returns (buffer, base view, region view)."""
+    buffer = np.zeros(geometry[2], dtype=g.dtype)
+    base, region = _region_views(buffer, geometry)
+    base[...] = g
+    return buffer, base, region
+
+
+@op
+def take_region(g, geometry=None):
+    """The elements of a base-shaped g that a view covers, shaped as the view."""
+    return _laid_out(g, geometry)[2].copy()
+
+
+@take_region.vjp
+def take_region_vjp(gg, out, g, geometry=None):
+    return put_region(gg, geometry=geometry)
+
+
+@op
+def put_region(region_grad, geometry=None):
+    """A base-shaped array of zeros holding `region_grad` where the view lies."""
+    buffer = np.zeros(geometry[2], dtype=region_grad.dtype)
+    base, region = _region_views(buffer, geometry)
+    region[...] = region_grad
+    return base.copy()
+
+
+@put_region.vjp
+def put_region_vjp(gg, out, region_grad, geometry=None):
+    return take_region(gg, geometry=geometry)
+
+
+@op
+def zero_region(g, geometry=None):
+    """g with the elements a view covers set to zero."""
+    buffer, base, region = _laid_out(g, geometry)
+    region[...] = 0
+    return base.copy()
+
+
+@zero_region.vjp
+def zero_region_vjp(gg, out, g, geometry=None):
+    return zero_region(gg, geometry=geometry)
+
+
+@op
+def copy_slices(base, view, geometry=None):
+    """The base after its view was written: recorded by in-place writes to views (PyTorch's CopySlices)."""
+    buffer, result, region = _laid_out(base, geometry)
+    region[...] = view
+    return result.copy()
+
+
+@copy_slices.vjp
+def copy_slices_vjp(g, out, base, view, geometry=None, needs_input_grad=(True, True)):
+    return (zero_region(g, geometry=geometry) if needs_input_grad[0] else None,
+            take_region(g, geometry=geometry) if needs_input_grad[1] else None)
 
 
 @op
