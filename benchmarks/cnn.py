@@ -138,6 +138,7 @@ def numpy_step(np_module):
 
 
 WORKLOADS = {"cnn": StepWorkload(
+    label=f"CNN (2 conv + pool, 2 linear), b{BATCH}, SGD",
     title=f"CNN training step (2 conv + 2 max-pool + 2 linear, MNIST-sized), batch {BATCH}, SGD, float32",
     contenders={"needl": Contender("needl", framework_step),
                 "numpy by hand": Contender("numpy", numpy_step),

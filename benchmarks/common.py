@@ -54,6 +54,7 @@ class StepWorkload:
     """A training step (or any repeated call) timed in one worker process per contender."""
     title: str
     contenders: dict
+    label: str = ""                  # a short name for the summary table (default: the title)
     rounds: int = 11
     repeat: int = 5
     warmup: int = 3
@@ -227,7 +228,8 @@ def run_steps(workload, workload_id, quick=False, threads=None, only=None, basel
         names += [name + BASELINE for name in names if workload.contenders[name].library == "needl"]
     rounds, repeat, warmup = (2, 1, 1) if quick else (workload.rounds, workload.repeat, workload.warmup)
     workers = {}
-    result = {"id": workload_id, "title": workload.title, "contenders": {}, "note": workload.note,
+    result = {"id": workload_id, "title": workload.title, "label": workload.label or workload.title,
+              "contenders": {}, "note": workload.note,
               "rounds": rounds, "repeat": repeat, "targets": list(workload.targets),
               "extra": workload.extra, "load_before": os.getloadavg()[0], "clock": "cpu" if cpu_time else "wall"}
     try:

@@ -168,6 +168,7 @@ def framework_pool(library):
 
 WORKLOADS = {
     "conv2d": StepWorkload(
+        label=f"Conv2d({C}, {OUT}, {K}, padding=1) fwd+bwd, {N}x{C}x{H}x{W}",
         title=f"Conv2d({C}, {OUT}, {K}, padding=1) forward + backward, {N}x{C}x{H}x{W} float32",
         contenders={"needl": Contender("needl", framework_conv),
                     "numpy by hand": Contender("numpy", numpy_conv),
@@ -176,6 +177,7 @@ WORKLOADS = {
         rounds=9, repeat=3, tolerance=1e-3,
         targets=(("needl", "pytorch", ""), ("needl", "numpy blocked", ""))),
     "max_pool2d": StepWorkload(
+        label=f"max_pool2d(2) fwd+bwd, {N}x{OUT}x{H}x{W}",
         title=f"max_pool2d(2) forward + backward, {N}x{OUT}x{H}x{W} float32",
         contenders={"needl": Contender("needl", framework_pool),
                     "numpy by hand": Contender("numpy", numpy_pool),

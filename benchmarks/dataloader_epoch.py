@@ -94,6 +94,7 @@ def numpy_epoch(np_module):
 
 
 WORKLOADS = {"dataloader_epoch": StepWorkload(
+    label=f"epoch: DataLoader (map-style, transform) + MLP, {SAMPLES} images",
     title=f"one epoch: DataLoader over a map-style dataset ({SAMPLES} 28x28 images, per-sample "
           f"normalize + random flip) + MLP step, batch {BATCH}, SGD",
     contenders={"needl": Contender("needl", framework_epoch),

@@ -81,6 +81,7 @@ def framework_step(library):
 
 
 WORKLOADS = {"dcgan": StepWorkload(
+    label=f"DCGAN G + D step, {SIZE}x{SIZE}, b{BATCH}, Adam",
     title=f"DCGAN step (discriminator + generator, {SIZE}x{SIZE}, width {FEATURES}), batch {BATCH}, Adam, float32",
     contenders={"needl": Contender("needl", framework_step),
                 "pytorch": Contender("torch", framework_step)},

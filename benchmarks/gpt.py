@@ -117,6 +117,7 @@ def framework_step(library):
 
 
 WORKLOADS = {"gpt": StepWorkload(
+    label=f"GPT {LAYERS}L {HEADS}H w{WIDTH} ctx{CONTEXT}, b{BATCH}, AdamW",
     title=f"GPT (nanoGPT-style, {LAYERS} layers, {HEADS} heads, width {WIDTH}, context {CONTEXT}, "
           f"batch {BATCH}, vocabulary {VOCABULARY}) training step, AdamW, float32",
     contenders={"needl": Contender("needl", framework_step),

@@ -183,6 +183,7 @@ def check_gradients():
 
 
 WORKLOADS = {"lstm": StepWorkload(
+    label=f"LSTM({FEATURES}, {HIDDEN}) x {STEPS} steps, b{BATCH}, SGD",
     title=f"LSTM({FEATURES}, {HIDDEN}) x {STEPS} steps, batch {BATCH} -> Linear -> cross-entropy, SGD, float32",
     contenders={"needl": Contender("needl", framework_step),
                 "numpy by hand": Contender("numpy", numpy_step),

@@ -108,6 +108,7 @@ def bare_gemms(np_module):
 
 
 WORKLOADS = {"mlp": StepWorkload(
+    label=f"MLP 784-512-512-10, b{BATCH}, SGD",
     title=f"MLP 784-512-512-10 training step, batch {BATCH}, SGD, float32",
     contenders={"needl": Contender("needl", framework_step),
                 "numpy by hand": Contender("numpy", numpy_step),

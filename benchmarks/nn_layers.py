@@ -89,6 +89,7 @@ def linear_case(library, composite=False):
 
 def workload(name, case, tolerance):
     return StepWorkload(
+        label=f"{name} fwd+bwd",
         title=f"{name} forward + backward (fused needl op vs needl's basic ops vs PyTorch)",
         contenders={"needl": Contender("needl", case),
                     "needl composite": Contender("needl", lambda library: case(library, composite=True)),

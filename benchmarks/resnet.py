@@ -76,6 +76,7 @@ def framework_step(library):
 
 
 WORKLOADS = {"resnet": StepWorkload(
+    label=f"ResNet-style (3 basic blocks), 32x32, b{BATCH}, SGD momentum",
     title=f"ResNet-style CNN (stem + 3 basic blocks, widths {WIDTHS}, 32x32), batch {BATCH}, "
           f"SGD momentum, float32",
     contenders={"needl": Contender("needl", framework_step),

@@ -50,7 +50,7 @@ def summary(results):
         medians = [f"{format_ms(contenders[n]['median'])} ms" if n in contenders else "-" for n in names.values()]
         target = next((text.strip("()") for a, b, text in result["targets"] if (a, b) == ("needl", "pytorch")), "")
         memory = " / ".join(f"{contenders[n]['peak_rss_mb']:.0f}" if n in contenders else "-" for n in names.values())
-        lines.append(f"| {result['title']} | {' | '.join(medians)} | {cell(ratio(result, 'needl', 'pytorch'))} | "
+        lines.append(f"| {result.get('label', result['title'])} | {' | '.join(medians)} | {cell(ratio(result, 'needl', 'pytorch'))} | "
                      f"{cell(ratio(result, 'needl', 'numpy by hand'))} | {target or '-'} | {memory} |")
     return "\n".join(lines)
 
@@ -61,7 +61,13 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a short smoke run of every workload")
     parser.add_argument("--threads", type=int, default=None, help="BLAS / PyTorch threads (default: the cores)")
     parser.add_argument("--json", help="also write every result (samples included) to this file")
+    parser.add_argument("--summary-of", metavar="JSON", help="print the summary table of a saved run and exit")
     args = parser.parse_args()
+    if args.summary_of:
+        with open(args.summary_of) as saved:
+            run = json.load(saved)
+        print("\n".join(run["machine"]) + "\n\n" + summary(run["results"]))
+        return
     threads = args.threads or cores()
     for line in machine_header(library_infos(threads)):
         print(line)

@@ -41,6 +41,7 @@ def numpy_step(np_module):
 
 
 WORKLOADS = {"tape_overhead": StepWorkload(
+    label="tape overhead: c = a + b; (c * c).sum(), 32x32",
     title="tape overhead: forward + backward of c = a + b; (c * c).sum() on 32x32 float32",
     contenders={"needl": Contender("needl", framework_step),
                 "numpy by hand": Contender("numpy", numpy_step),

@@ -218,6 +218,7 @@ def check_gradients():
 
 
 WORKLOADS = {"transformer": StepWorkload(
+    label=f"Transformer encoder layer d{D_MODEL} {HEADS}H, {BATCH}x{SEQUENCE}, SGD",
     title=f"TransformerEncoderLayer(d_model {D_MODEL}, {HEADS} heads, ff {FEEDFORWARD}) training step, "
           f"batch {BATCH} x sequence {SEQUENCE}, MSE, SGD, float32",
     contenders={"needl": Contender("needl", framework_step),
