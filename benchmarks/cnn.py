@@ -8,7 +8,7 @@ agree. Run: python benchmarks/cnn.py [--quick]
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from common import Contender, StepWorkload, classification_step, load_weights, main
+from common import Contender, StepWorkload, training_step, load_weights, main
 
 BATCH, LR = 64, 0.01
 
@@ -128,7 +128,7 @@ def batch():
 
 def framework_step(library):
     images, labels = batch()
-    return classification_step(library, cnn(library, initial_weights()), images, labels, LR)
+    return training_step(library, cnn(library, initial_weights()), images, labels, LR)
 
 
 def numpy_step(np_module):

@@ -464,10 +464,12 @@ def load_weights(library, layers, weights):
             layer.bias.copy_(library.from_numpy(bias))
 
 
-def classification_step(library, model, inputs, targets, lr, optimizer=None):
-    """One step on cross-entropy, written once for needl and PyTorch (same API); returns the loss."""
+def training_step(library, model, inputs, targets, lr, optimizer=None, loss_function=None):
+    """One training step, written once for needl and PyTorch (same API): the loss (cross-entropy
+    unless given) of model(inputs) against targets, backward, the optimizer's step (SGD at `lr`
+    unless given); returns a step function that returns the loss. step.model is the model."""
     optimizer = optimizer or library.optim.SGD(model.parameters(), lr=lr)
-    loss_function = library.nn.functional.cross_entropy
+    loss_function = loss_function or library.nn.functional.cross_entropy
     inputs, targets = library.from_numpy(inputs), library.from_numpy(targets)
 
     def step():
@@ -476,4 +478,5 @@ def classification_step(library, model, inputs, targets, lr, optimizer=None):
         loss.backward()
         optimizer.step()
         return loss.item()
+    step.model = model
     return step

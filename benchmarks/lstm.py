@@ -8,7 +8,7 @@ Run: python benchmarks/lstm.py [--quick]
 """
 import numpy as np
 
-from common import Contender, StepWorkload, initial_parameters, load_parameters, main
+from common import Contender, StepWorkload, training_step, initial_parameters, load_parameters, main
 
 BATCH, STEPS, FEATURES, HIDDEN, CLASSES = 64, 28, 28, 128, 10
 LEARNING_RATE = 0.01
@@ -143,17 +143,7 @@ def batch():
 def framework_step(library, lr=LEARNING_RATE):
     model = classifier(library)
     load_parameters(library, model, initializer=initializer)
-    optimizer = library.optim.SGD(model.parameters(), lr=lr)
-    x, target = (library.from_numpy(array) for array in batch())
-
-    def step():
-        loss = library.nn.functional.cross_entropy(model(x), target)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-    step.model = model
-    return step
+    return training_step(library, model, *batch(), lr)
 
 
 def parameter_shapes():

@@ -6,7 +6,7 @@ Run: python benchmarks/mlp.py [--quick]
 """
 import numpy as np
 
-from common import Contender, StepWorkload, classification_step, load_weights, main
+from common import Contender, StepWorkload, training_step, load_weights, main
 
 SIZES = (784, 512, 512, 10)
 BATCH, LR = 128, 0.01
@@ -78,7 +78,7 @@ def mlp(library, weights):
 
 def framework_step(library):
     x, y = batch()
-    return classification_step(library, mlp(library, initial_weights()), x, y, LR)
+    return training_step(library, mlp(library, initial_weights()), x, y, LR)
 
 
 def numpy_step(np_module):

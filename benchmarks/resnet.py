@@ -9,7 +9,7 @@ Run: python benchmarks/resnet.py [--quick]
 """
 import numpy as np
 
-from common import Contender, StepWorkload, classification_step, load_parameters, main
+from common import Contender, StepWorkload, training_step, load_parameters, main
 
 BATCH, CLASSES, WIDTHS = 64, 10, (32, 64, 128)
 LR, MOMENTUM, WEIGHT_DECAY = 0.1, 0.9, 5e-4
@@ -72,7 +72,7 @@ def framework_step(library):
     load_parameters(library, model, initializer=initializer)
     optimizer = library.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
     images, labels = batch()
-    return classification_step(library, model, images, labels, LR, optimizer=optimizer)
+    return training_step(library, model, images, labels, LR, optimizer=optimizer)
 
 
 WORKLOADS = {"resnet": StepWorkload(

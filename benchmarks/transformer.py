@@ -8,7 +8,7 @@ Run: python benchmarks/transformer.py [--quick]
 """
 import numpy as np
 
-from common import Contender, StepWorkload, initial_parameters, load_parameters, main
+from common import Contender, StepWorkload, training_step, initial_parameters, load_parameters, main
 
 D_MODEL, HEADS, SEQUENCE, BATCH, FEEDFORWARD = 128, 4, 64, 32, 512
 LR, EPS = 0.01, 1e-5
@@ -169,19 +169,9 @@ def batch():
 
 
 def framework_step(library, lr=LR):
-    layer = encoder_layer(library)
-    load_parameters(library, layer, keep=KEEP)
-    optimizer = library.optim.SGD(layer.parameters(), lr=lr)
-    inputs, targets = (library.from_numpy(array) for array in batch())
-
-    def step():
-        loss = library.nn.functional.mse_loss(layer(inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-    step.model = layer
-    return step
+    model = encoder_layer(library)
+    load_parameters(library, model, keep=KEEP)
+    return training_step(library, model, *batch(), lr, loss_function=library.nn.functional.mse_loss)
 
 
 def parameter_shapes():
