@@ -74,6 +74,8 @@ def conv_transpose2d_vjp(grad, out, input, weight, bias, output_size=(1, 1), str
                          padding=(0, 0, 0, 0), dilation=(1, 1), groups=1, needs_input_grad=None):
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0] and needs_input_grad[1]:
+        grad = _channels_last(grad)
     if needs_input_grad[0]:
         grad_input = conv2d_op(grad, weight, None, output_size=tuple(input.shape[-2:]), **options)
     if needs_input_grad[1]:
