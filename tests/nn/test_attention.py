@@ -90,6 +90,26 @@ def test_sdpa_float32_stays_float32_and_is_one_node():
     assert q.grad.dtype == k.grad.dtype == v.grad.dtype == np.float32
 
 
+def test_sdpa_rows_far_below_the_matrix_maximum_and_fully_masked_rows():
+    # the softmax shifts by each matrix's largest score; a row 200 below it must not underflow
+    q, k, v = array(2, 3, 4), array(2, 5, 4, seed=1), array(2, 5, 3, seed=2)
+    q[0, 1] -= 50.0 * k[0].sum(axis=0) / np.linalg.norm(k[0].sum(axis=0)) ** 2  # scores ~-100 lower
+    additive = np.zeros((3, 5))
+    additive[1] = -300.0
+    for dtype in (np.float64, np.float32):
+        expected = reference_attention(q, k, v, additive)[0]
+        output = scaled_dot_product_attention(*(needl.tensor(x.astype(dtype)) for x in (q, k, v)),
+                                              attn_mask=needl.tensor(additive.astype(dtype)))
+        assert np.isfinite(output.detach().numpy()).all()
+        np.testing.assert_allclose(output.detach().numpy(), expected, rtol=1e-4 if dtype == np.float32 else 1e-12)
+    blocked = np.ones((3, 5), bool)
+    blocked[2] = False  # the third query may attend to nothing: NaN, as in PyTorch
+    output = scaled_dot_product_attention(needl.tensor(q), needl.tensor(k), needl.tensor(v),
+                                          attn_mask=needl.tensor(blocked)).detach().numpy()
+    assert np.isnan(output[:, 2]).all() and np.isfinite(output[:, :2]).all()
+    np.testing.assert_allclose(output[:, :2], reference_attention(q[:, :2], k, v)[0], rtol=1e-12)
+
+
 def test_sdpa_errors():
     q = needl.randn(2, 3, 4)
     with pytest.raises(RuntimeError, match="do not fit"):

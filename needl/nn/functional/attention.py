@@ -4,6 +4,7 @@ The fused op computes softmax(Q K^T * scale + mask) (with dropout) @ V and retur
 attention weights too; its vjp goes straight from the output gradient to dQ, dK, dV (and the
 gradient of a float mask) without recording the softmax and matmuls separately.
 """
+import functools
 import math
 
 import numpy as np
@@ -20,17 +21,42 @@ def _array(value):
     return value._data if isinstance(value, Tensor) else value
 
 
-@op
-def _attention(query, key, value, mask, dropout_multiplier, scale=1.0):
+# exp(scores - c) with c the largest score of each (L, S) matrix, not of each row: one fast
+# contiguous reduction instead of a slow one along short rows. A row whose own maximum lies far
+# below c would underflow; its sum of exponentials says so, and then the scores are recomputed
+# and shifted row by row (the result is the same softmax either way, only slower).
+_SMALLEST_ROW_SUM = math.exp(-60.0)
+
+
+def _row_sums(array):
+    """array.sum(axis=-1) as a matrix-vector product (a BLAS call, several times faster for short rows)."""
+    return np.matmul(array, np.ones(array.shape[-1], array.dtype))
+
+
+def _softmax_of_scores(query, key, mask, scale, rowwise):
+    """softmax(query @ key^T * scale + mask) along the last axis, in one buffer."""
     scores = np.matmul(query, key.swapaxes(-1, -2))
     scores *= scale
     if mask is not None:
-        scores = scores + mask  # broadcasts the mask (and the batch dims) up
-    with np.errstate(invalid="ignore"):  # a row masked everywhere gives NaN, as in PyTorch
-        scores -= scores.max(axis=-1, keepdims=True)
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
-    probabilities = scores
+        scores = np.add(scores, mask, out=scores) if np.broadcast_shapes(scores.shape, mask.shape) == scores.shape \
+            else scores + mask  # a mask with more batch dimensions broadcasts the scores up
+    matrices = scores.reshape(-1, scores.shape[-2] * scores.shape[-1])
+    with np.errstate(invalid="ignore", over="ignore"):  # rows masked everywhere: NaN, as in PyTorch
+        if rowwise:
+            scores -= scores.max(axis=-1, keepdims=True)
+        elif matrices.size:
+            matrices -= matrices.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        sums = _row_sums(scores)
+        if not rowwise and not (sums >= _SMALLEST_ROW_SUM).all():  # underflow (or NaN): row by row
+            return _softmax_of_scores(query, key, mask, scale, rowwise=True)
+        scores *= np.reciprocal(sums, out=sums)[..., None]
+    return scores
+
+
+@op
+def _attention(query, key, value, mask, dropout_multiplier, scale=1.0):
+    probabilities = _softmax_of_scores(query, key, mask, scale, rowwise=False)
     weights = probabilities if dropout_multiplier is None else probabilities * dropout_multiplier
     output = np.matmul(weights, value)
     # the third output is what the vjp needs; the public functions drop it
@@ -54,30 +80,39 @@ def _attention_vjp(grads, out, query, key, value, mask, dropout_multiplier, scal
         return composed_vjp(_attention_composed, (query, key, value, mask, dropout_multiplier), grads[:2],
                             scale=scale)
     grad_output, grad_weights = _array(grads[0]), _array(grads[1])
-    weights, probabilities = _array(out[1]), _array(out[2])
+    output, weights, probabilities = _array(out[0]), _array(out[1]), _array(out[2])
     query, key, value = _array(query), _array(key), _array(value)
     dropout_multiplier = _array(dropout_multiplier)
     grad_query = grad_key = grad_value = grad_mask = None
-    grad_probabilities = None
-    if grad_output is not None:
-        if needs_input_grad[2]:
-            grad_value = np.matmul(weights.swapaxes(-1, -2), grad_output)
-        grad_probabilities = np.matmul(grad_output, value.swapaxes(-1, -2))
-    if grad_weights is not None:
-        grad_probabilities = grad_weights if grad_probabilities is None else grad_probabilities + grad_weights
-    if grad_probabilities is None or not (needs_input_grad[0] or needs_input_grad[1] or needs_input_grad[3]):
+    if grad_output is not None and needs_input_grad[2]:
+        grad_value = np.matmul(weights.swapaxes(-1, -2), grad_output)
+    if not (needs_input_grad[0] or needs_input_grad[1] or needs_input_grad[3]) or \
+            (grad_output is None and grad_weights is None):
         return grad_query, grad_key, grad_value, None, None
-    if dropout_multiplier is not None:
-        grad_probabilities = grad_probabilities * dropout_multiplier
-    # softmax backward: dS = P * (dP - sum(dP * P))
-    grad_scores = grad_probabilities * probabilities
-    grad_scores -= probabilities * grad_scores.sum(axis=-1, keepdims=True)
+    # softmax backward: dS = P * (dP - rowsum(dP * P)), dP the gradient of the probabilities
+    if grad_weights is None:
+        # rowsum(dP * P) = rowsum(dO * O) (O = weights @ V): a sum over the Ev output features
+        # instead of the S scores, and no product temporary of the scores' size
+        grad_scores = np.matmul(grad_output, value.swapaxes(-1, -2))
+        if dropout_multiplier is not None:
+            grad_scores *= dropout_multiplier
+        grad_scores -= np.einsum("...i,...i->...", grad_output, output)[..., None]
+        grad_scores *= probabilities
+    else:
+        grad_probabilities = grad_weights if grad_output is None else \
+            np.matmul(grad_output, value.swapaxes(-1, -2)) + grad_weights
+        if dropout_multiplier is not None:
+            grad_probabilities = grad_probabilities * dropout_multiplier
+        grad_scores = grad_probabilities * probabilities
+        grad_scores -= probabilities * _row_sums(grad_scores)[..., None]
     if needs_input_grad[3]:
         grad_mask = grad_scores
     if needs_input_grad[0]:
-        grad_query = np.matmul(grad_scores, key) * scale
+        grad_query = np.matmul(grad_scores, key)
+        grad_query *= scale
     if needs_input_grad[1]:
-        grad_key = np.matmul(grad_scores.swapaxes(-1, -2), query) * scale
+        grad_key = np.matmul(grad_scores.swapaxes(-1, -2), query)
+        grad_key *= scale
     return grad_query, grad_key, grad_value, grad_mask, None
 
 
@@ -96,6 +131,15 @@ def _float_mask(mask, dtype, allowed_when_true):
     if isinstance(mask, Tensor) and mask.requires_grad:
         return mask if mask.dtype == dtype else mask.astype(dtype)
     return data.astype(dtype, copy=False)
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_mask(length, source, dtype):
+    """The additive (L, S) mask of is_causal (-inf above the diagonal), read-only and cached:
+    a training loop asks for the same one at every layer and step."""
+    mask = _float_mask(np.tri(length, source, dtype=np.bool_), dtype, allowed_when_true=True)
+    mask.flags.writeable = False
+    return mask
 
 
 def _dropout_multiplier(shape, dropout_p, dtype):
@@ -145,9 +189,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if is_causal and attn_mask is not None:
         raise RuntimeError("scaled_dot_product_attention: pass either attn_mask or is_causal, not both")
     length, source = query.shape[-2], key.shape[-2]
-    if is_causal:
-        attn_mask = np.tril(np.ones((length, source), dtype=np.bool_))
-    mask = _float_mask(attn_mask, query.dtype, allowed_when_true=True)
+    mask = _causal_mask(length, source, query.dtype) if is_causal else \
+        _float_mask(attn_mask, query.dtype, allowed_when_true=True)
     if mask is not None:
         try:
             np.broadcast_shapes(mask.shape, query.shape[:-2] + (length, source))
