@@ -93,6 +93,18 @@ def test_layer_norm_gradcheck(normalized_shape):
     assert gradcheck(lambda x: F.layer_norm(x, normalized_shape), (leaf(2, 3, 4),))
 
 
+def test_layer_norm_weight_or_bias_alone_float32_and_a_stride_0_upstream():
+    x, weight, bias = leaf(2, 3, 4), leaf(4, seed=1), leaf(4, seed=2)
+    assert gradcheck(lambda x, w: F.layer_norm(x, (4,), w), (x, weight))
+    assert gradcheck(lambda x, b: F.layer_norm(x, (4,), None, b), (x, bias))
+    single = [needl.tensor(t.detach().numpy().astype(np.float32), requires_grad=True) for t in (x, weight, bias)]
+    F.layer_norm(single[0], (4,), single[1], single[2]).sum().backward()  # the sum's gradient has stride 0
+    F.layer_norm(x, (4,), weight, bias).sum().backward()
+    for low, high in zip(single, (x, weight, bias)):
+        assert low.grad.dtype == np.float32
+        np.testing.assert_allclose(low.grad.numpy(), high.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
 def test_layer_norm_module_values_names_and_errors():
     layer = nn.LayerNorm(4)
     x = needl.randn(3, 4)
