@@ -194,17 +194,41 @@ def _rnn_composed(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearit
 
 # ---- LSTM -------------------------------------------------------------------------------------
 
+def _step_inputs(input, h0, batch_first, reverse, hidden, with_bias):
+    """The (T + 1, B, I [+ 1] + H) buffer of the steps' GEMM operands [x_t, 1, h_prev]: the
+    input and a ones column (for the bias) are copied in once, the loop writes each step's h
+    into the slot of the step that reads it, so one GEMM per step gives every gate, and the
+    weight gradients (with the bias's) are one GEMM over all steps. Slot `previous` of step t
+    (see `_steps`) holds x_t; the initial state sits in slot 0 (forward) or T (reverse)."""
+    series = _time_major(input, batch_first)
+    steps, batch, features = series.shape
+    width = features + with_bias
+    buffer = np.empty((steps + 1, batch, width + hidden), input.dtype)
+    offset = 1 if reverse else 0
+    buffer[offset:offset + steps, :, :features] = series
+    if with_bias:
+        buffer[:, :, features] = 1
+    buffer[steps if reverse else 0, :, width:] = _initial_state(h0, batch, hidden, "h0")
+    return buffer, slice(offset, offset + steps), width
+
+
 def _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden):
-    """Weights reordered to (i, f, o, g) and scaled for `_sigmoid_of_negated` (see the top)."""
-    order = np.r_[0:2 * hidden, 3 * hidden:4 * hidden, 2 * hidden:3 * hidden]
-    scale = np.full((4 * hidden, 1), _SIGMOID_SCALE, weight_ih.dtype)
-    scale[3 * hidden:] = _TANH_SCALE
-    weight_ih = weight_ih[order] * scale
-    weight_hh = weight_hh[order] * scale
+    """[W_ih, b, W_hh] in one (4H, I [+ 1] + H) matrix, rows reordered to (i, f, o, g) and the
+    sigmoid gates' rows halved: sigmoid(x) = (tanh(x / 2) + 1) / 2, so that one tanh call (NumPy's
+    float32 tanh is faster than its exp) covers every gate of a step."""
+    features = weight_ih.shape[1]
     bias = _bias_sum(bias_ih, bias_hh)
-    if bias is not None:
-        bias = bias[order] * scale[:, 0]
-    return weight_ih, weight_hh, bias
+    start = features + (bias is not None)
+    combined = np.empty((4 * hidden, start + hidden), weight_ih.dtype)
+    for target, source in ((slice(0, 2 * hidden), slice(0, 2 * hidden)),  # i, f
+                           (slice(2 * hidden, 3 * hidden), slice(3 * hidden, 4 * hidden)),  # o
+                           (slice(3 * hidden, 4 * hidden), slice(2 * hidden, 3 * hidden))):  # g
+        combined[target, :features] = weight_ih[source]
+        combined[target, start:] = weight_hh[source]
+        if bias is not None:
+            combined[target, features] = bias[source]
+    combined[:3 * hidden] *= 0.5
+    return combined
 
 
 @op
@@ -214,39 +238,34 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
         input, batch_first = input[None], False
     steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 4, batch_first, "lstm")
     dtype = input.dtype
-    weight_ih, weight_hh, bias = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
-    recurrent = weight_hh.T
-    # the input projection of every step goes straight into the gate buffer, which then holds
-    # the activations, order (i, f, o, g)
-    gates = _project(input, weight_ih, bias, batch_first, out=np.empty((steps, batch, 4 * hidden), dtype))
-    recurrent_part = np.empty((batch, 4 * hidden), dtype)
-    hiddens = np.empty((steps + 1, batch, hidden), dtype)
+    weights = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden).T
+    operands, _, width = _step_inputs(input, h0, batch_first, reverse, hidden,
+                                      bias_ih is not None or bias_hh is not None)
+    gates = np.empty((steps, batch, 4 * hidden), dtype)  # pre-activations, then activations (i, f, o, g)
     cells = np.empty((steps + 1, batch, hidden), dtype)
     cell_tanh = np.empty((steps, batch, hidden), dtype)
     input_times_candidate = np.empty((batch, hidden), dtype)
-    first = steps if reverse else 0
-    hiddens[first] = _initial_state(h0, batch, hidden, "h0")
-    cells[first] = _initial_state(c0, batch, hidden, "c0")
-    with np.errstate(over="ignore"):  # exp overflow gives sigmoid 0, as it should
-        for t, previous, current in _steps(steps, reverse):
-            gate = gates[t]
-            np.matmul(hiddens[previous], recurrent, out=recurrent_part)
-            gate += recurrent_part
-            _sigmoid_of_negated(gate)
-            candidate = gate[:, 3 * hidden:]  # tanh(x) = 2 sigmoid(2x) - 1
-            candidate *= 2
-            candidate -= 1
-            cell = cells[current]
-            np.multiply(gate[:, hidden:2 * hidden], cells[previous], out=cell)
-            np.multiply(gate[:, :hidden], gate[:, 3 * hidden:], out=input_times_candidate)
-            cell += input_times_candidate
-            np.tanh(cell, out=cell_tanh[t])
-            np.multiply(gate[:, 2 * hidden:3 * hidden], cell_tanh[t], out=hiddens[current])
+    cells[steps if reverse else 0] = _initial_state(c0, batch, hidden, "c0")
+    sigmoid_part = slice(0, 3 * hidden)
+    for t, previous, current in _steps(steps, reverse):
+        gate = gates[t]
+        np.matmul(operands[previous], weights, out=gate)
+        np.tanh(gate, out=gate)
+        sigmoid = gate[:, sigmoid_part]
+        sigmoid *= 0.5
+        sigmoid += 0.5
+        cell = cells[current]
+        np.multiply(gate[:, hidden:2 * hidden], cells[previous], out=cell)
+        np.multiply(gate[:, :hidden], gate[:, 3 * hidden:], out=input_times_candidate)
+        cell += input_times_candidate
+        np.tanh(cell, out=cell_tanh[t])
+        np.multiply(gate[:, 2 * hidden:3 * hidden], cell_tanh[t], out=operands[current, :, width:])
+    hiddens = operands[:, :, width:]
     last = 0 if reverse else steps
     output = hiddens[:steps] if reverse else hiddens[1:]
     output = output[0] if single_step else _time_major(output, batch_first)
     # the arrays after the first three are what the vjp needs; the public lstm() drops them
-    return output, hiddens[last], cells[last], gates, hiddens, cells, cell_tanh
+    return output, hiddens[last], cells[last], gates, operands, cells, cell_tanh
 
 
 @_lstm.vjp
@@ -256,7 +275,7 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
         return composed_vjp(_lstm_composed, (input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh), grads[:3],
                             batch_first=batch_first, reverse=reverse)
     grad_output, grad_h_n, grad_c_n = (_array(g) for g in grads[:3])
-    gates, hiddens, cells, cell_tanh = (_array(a) for a in out[3:])
+    gates, operands, cells, cell_tanh = (_array(a) for a in out[3:])
     input, weight_ih, weight_hh = _array(input), _array(weight_ih), _array(weight_hh)
     single_step = input.ndim == 2
     if single_step:
@@ -305,11 +324,34 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
 
     grad_h0 = grad_hidden if needs_input_grad[1] else None
     grad_c0 = grad_cell if needs_input_grad[2] else None
-    grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _input_and_weight_grads(
-        grad_gates, input, weight_ih, hiddens[previous], batch_first,
+    grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _stacked_operand_grads(
+        grad_gates, operands[previous], weight_ih, hidden, batch_first,
         (needs_input_grad[0],) + tuple(needs_input_grad[3:]))
     return _squeeze_step((grad_input, grad_h0, grad_c0, grad_weight_ih, grad_weight_hh, grad_bias_ih,
                           grad_bias_hh), single_step)
+
+
+def _stacked_operand_grads(grad_gates, operands, weight_ih, hidden, batch_first, needs):
+    """grad input, grad weight_ih, grad weight_hh, grad bias_ih, grad bias_hh (`needs` says which)
+    from the (T, B, G) pre-activation gradients and the steps' [x, 1, h] operands (T, B, I [+ 1] + H):
+    one GEMM for all the weight and bias gradients, one for the input's."""
+    steps, batch, width = grad_gates.shape
+    flat = grad_gates.reshape(steps * batch, width)
+    features = weight_ih.shape[1]
+    grad_input = grad_weight_ih = grad_weight_hh = grad_bias_ih = grad_bias_hh = None
+    if needs[0]:
+        grad_input = _time_major((flat @ weight_ih).reshape(steps, batch, -1), batch_first)
+    if any(needs[1:]):
+        combined = flat.T @ operands.reshape(steps * batch, -1)  # (G, I [+ 1] + H)
+        if needs[1]:
+            grad_weight_ih = np.ascontiguousarray(combined[:, :features])
+        if needs[2]:
+            grad_weight_hh = np.ascontiguousarray(combined[:, combined.shape[1] - hidden:])
+        if needs[3]:  # the ones column: there is one whenever a bias is given
+            grad_bias_ih = combined[:, features].copy()
+        if needs[4]:
+            grad_bias_hh = combined[:, features].copy()
+    return grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh
 
 
 def lstm(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, batch_first: bool = False,
