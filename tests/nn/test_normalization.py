@@ -19,6 +19,28 @@ def test_batch_norm_training_gradcheck(shape):
     assert gradcheck(lambda x: F.batch_norm(x, None, None, training=True), (leaf(*shape),))
 
 
+def test_batch_norm_keeps_channels_last_memory_and_float32_accuracy():
+    # a conv's channels-last output stays channels-last through batch norm, forward and backward
+    data = np.random.default_rng(0).standard_normal((4, 6, 5, 3)) * 3 + 20  # mean far from 0
+    x = needl.tensor(data).permute(0, 3, 1, 2)
+    x.requires_grad_(True)
+    weight, bias = leaf(3, seed=1), leaf(3, seed=2)
+    assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, weight, bias))
+    output = F.batch_norm(x, None, None, weight, bias, training=True)
+    assert np.moveaxis(output.detach().numpy(), 1, -1).flags.c_contiguous
+    upstream = needl.tensor(np.random.default_rng(3).standard_normal((4, 6, 5, 3))).permute(0, 3, 1, 2)
+    output.backward(upstream)
+    assert np.moveaxis(x.grad.numpy(), 1, -1).flags.c_contiguous
+    low = [needl.tensor(t.detach().numpy().astype(np.float32), requires_grad=True) for t in (x, weight, bias)]
+    low_output = F.batch_norm(low[0], None, None, low[1], low[2], training=True)
+    low_output.backward(needl.tensor(upstream.numpy().astype(np.float32)))
+    assert low_output.dtype == np.float32
+    np.testing.assert_allclose(low_output.detach().numpy(), output.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for a, b in zip(low, (x, weight, bias)):
+        assert a.grad.dtype == np.float32
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
 def test_batch_norm_eval_gradcheck():
     running_mean = needl.tensor(np.array([0.1, -0.2, 0.3]))
     running_var = needl.tensor(np.array([1.5, 0.5, 2.0]))

@@ -14,34 +14,65 @@ def _batch_axes(ndim: int) -> tuple:
     return (0,) + tuple(range(2, ndim))
 
 
-def _contiguous(array: np.ndarray) -> np.ndarray:
-    """A C-contiguous copy of a strided (e.g. channels-last) array: the reductions over (N, H, W)
-    and the per-channel broadcasts run several times faster on NCHW memory than on NHWC views."""
-    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
+class _Channels:
+    """An (N, C, *) array as a 3-D block whose per-channel sums are BLAS products: (N, L, C) when
+    the channels are the last memory axis (channels-last, as convolutions leave it; also (N, C)),
+    otherwise (N, C, L) (copied to NCHW first if strided otherwise). Sums run per sample, then over
+    the samples, which keeps float32 rounding near NumPy's pairwise sums. `vector` shapes a (C,)
+    vector to broadcast against `matrix`; `restore` gives a result the input's shape and layout."""
 
+    def __init__(self, array: np.ndarray, like: "_Channels | None" = None):
+        self.shape = array.shape
+        batch, channels = array.shape[:2]
+        moved = np.moveaxis(array, 1, -1)
+        self.last = moved.flags.c_contiguous if like is None else like.last
+        if self.last:
+            self.matrix = np.ascontiguousarray(moved).reshape(batch, -1, channels)
+        else:
+            self.matrix = np.ascontiguousarray(array).reshape(batch, channels, -1)
+        self.count = self.matrix.size // max(channels, 1)
 
-def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum over every axis but 1 of a * b, without the product temporary (a, b C-contiguous)."""
-    letters = "nc" + "defghijklm"[:a.ndim - 2]
-    return np.einsum(f"{letters},{letters}->c", a, b)
+    def sums(self, matrix: np.ndarray) -> np.ndarray:
+        """(C,): the sum of each channel of a matrix of this layout."""
+        ones = np.ones(matrix.shape[1 if self.last else 2], matrix.dtype)
+        return (np.matmul(ones, matrix) if self.last else np.matmul(matrix, ones)).sum(axis=0)
+
+    def dots(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """(C,): per channel, the sum of a * b (no product temporary)."""
+        return np.einsum("nlc,nlc->nc" if self.last else "ncl,ncl->nc", a, b).sum(axis=0)
+
+    def vector(self, vector: np.ndarray) -> np.ndarray:
+        return vector if self.last else vector[:, None]
+
+    def restore(self, matrix: np.ndarray) -> np.ndarray:
+        if self.last:
+            return np.moveaxis(matrix.reshape(self.shape[:1] + self.shape[2:] + self.shape[1:2]), -1, 1)
+        return matrix.reshape(self.shape)
 
 
 @op
 def _batch_norm_train(input, weight, bias, eps=1e-5):
-    """Normalise with the batch statistics; returns (output, mean, biased variance) per channel."""
-    axes = _batch_axes(input.ndim)
-    input = _contiguous(input)
-    mean = input.mean(axis=axes, keepdims=True)
-    centred = input - mean
-    variance = _channel_dot(centred, centred).reshape(mean.shape) * (1.0 / max(input.size // max(mean.size, 1), 1))
+    """Normalise with the batch statistics; returns (output, mean, biased variance) per channel.
+    The output keeps the input's memory layout (channels-last stays channels-last)."""
+    layout = _Channels(input)
+    count = max(layout.count, 1)
+    first_mean = layout.sums(layout.matrix)
+    first_mean *= 1.0 / count
+    output = layout.matrix - layout.vector(first_mean)
+    # the mean of the centred values corrects the first mean's rounding (and the variance's)
+    correction = layout.sums(output)
+    correction *= 1.0 / count
+    variance = layout.dots(output, output)
+    variance *= 1.0 / count
+    variance -= correction * correction
+    np.maximum(variance, 0, out=variance)
     scale = 1.0 / np.sqrt(variance + eps)
     if weight is not None:
-        scale = scale * weight.reshape(_channel_shape(input.ndim))
-    output = centred
-    output *= scale
-    if bias is not None:
-        output += bias.reshape(_channel_shape(input.ndim))
-    return output, mean.reshape(-1), variance.reshape(-1)
+        scale *= weight
+    output *= layout.vector(scale)
+    shift = -correction * scale if bias is None else bias - correction * scale
+    output += layout.vector(shift)
+    return layout.restore(output), first_mean + correction, variance
 
 
 def _normalised_recorded(input, axes, eps):
@@ -75,24 +106,25 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
         return _normalisation_grads_recorded(grad_output, input, weight, bias, _batch_axes(input.ndim), shape, eps,
                                              needs_input_grad)
     _, mean, variance = outputs
-    shape = _channel_shape(input.ndim)
-    axes = _batch_axes(input.ndim)
-    input, grad_output = _contiguous(input), _contiguous(grad_output)
-    count = input.size // max(mean.size, 1)
-    inverse_std = (1.0 / np.sqrt(variance + eps)).reshape(shape)
-    normalised = input - mean.reshape(shape)
-    normalised *= inverse_std
-    sum_grad = grad_output.sum(axis=axes, keepdims=True)
-    sum_grad_normalised = _channel_dot(grad_output, normalised).reshape(shape)
+    layout = _Channels(input)
+    grad = _Channels(grad_output, like=layout).matrix
+    count = max(layout.count, 1)
+    inverse_std = 1.0 / np.sqrt(variance + eps)
+    sum_grad = layout.sums(grad)
+    centred = layout.matrix - layout.vector(mean)
+    sum_grad_normalised = layout.dots(grad, centred)
+    sum_grad_normalised *= inverse_std
     grad_input = None
     if needs_input_grad[0]:
-        scale = inverse_std if weight is None else inverse_std * weight.reshape(shape)
-        # d/dx of (x - mean) / std, applied to grad_output, all channels at once
-        grad_input = grad_output - sum_grad * (1.0 / count)
-        grad_input -= normalised * (sum_grad_normalised * (1.0 / count))
-        grad_input *= scale
-    grad_weight = sum_grad_normalised.reshape(-1) if needs_input_grad[1] else None
-    grad_bias = sum_grad.reshape(-1) if needs_input_grad[2] else None
+        # dx = k (g - sum(g) / n - x_hat sum(g x_hat) / n), k = rstd * weight, x_hat = (x - mean) rstd
+        scale = inverse_std if weight is None else inverse_std * weight
+        grad_input = grad * layout.vector(scale)
+        centred *= layout.vector(scale * inverse_std * sum_grad_normalised * (1.0 / count))
+        grad_input -= centred
+        grad_input -= layout.vector(scale * sum_grad * (1.0 / count))
+        grad_input = layout.restore(grad_input)
+    grad_weight = sum_grad_normalised if needs_input_grad[1] else None
+    grad_bias = sum_grad if needs_input_grad[2] else None
     return grad_input, grad_weight, grad_bias
 
 
