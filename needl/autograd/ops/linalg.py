@@ -16,6 +16,8 @@ def _matmul_shapes_error(a, b):
 def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul needs tensors of at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise _matmul_shapes_error(a, b)
     return a @ b
