@@ -854,6 +854,22 @@ class Tensor:
         # a 0-d tensor formats like its number (f"{loss:.4f}"), as in PyTorch
         return self.item().__format__(format_spec) if self._data.ndim == 0 else object.__format__(self, format_spec)
 
+    # the operators PyTorch has beyond the arithmetic section's
+    def __floordiv__(self, other):
+        return rounding.floor_divide(self, _operand(other))
+
+    def __rfloordiv__(self, other):
+        return rounding.floor_divide(_operand(other), self)
+
+    def __mod__(self, other):
+        return rounding.remainder(self, _operand(other))
+
+    def __rmod__(self, other):
+        return rounding.remainder(_operand(other), self)
+
+    def __xor__(self, other):
+        return Tensor._make(self._data ^ _raw(other))
+
     # new tensors with this one's dtype
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
         return creation.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)

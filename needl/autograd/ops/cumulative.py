@@ -104,6 +104,8 @@ def logcumsumexp_vjp(g, out, x, dim=0):
     axis = _axis(x, dim, "logcumsumexp")
     if axis is None:
         return g
+    if isinstance(g, Tensor):
+        return _logcumsumexp_vjp_recorded(g, out, x, axis)
     # grad_i = sum_{j >= i} g_j exp(x_i - out_j), summed in log space for the positive and the
     # negative parts of g separately (as PyTorch), so that nothing overflows
     with np.errstate(divide="ignore"):
@@ -113,6 +115,15 @@ def logcumsumexp_vjp(g, out, x, dim=0):
     def reverse_logcumsumexp(values):
         return np.flip(logcumsumexp(np.flip(values, axis), dim=axis), axis)
     return np.exp(reverse_logcumsumexp(positive) + x) - np.exp(reverse_logcumsumexp(negative) + x)
+
+
+def _logcumsumexp_vjp_recorded(g, out, x, axis):
+    """The same gradient as a (n x n) weighted sum per slice, differentiable again (create_graph):
+    weight exp(x_i - out_j) for j >= i, at most 1, and no log of g (whose derivative at 0 is inf)."""
+    length = x.shape[axis]
+    later = np.triu(np.ones((length, length), bool)).reshape((length, length) + (1,) * (x.ndim - axis - 1))
+    exponent = np.where(later, x.unsqueeze(axis + 1) - out.unsqueeze(axis), -np.inf)
+    return (np.exp(exponent) * g.unsqueeze(axis)).sum(axis + 1)
 
 
 def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:

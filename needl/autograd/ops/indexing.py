@@ -240,7 +240,7 @@ def scatter_reduce_vjp(g, out, x, src, dim=0, index=None, reduce="sum", include_
     hit[key] = True
     keep = (~hit) | include_self  # where x's own value took part in the result
     if reduce in ("sum", "mean"):
-        share = g if reduce == "sum" else g / _scatter_counts(x, key, index, include_self)
+        share = g if reduce == "sum" else g / np.maximum(_scatter_counts(x, key, index, include_self), 1)
         grad_x, grad_src = share * keep, share[key]
     elif reduce == "prod":  # out / value: the product of the others (nonzero values)
         grad_x = np.where(keep, g * out / np.where(_raw(x) == 0, 1, x), 0)

@@ -212,7 +212,9 @@ def _pick(x, dim, keepdim, arg, name):
 def _pick_vjp(grads, out, x, dim, keepdim):
     g, _ = grads
     if x.ndim == 0:
-        return g
+        # a new array, not g itself: the tape lets a leaf keep (and later add into) what a
+        # multi-output node's vjp returns, while g may still be on its way to other nodes
+        return g * 1
     axis = wrap_dim(dim, x.ndim, "max")
     indices = out[1]
     if not keepdim:

@@ -1,5 +1,7 @@
 """Memory layout as PyTorch reports it (strides and storage offsets in elements, read off NumPy's
 byte strides), memory formats, and the strided views as_strided and Tensor.unfold."""
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided as _numpy_as_strided
 
@@ -121,6 +123,7 @@ def as_strided(x, size=(), stride=(), storage_offset=None):
 
 @as_strided.vjp
 def as_strided_vjp(g, out, x, size=(), stride=(), storage_offset=None):
+    x = getattr(x, "_data", x)  # only x's layout is read (x is a Tensor under create_graph)
     own_offset = offset_in_storage(x)
     offset = own_offset if storage_offset is None else int(storage_offset)
     flat, _ = _storage_view(x, tuple(size), tuple(stride), offset, "as_strided")
@@ -157,8 +160,9 @@ def unfold(x, dimension=0, size=1, step=1):
 
 @unfold.vjp
 def unfold_vjp(g, out, x, dimension=0, size=1, step=1):
-    numbers = np.arange(x.size, dtype=np.int64).reshape(x.shape)
+    count = math.prod(x.shape)  # x is a Tensor under create_graph, whose size is a method
+    numbers = np.arange(count, dtype=np.int64).reshape(x.shape)
     shape, element_strides = _windows(numbers, dimension, size, step)
     source = _numpy_as_strided(numbers, shape, tuple(s * numbers.itemsize for s in element_strides),
                                writeable=False)
-    return _remap(g, source=source, target=numbers, size=x.size)
+    return _remap(g, source=source, target=numbers, size=count)
