@@ -103,6 +103,7 @@ UNARY = [
     ("dist_p3", lambda x: needl.dist(x, OTHER.type_as(x), p=3), True, None),
     ("dist_inf", lambda x: needl.dist(x, OTHER.type_as(x), p=float("inf")), False, None),
     ("cdist", lambda x: needl.cdist(x, OTHER.type_as(x)), True, None),
+    ("cdist_mm", lambda x: needl.cdist(x, OTHER.type_as(x), compute_mode="use_mm_for_euclid_dist"), True, None),
     ("cdist_p1", lambda x: needl.cdist(x, OTHER.type_as(x), p=1), False, None),
     ("cdist_p3", lambda x: needl.cdist(x, OTHER.type_as(x), p=3), True, None),
     ("kron", lambda x: needl.kron(x, x), True, None),

@@ -1,4 +1,5 @@
 """Contractions: matmul with batch broadcasting, and einsum; both go to BLAS through NumPy."""
+import math
 import string
 
 import numpy as np
@@ -40,7 +41,8 @@ def matmul_vjp(g, out, a, b, needs_input_grad):
             grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
     if needs_input_grad[1]:
         if b.ndim == 2 and a.ndim > 2:  # one weight shared by a batch: a single 2-D BLAS call
-            grad_b = a.reshape(-1, a.shape[-1]).swapaxes(0, 1) @ g.reshape(-1, g.shape[-1])
+            rows = math.prod(a.shape[:-1])  # not -1, which an empty a cannot resolve
+            grad_b = a.reshape(rows, a.shape[-1]).swapaxes(0, 1) @ g.reshape(rows, g.shape[-1])
         else:
             grad_b = a.swapaxes(-1, -2) @ g
         if vector_b:

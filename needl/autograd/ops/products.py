@@ -182,7 +182,12 @@ def cdist(x1, x2, p: float = 2.0, compute_mode=None) -> Tensor:
                            f"X2: {x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
-    if p == 2:
+    if compute_mode not in (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                            "donot_use_mm_for_euclid_dist"):
+        raise ValueError(f"cdist: {compute_mode} is not a valid value for compute_mode")
+    # PyTorch's rule: the matrix-product form (fast, less exact near 0) only for more than 25 rows
+    large = x1.shape[-2] > 25 or x2.shape[-2] > 25
+    if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or large and compute_mode != "donot_use_mm_for_euclid_dist"):
         return _euclidean_cdist(x1, x2)
     difference = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return _pnorm_last(difference, p)

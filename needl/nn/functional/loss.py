@@ -422,7 +422,8 @@ def _cross_entropy_indices(input, target, weight, ignore_index=-100, reduction="
     elif reduction == "sum":
         result = np.asarray(loss.sum())
     else:
-        result = np.asarray(loss.sum() / denominator)
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch, silently
+            result = np.asarray(loss.sum() / denominator)
     return result.astype(input.dtype, copy=False), peak, log_sum
 
 
@@ -568,7 +569,8 @@ def _nll(input, target, weight, ignore_index=-100, reduction="mean"):
         return loss
     if reduction == "sum":
         return np.asarray(loss.sum())
-    return np.asarray(loss.sum() / denominator).astype(input.dtype, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch, silently
+        return np.asarray(loss.sum() / denominator).astype(input.dtype, copy=False)
 
 
 @_nll.vjp
