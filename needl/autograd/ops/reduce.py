@@ -116,7 +116,8 @@ def var_vjp(g, out, x, dim=None, correction=1, keepdim=False):
     freedom = _count(x, axis) - correction
     centred = x - x.mean(axis=axis, keepdims=True)
     # PyTorch's 2 / (N - correction): inf with no degree of freedom left (a nan gradient, not an error)
-    return _expand(g, x, dim, keepdim) * centred * (2.0 / freedom if freedom else np.inf)
+    with np.errstate(invalid="ignore"):
+        return _expand(g, x, dim, keepdim) * centred * (2.0 / freedom if freedom else np.inf)
 
 
 @op
