@@ -10,6 +10,7 @@ import numpy as np
 
 from . import dtypes
 from .mode import inference_mode
+from .printing import set_printoptions
 from .ops import (arithmetic, comparison, counting, cumulative, elementwise, exponential, indexing,
                   linalg, products, rearrange, reduce, rounding, sorting, strided, triangular,
                   trigonometric)

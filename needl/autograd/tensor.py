@@ -1491,9 +1491,7 @@ class Tensor:
     def __repr__(self):
         data = self._data
         prefix = "tensor("
-        integral = data.dtype.kind != "f" or not data.size or bool(np.all(np.mod(data, 1) == 0))
-        body = np.array2string(data, separator=", ", prefix=prefix, precision=4,
-                               floatmode="maxprec_equal" if integral else "fixed")
+        body = printing.array_string(data, prefix)
         extras = []
         if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
             extras.append(f"dtype=needl.{data.dtype}")
@@ -1544,7 +1542,7 @@ from .ops import (arithmetic, comparison, counting, cumulative, exponential, ind
                   products, rearrange, rounding, sorting, strided, triangular, trigonometric)
 from .ops import shape as shape_ops  # noqa: E402
 from .ops.dims import wrap_dim  # noqa: E402
-from . import creation, random  # noqa: E402
+from . import creation, printing, random  # noqa: E402
 from .ops.numpy_protocol import FUNCTIONS, UFUNCS  # noqa: E402
 from . import engine, tape  # noqa: E402
 from .function import _counter_of  # noqa: E402

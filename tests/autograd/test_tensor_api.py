@@ -348,3 +348,19 @@ def test_size_dtype_and_limits():
         needl.finfo(needl.int64)
     assert needl.pi == np.pi and needl.inf == float("inf") and np.isnan(needl.nan) and needl.e == np.e
     assert needl.promote_types(needl.int64, needl.float16) == needl.float16
+
+
+def test_set_printoptions():
+    values = needl.tensor([1.23456, 2.0])
+    try:
+        needl.set_printoptions(precision=2)
+        assert repr(values) == "tensor([1.23, 2.00])"
+        needl.set_printoptions(threshold=5, edgeitems=1)
+        assert "..." in repr(needl.arange(10))
+        needl.set_printoptions(sci_mode=True)
+        assert "e+00" in repr(values)
+    finally:
+        needl.set_printoptions(profile="default")
+    assert repr(values) == "tensor([1.2346, 2.0000])"
+    with pytest.raises(ValueError, match="profile"):
+        needl.set_printoptions(profile="long")
