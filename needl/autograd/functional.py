@@ -9,7 +9,6 @@ import math
 import numpy as np
 
 from . import dtypes
-from .mode import inference_mode
 from .printing import set_printoptions
 from .ops import (arithmetic, comparison, counting, cumulative, elementwise, exponential, indexing,
                   linalg, products, rearrange, reduce, rounding, sorting, strided, triangular,
@@ -435,8 +434,11 @@ scatter_reduce = indexing.scatter_reduce
 index_add = indexing.index_add
 index_copy = indexing.index_copy
 index_fill = indexing.index_fill
-index_put = indexing.index_put
 masked_scatter = indexing.masked_scatter
+
+
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    return input.index_put(indices, values, accumulate)
 
 
 def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:

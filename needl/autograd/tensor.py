@@ -868,10 +868,6 @@ class Tensor:
     def nbytes(self) -> int:
         return self._data.nbytes
 
-    @property
-    def is_cpu(self) -> bool:
-        return True
-
     def nelement(self) -> int:
         return self._data.size
 
@@ -1327,9 +1323,6 @@ class Tensor:
     def index_fill(self, dim, index, value):
         return indexing.index_fill(self, dim, index, value)
 
-    def index_put(self, indices, values, accumulate=False):
-        return indexing.index_put(self, indices, values, accumulate)
-
     def masked_scatter(self, mask, source):
         return indexing.masked_scatter(self, mask, source)
 
@@ -1466,9 +1459,6 @@ class Tensor:
 
     def index_fill_(self, dim, index, value):
         return self._apply_(shape_ops.setitem, value, key=indexing.along_key(self, dim, index, "index_fill_"))
-
-    def index_put_(self, indices, values, accumulate=False):
-        return self.copy_(indexing.index_put(self, indices, values, accumulate))
 
     def masked_scatter_(self, mask, source):
         return self.copy_(indexing.masked_scatter(self, mask, source))

@@ -1,5 +1,6 @@
 """Indexing along a dim: index_select narrow select take masked_select nonzero, and the writes
-scatter scatter_add scatter_reduce index_add index_copy index_fill index_put masked_scatter.
+scatter scatter_add scatter_reduce index_add index_copy index_fill masked_scatter (index_put is
+Tensor.index_put, in tensor.py's in-place section).
 
 Reads are `getitem` with a NumPy key (so their gradient is getitem's: the elements summed back);
 writes are ops whose in-place forms (`scatter_`, `index_add_` ...) reuse them through Tensor._apply_.
@@ -9,7 +10,7 @@ import numpy as np
 from ..function import op
 from ..tensor import Tensor
 from .dims import wrap_dim
-from .shape import expand, gather, getitem, index_put as _index_put_op, normalize_index, setitem
+from .shape import expand, gather, getitem, index_put as _index_put_op, setitem
 
 
 def _raw(value):
@@ -326,17 +327,6 @@ def index_fill(input, dim: int, index, value) -> Tensor:
         raise RuntimeError(f"index_fill_(): only supports a 0-dimensional value tensor, but got tensor with "
                            f"{np.ndim(_raw(value))} dimension(s).")
     return setitem(input, value, key=along_key(input, dim, index, "index_fill"))
-
-
-def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
-    """input[indices] = values (a copy); accumulate adds instead (repeated indices add up)."""
-    key = normalize_index(tuple(indices))
-    if not accumulate:
-        return setitem(input, values, key=key)
-    target = np.empty(input.shape, bool)[key].shape
-    if tuple(np.shape(_raw(values))) != target:
-        values = expand(values, sizes=target) if isinstance(values, Tensor) else np.broadcast_to(values, target)
-    return input + _index_put_op(values, key=key, shape=tuple(input.shape))
 
 
 def masked_scatter(input, mask, source) -> Tensor:
