@@ -364,3 +364,21 @@ def test_set_printoptions():
     assert repr(values) == "tensor([1.2346, 2.0000])"
     with pytest.raises(ValueError, match="profile"):
         needl.set_printoptions(profile="long")
+
+
+def test_small_top_level_helpers():
+    y = needl.tensor([1.0, 4.0, 9.0])
+    assert needl.trapezoid(y).item() == pytest.approx(np.trapezoid([1, 4, 9]) if hasattr(np, "trapezoid")
+                                                       else np.trapz([1, 4, 9]))
+    assert needl.trapezoid(y, needl.tensor([0.0, 1.0, 3.0])).item() == pytest.approx(2.5 + 13)
+    assert needl.trapezoid(y, dx=2.0).item() == pytest.approx(18)
+    assert [t.tolist() for t in needl.where(needl.tensor([[0, 1], [1, 0]]))] == [[0, 1], [1, 0]]
+    assert needl.asarray([1.0, 2.0]).dtype == needl.float32 and needl.scalar_tensor(3).shape == ()
+    assert needl.range(0, 2).tolist() == [0, 1, 2]  # the deprecated inclusive form
+    assert needl.result_type(needl.ones(2), 2.5) == needl.float32
+    assert needl.can_cast(needl.int64, needl.float32) and not needl.can_cast(needl.float32, needl.int64)
+    hist, edges = needl.histogram(needl.tensor([0.0, 1.0, 1.0, 3.0]), bins=3)
+    assert hist.tolist() == [1, 2, 1] and edges.shape == (4,)
+    assert needl.float_power(needl.tensor([2.0]), 2).dtype == needl.float64
+    assert needl.clone(needl.ones(2)).tolist() == [1, 1] and needl.t(needl.ones(2, 3)).shape == (3, 2)
+    assert needl.dropout(needl.ones(4), 0.5, train=False).tolist() == [1, 1, 1, 1]
