@@ -30,5 +30,6 @@ from .modules.attention import MultiheadAttention
 from .modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                   TransformerEncoder, TransformerEncoderLayer)
 from .modules.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .parallel import DataParallel  # also binds needl.nn.parallel (imports no mpi4py)
 from .parameter import Buffer, Parameter
 from .summary import summary
