@@ -1,8 +1,8 @@
 """Activation layers: thin Modules over needl.nn.functional's activations."""
-from ...autograd import dtypes
 from ...autograd.creation import full
 from ...autograd.tensor import Tensor
 from .. import functional as F
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -204,7 +204,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(full((num_parameters,), init,
-                                     dtype=dtypes.get_default_dtype() if dtype is None else dtype))
+                                     dtype=factory_dtype(device, dtype)))
 
     def reset_parameters(self) -> None:
         self.weight._data[...] = self.init

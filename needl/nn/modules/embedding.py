@@ -1,11 +1,11 @@
 """Embedding: a lookup table of num_embeddings vectors, initialised from N(0, 1)."""
 import numpy as np
 
-from ...autograd import dtypes
 from ...autograd.creation import empty
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -30,7 +30,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            dtype = dtypes.get_default_dtype() if dtype is None else dtype
+            dtype = factory_dtype(device, dtype)
             self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype), requires_grad=not _freeze)
             self.reset_parameters()
         else:

@@ -1,11 +1,11 @@
 """BatchNorm1d/2d/3d, LayerNorm, GroupNorm and InstanceNorm1d/2d, with PyTorch's parameters and buffers."""
 import numpy as np
 
-from ...autograd import dtypes
 from ...autograd.creation import ones, zeros
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -21,7 +21,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.register_parameter("weight", Parameter(ones(num_features, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(zeros(num_features, dtype=dtype)) if affine and bias else None)
         if track_running_stats:
@@ -142,7 +142,7 @@ class LayerNorm(Module):
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         if elementwise_affine:
             self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
             if bias:
@@ -180,7 +180,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.register_parameter("weight", Parameter(ones(num_channels, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(zeros(num_channels, dtype=dtype)) if affine and bias else None)
 

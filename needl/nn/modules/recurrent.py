@@ -8,12 +8,12 @@ import math
 import numbers
 import warnings
 
-from ...autograd import dtypes
 from ...autograd.creation import empty
 from ...autograd.functional import cat, stack
 from ...autograd.tensor import Tensor
 from .. import init
 from ..functional import recurrent as fused
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -53,7 +53,7 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         gate_size = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
         self._flat_weights_names = []
@@ -260,7 +260,7 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.weight_ih = Parameter(empty(num_chunks * hidden_size, input_size, dtype=dtype))
         self.weight_hh = Parameter(empty(num_chunks * hidden_size, hidden_size, dtype=dtype))
         if bias:
