@@ -8,7 +8,7 @@ from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsig
                                  Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .modules.distance import CosineSimilarity, PairwiseDistance
-from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
+from .modules.dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .modules.embedding import Embedding
 from .modules.flatten import Flatten, Unflatten
 from .modules.fold import Fold, Unfold

@@ -1,13 +1,13 @@
 """needl.nn.functional: the function form of every layer, activation and loss."""
-from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
-                         leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, rrelu, selu,
-                         sigmoid, silu, softmax, softmin, softplus, softshrink, softsign, tanh,
-                         tanhshrink, threshold)
+from .activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink, hardsigmoid, hardswish, hardtanh,
+                         hardtanh_, leaky_relu, leaky_relu_, log_softmax, logsigmoid, mish, prelu, relu, relu_,
+                         relu6, rrelu, rrelu_, selu, selu_, sigmoid, silu, softmax, softmin, softplus, softshrink,
+                         softsign, tanh, tanhshrink, threshold, threshold_)
 from .adaptive_pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
                    conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d, pad)
 from .distance import cosine_similarity, pairwise_distance
-from .dropout import dropout, dropout1d, dropout2d, dropout3d
+from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .embedding import embedding
 from .fold import fold, unfold
 from .flatten import flatten, unflatten
