@@ -6,6 +6,7 @@ from .activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink, hardsigm
 from .adaptive_pool import adaptive_max_pool1d, adaptive_max_pool2d
 from .conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, conv1d, conv2d,
                    conv_transpose1d, conv_transpose2d, max_pool1d, max_pool2d, pad)
+from .conv3d import conv3d, conv_transpose3d
 from .distance import cosine_similarity, pairwise_distance
 from .dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .embedding import embedding
@@ -18,6 +19,9 @@ from .loss_composite import (cosine_embedding_loss, gaussian_nll_loss, hinge_emb
                              margin_ranking_loss, multilabel_soft_margin_loss, poisson_nll_loss,
                              soft_margin_loss, triplet_margin_loss)
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d
+from .pool3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
+from .unpool import max_unpool1d, max_unpool2d, max_unpool3d
 from .pixelshuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .upsampling import interpolate
 from .attention import multi_head_attention_forward, scaled_dot_product_attention

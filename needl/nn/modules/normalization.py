@@ -133,6 +133,11 @@ class InstanceNorm2d(_InstanceNorm):
     _batched_ndim = 4
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of an (N, C, D, H, W) input over D, H, W."""
+    _batched_ndim = 5
+
+
 class LayerNorm(Module):
     """Normalise over the trailing normalized_shape axes; weight (ones) and bias (zeros) of that shape."""
 
