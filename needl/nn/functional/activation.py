@@ -428,3 +428,19 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
     return rrelu(input, lower, upper, training, inplace=True)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) along dim with g ~ Gumbel(0, 1) drawn from needl's generator;
+    hard=True returns the one-hot of its argmax with the soft sample's gradient (straight-through)."""
+    from ...autograd import random
+    values = _data(logits)
+    exponential = random.generator().exponential(size=values.shape).astype(values.dtype)
+    gumbels = -np.log(exponential)
+    soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    probabilities = _data(soft)
+    hard_sample = np.zeros_like(probabilities)
+    np.put_along_axis(hard_sample, np.expand_dims(np.argmax(probabilities, axis=dim), dim), 1.0, axis=dim)
+    return soft + (hard_sample - probabilities)  # values: the one-hot; gradient: the soft sample's
