@@ -1,7 +1,7 @@
 """The `device=` and `dtype=` keywords of layer constructors (PyTorch's factory_kwargs)."""
 import numpy as np
 
-from .. import device as devices
+from ..device import check_device
 from ..autograd import dtypes
 
 
@@ -11,5 +11,5 @@ def factory_dtype(device=None, dtype=None) -> np.dtype:
     `device` is whatever PyTorch accepts ('cpu', 'cpu:0', needl.device('cpu'), None); an
     accelerator raises needl's error. `dtype` None is the default dtype.
     """
-    devices.check_device(device)
+    check_device(device)
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)

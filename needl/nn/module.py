@@ -5,7 +5,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .. import device as devices
+from ..device import check_device
+from ..device import device as Device
 from ..autograd import dtypes
 from ..autograd.hooks import RemovableHandle
 from ..autograd.mode import no_grad
@@ -503,12 +504,12 @@ class Module:
         if unknown or len(args) > 3:
             raise TypeError(f"to() received an invalid combination of arguments: {args}, {sorted(kwargs)}")
         dtype = kwargs.get("dtype")
-        devices.check_device(kwargs.get("device"))
+        check_device(kwargs.get("device"))
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, (str, devices.device, int)) and not isinstance(arg, bool):
-                devices.check_device(arg)
+            elif isinstance(arg, (str, Device, int)) and not isinstance(arg, bool):
+                check_device(arg)
             elif arg is not None and not isinstance(arg, bool):  # a trailing non_blocking flag is a bool
                 dtype = arg
         return self if dtype is None else self._cast(dtype)
@@ -518,24 +519,24 @@ class Module:
 
     def cuda(self, device=None) -> "Module":
         """Raises needl's error: there is no GPU (needl computes on the CPU)."""
-        devices.check_device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+        check_device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
         return self
 
     def xpu(self, device=None) -> "Module":
-        devices.check_device("xpu")
+        check_device("xpu")
         return self
 
     def ipu(self, device=None) -> "Module":
-        devices.check_device("ipu")
+        check_device("ipu")
         return self
 
     def mtia(self, device=None) -> "Module":
-        devices.check_device("mtia")
+        check_device("mtia")
         return self
 
     def to_empty(self, *, device=None, recurse: bool = True) -> "Module":
         """Give every parameter and buffer new, uninitialised memory of the same shape and dtype."""
-        devices.check_device(device)
+        check_device(device)
         return self._apply(lambda t: Tensor._make(np.empty_like(t._data)), recurse=recurse)
 
     def type(self, dst_type) -> "Module":
