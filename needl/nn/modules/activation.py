@@ -300,3 +300,5 @@ class RReLU(Module):
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+
+from .attention import MultiheadAttention  # noqa: E402  PyTorch's path torch.nn.modules.activation.MultiheadAttention

@@ -1,4 +1,4 @@
-"""Linear, Bilinear and Identity layers."""
+"""Linear (and its MultiheadAttention alias NonDynamicallyQuantizableLinear), Bilinear and Identity layers."""
 import math
 
 from ...autograd.creation import empty
@@ -46,6 +46,10 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear layer (PyTorch's name for MultiheadAttention.out_proj; quantization does not apply to needl)."""
 
 
 class Bilinear(Module):

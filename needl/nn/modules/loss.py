@@ -1,4 +1,6 @@
 """Loss layers: Modules holding the options of needl.nn.functional's losses."""
+import warnings
+
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from ..functional.loss import _legacy_reduction
@@ -245,3 +247,13 @@ class CTCLoss(_Loss):
     def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                           self.zero_infinity)
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated spelling of NLLLoss for (N, C, H, W) inputs (NLLLoss takes any (N, C, *) input)."""
+
+    def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        warnings.warn("NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
