@@ -8,6 +8,7 @@ makes module.weight a property that returns p(original), recomputed at each acce
 PyTorch, the module's class is swapped for a subclass named Parametrized<Class> that holds the
 properties.
 """
+import copy
 from contextlib import contextmanager
 from typing import Optional
 
@@ -146,7 +147,16 @@ def _inject_class(module: Module) -> None:
     def __getstate__(self):
         raise RuntimeError("Serialization of parametrized modules is only supported through state_dict().")
 
-    parametrized = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": __getstate__})
+    def __deepcopy__(self, memo):  # copy.deepcopy still works: a new instance of the same class
+        replica = memo.get(id(self))
+        if replica is None:
+            replica = self.__new__(self.__class__)
+            memo[id(self)] = replica
+            replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
+
+    parametrized = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": __getstate__,
+                                                                "__deepcopy__": __deepcopy__})
     module.__class__ = parametrized
 
 
