@@ -12,18 +12,31 @@ from .autograd.creation import *  # noqa: F401,F403  (tensor zeros ones arange r
 from .autograd.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
                               half, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from .autograd.functional import *  # noqa: F401,F403  (exp cat stack where matmul ...)
+from .autograd.mode import inference_mode
 from .autograd.random import manual_seed, seed
+from .amp import autocast
+from .compiler import compile
+from .device import device
+from .settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                       get_num_interop_threads, get_num_threads,
+                       is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                       set_num_interop_threads, set_num_threads, use_deterministic_algorithms)
 
 __version__ = "0.1.0"
 
 # subpackages imported on first attribute access: `needl.nn` works without `import needl.nn`
 _SUBMODULES = frozenset({
-    "accelerator", "amp", "autograd", "backends", "cpu", "cuda", "datasets", "distributed",
-    "distributions", "fft", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx", "optim",
-    "profiler", "serialization", "special", "testing", "utils", "vision", "viz",
+    "accelerator", "amp", "autograd", "backends", "compiler", "cpu", "cuda", "datasets",
+    "distributed", "distributions", "fft", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx",
+    "optim", "profiler", "serialization", "special", "testing", "utils", "vision", "viz",
 })
 # top-level names that live in a lazily imported subpackage
 _LAZY_NAMES = {"save": "serialization", "load": "serialization"}
+
+
+def _assert(condition, message) -> None:
+    """`torch._assert`: a traceable assert; needl runs Python, so it is the assert statement."""
+    assert condition, message
 
 
 def __getattr__(name: str):

@@ -1,7 +1,8 @@
 """needl.device: PyTorch's device objects, for a framework that computes on the CPU only.
 
-`needl.device("cpu")`, `device("cpu", 0)` and `device("cpu:0")` work as in PyTorch; asking for an
-accelerator ("cuda", "mps", "xpu"...) raises an error that says what to write instead.
+`needl.device("cpu")`, `device("cpu", 0)` and `device("cpu:0")` work as in PyTorch. As in a
+CPU-only PyTorch, `device("cuda")` can be written down, but putting a tensor or a module on it
+raises an error that says needl computes on the CPU and what to write instead.
 """
 from typing import Optional, Union
 
@@ -25,7 +26,7 @@ class device:
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
         elif isinstance(type, int) and not isinstance(type, bool):
-            raise _accelerator_error(f"cuda:{type}")  # torch.device(0) is the first GPU
+            type, index = "cuda", type  # torch.device(0) is the first GPU
         elif not isinstance(type, str):
             raise TypeError(f"device() expects a string such as 'cpu', got {type!r}")
         name = type.strip()
@@ -37,24 +38,23 @@ class device:
             if not text.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}' (expected 'cpu' or 'cpu:0')")
             index = int(text)
-        if name in _ACCELERATORS:
-            raise _accelerator_error(type if isinstance(type, str) else name)
-        if name != "cpu":
+        if name not in _ACCELERATORS and name != "cpu":
             raise RuntimeError(f"Expected one of cpu, cuda, mps, xpu ... device type at start of "
-                               f"device string: '{type}'; needl has the 'cpu' device only")
+                               f"device string: {type}")
         if index is not None and (not isinstance(index, int) or index < 0):
             raise RuntimeError(f"Device index must be a non-negative integer, got {index!r}")
-        object.__setattr__(self, "type", "cpu")
+        object.__setattr__(self, "type", name)
         object.__setattr__(self, "index", index)
 
     def __setattr__(self, name, value):
         raise AttributeError("needl.device objects are immutable")
 
     def __repr__(self) -> str:
-        return "device(type='cpu')" if self.index is None else f"device(type='cpu', index={self.index})"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
 
     def __str__(self) -> str:
-        return "cpu" if self.index is None else f"cpu:{self.index}"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
         if isinstance(other, str):
@@ -84,6 +84,8 @@ def check_device(value) -> None:
     """Accept what PyTorch accepts as a CPU device (None, 'cpu', 'cpu:0', device('cpu')); refuse the rest."""
     if value is None or value is CPU:
         return
-    if isinstance(value, device):
+    if isinstance(value, str) and value == "cpu":
         return
-    device(value)  # raises the right error for 'cuda', 0, 'tpu', 'nonsense'
+    value = value if isinstance(value, device) else device(value)  # 'nonsense' raises here
+    if value.type != "cpu":
+        raise _accelerator_error(str(value))

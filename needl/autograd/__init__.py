@@ -3,10 +3,13 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import Context, Function, op
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .tape import Node
 from .tensor import Tensor
 
+Variable = Tensor  # the pre-0.4 wrapper: `Variable(t)` is `t`'s class, as PyTorch kept it
+
 __all__ = ["Tensor", "Node", "op", "Function", "Context", "backward", "grad", "gradcheck",
            "gradgradcheck", "GradcheckError", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+           "is_anomaly_enabled", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "inference_mode", "Variable"]

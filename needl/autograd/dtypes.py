@@ -10,8 +10,10 @@ int16 = short = np.dtype(np.int16)
 int32 = int = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)
+complex64 = cfloat = np.dtype(np.complex64)  # the FFTs' outputs; real()/imag()/view_as_real() go back
+complex128 = cdouble = np.dtype(np.complex128)
 
-SUPPORTED = (float16, float32, float64, int8, uint8, int16, int32, int64, bool)
+SUPPORTED = (float16, float32, float64, int8, uint8, int16, int32, int64, bool, complex64, complex128)
 
 
 class _Default:

@@ -3,6 +3,7 @@ import weakref
 
 import numpy as np
 
+from .. import device as _device
 from . import dtypes
 from .mode import _GradMode
 
@@ -99,8 +100,16 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> "_device.device":
+        return _device.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
 
     @property
     def is_leaf(self) -> bool:
@@ -171,17 +180,42 @@ class Tensor:
         dtype = dtypes.as_dtype(dtype)
         return self if dtype == self._data.dtype else shape_ops.cast(self, dtype=dtype)
 
-    def to(self, *args, dtype=None, device=None, **kwargs) -> "Tensor":
-        """`to(dtype)` casts; the device 'cpu' is accepted (needl has no other)."""
-        for arg in args + (device,):
-            if isinstance(arg, str):
-                if arg != "cpu" and not arg.startswith("cpu:"):
-                    raise RuntimeError(f"needl runs on the CPU only; cannot move a tensor to '{arg}'")
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False, copy: bool = False,
+           memory_format=None) -> "Tensor":
+        """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` as PyTorch; the device must be the CPU.
+
+        Returns self when nothing changes, unless `copy=True`.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg._data.dtype
+            elif isinstance(arg, (str, _device.device)):
+                device = arg
             elif arg is not None:
                 dtype = arg
-        return self if dtype is None else self.astype(dtype)
+        _device.check_device(device)
+        result = self if dtype is None else self.astype(dtype)
+        return result.clone() if copy and result is self else result
+
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> "Tensor":
+        raise _device._accelerator_error("cuda" if device is None else f"cuda:{device}")
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """Pinned memory speeds host-to-GPU copies; with no GPU the tensor is returned as it is."""
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        return False
+
+    def get_device(self) -> int:
+        return -1  # PyTorch's answer for CPU tensors
+
+    def share_memory_(self) -> "Tensor":
+        """No-op: needl's worker processes share nothing by this route (PyTorch moves to shared memory)."""
+        return self
+
+    def is_shared(self) -> bool:
+        return False
 
     def type(self, dtype=None):
         return str(self.dtype) if dtype is None else self.astype(dtype)
@@ -395,6 +429,18 @@ class Tensor:
         def compute():
             self._data[key] = array
         self._write(shape_ops.setitem, (value,), {"key": key}, compute)
+
+    def index_put_(self, indices, values, accumulate: bool = False) -> "Tensor":
+        """`self[indices] = values`, or with `accumulate` `self[indices] += values` (repeats add up)."""
+        key = shape_ops.normalize_index(tuple(indices))
+        if not accumulate:
+            self[key] = values
+            return self
+        values = values if isinstance(values, Tensor) else Tensor._make(np.asarray(values, self._data.dtype))
+        return self.add_(shape_ops.index_put(values, key=key, shape=self._data.shape))
+
+    def index_put(self, indices, values, accumulate: bool = False) -> "Tensor":
+        return self.clone().index_put_(indices, values, accumulate)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)

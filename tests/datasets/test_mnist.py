@@ -151,5 +151,5 @@ def test_real_mnist_test_set_when_available():
         test = MNIST(train=False)  # $NEEDL_DATA (CI: the shared data folder)
     except FileNotFoundError:
         pytest.skip("the real MNIST files are not under $NEEDL_DATA")
-    assert len(test) == 10000 and test.detach().numpy().shape == (10000, 28, 28)
-    assert np.bincount(test.targets.detach().numpy()).tolist()[:3] == [980, 1135, 1032]
+    assert len(test) == 10000 and test.data.numpy().shape == (10000, 28, 28)
+    assert np.bincount(test.targets.numpy()).tolist()[:3] == [980, 1135, 1032]

@@ -173,3 +173,76 @@ def test_randomly_damaged_files_raise_checkpoint_error_only():
             needl.load(io.BytesIO(bytes(damaged)))
         except CheckpointError:
             pass
+
+
+def _replace_once(data: bytes, old: bytes, new: bytes) -> bytes:
+    assert data.count(old) >= 1, old
+    return data.replace(old, new, 1)
+
+
+def _rewritten(data: bytes, entry: str, header: dict) -> bytes:
+    """The archive with one .npy entry's header replaced and a valid CRC, as a tool that
+    rewrites the zip would leave it: only needl's own checks can catch the change."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as rewritten:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == entry:
+                stream = io.BytesIO(content)
+                np.lib.format.read_magic(stream)
+                np.lib.format.read_array_header_1_0(stream)
+                head = io.BytesIO()
+                np.lib.format.write_array_header_1_0(head, header)
+                content = head.getvalue() + content[stream.tell():]
+            rewritten.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("old,new", [(b"'<f4'", b"'<f2'"), (b"(40, 40)", b"(40, 20)")])
+def test_a_changed_byte_in_an_array_header_is_caught_by_the_crc(old, new):
+    # issue 11: an array over 4 KiB whose header changed loaded garbage or a truncated tensor
+    buffer = io.BytesIO()
+    needl.save({"w": needl.randn(40, 40)}, buffer)
+    with pytest.raises(CheckpointError, match=r"array_0.npy.*(CRC|corrupt)"):
+        needl.load(io.BytesIO(_replace_once(buffer.getvalue(), old, new)))
+
+
+@pytest.mark.parametrize("descr,shape,message", [
+    ("<f2", (40, 40), "holds 6400 bytes"),
+    ("<f4", (40, 20), "holds 6400 bytes"),
+    ("<f4", (2 ** 40, 0), "larger than a file"),
+    ("|O", (40, 40), "object arrays would need pickle"),
+])
+def test_a_changed_header_with_a_valid_crc_is_refused(descr, shape, message):
+    buffer = io.BytesIO()
+    needl.save({"w": needl.randn(40, 40)}, buffer)
+    header = {"descr": descr, "fortran_order": False, "shape": shape}
+    with pytest.raises(CheckpointError, match=f"array_0.npy.*{message}"):
+        needl.load(io.BytesIO(_rewritten(buffer.getvalue(), "array_0.npy", header)))
+
+
+def test_the_structure_record_must_match_each_array(tmp_path):
+    path = tmp_path / "bad.npz"
+    metadata = {"format": "needl.save", "version": 2, "modules": [],
+                "arrays": [{"dtype": "<f4", "shape": [2]}],
+                "root": {"tensor": 0, "requires_grad": False}}
+    write_archive(path, metadata, array_0=np.ones(3, dtype=np.float32))
+    with pytest.raises(CheckpointError, match=r"array_0.npy.*<f4 of shape \[3\].*record says"):
+        needl.load(path)
+
+
+def test_version_1_files_still_load(tmp_path):
+    path = tmp_path / "old.npz"
+    write_archive(path, {"format": "needl.save", "version": 1,
+                         "root": {"dict": [["w", {"tensor": 0, "requires_grad": True}]]}},
+                  array_0=np.arange(3.0))
+    loaded = needl.load(path)
+    assert loaded["w"].requires_grad and loaded["w"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_loaded_arrays_are_writable_and_dtypes_survive(tmp_path):
+    needl.save({"w": needl.ones(2, dtype=needl.float64), "d": needl.float16}, tmp_path / "x.npz")
+    loaded = needl.load(tmp_path / "x.npz")
+    loaded["w"].add_(1)
+    assert loaded["w"].tolist() == [2.0, 2.0] and loaded["d"] == np.float16
