@@ -68,3 +68,19 @@ def test_alpha_dropout_keeps_mean_and_variance():
     channels = nn.FeatureAlphaDropout(0.5)(needl.ones(4, 6, 5)).numpy()
     assert np.all(channels == channels[..., :1])
     assert nn.AlphaDropout(0.3).eval()(x) is x
+
+
+def test_inplace_after_an_op_that_reads_its_output_computes_out_of_place():
+    # needl's batch norm vjp reads its output (PyTorch's reads the input): bn -> ReLU(inplace=True),
+    # as in every ResNet, must still train, with the out-of-place values and gradients
+    x = needl.randn(4, 3, 5, 5, requires_grad=True)
+    norm = nn.BatchNorm2d(3)
+    out = nn.ReLU(inplace=True)(norm(x))
+    (out * out).sum().backward()
+    grad = x.grad.numpy().copy()
+    x.grad = None
+    reference = nn.ReLU()(norm(x))
+    (reference * reference).sum().backward()
+    np.testing.assert_allclose(grad, x.grad.numpy(), rtol=1e-5, atol=1e-6)
+    conv_out = nn.Conv2d(3, 2, 3)(x)  # conv's vjp does not read its output: written in place
+    assert nn.ReLU(inplace=True)(conv_out) is conv_out

@@ -7,6 +7,7 @@ import numpy as np
 from ...autograd import op
 from ...autograd.ops import elementwise, reduce
 from ...autograd.tensor import Tensor
+from ._inplace import in_place_allowed
 
 _SQRT_HALF = math.sqrt(0.5)
 
@@ -82,8 +83,11 @@ def erf_vjp(g, out, x):
 
 
 def _elementwise(function, input: Tensor, inplace: bool, **options) -> Tensor:
-    """function(input), or written into input's memory and recorded as an in-place op (inplace=True)."""
-    return input._apply_(function, **options) if inplace else function(input, **options)
+    """function(input), or written into input's memory and recorded as an in-place op (inplace=True,
+    where the tape allows it: see _inplace.py)."""
+    if inplace and in_place_allowed(input):
+        return input._apply_(function, **options)
+    return function(input, **options)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -387,7 +391,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, value elsewhere."""
-    if inplace:
+    if inplace and in_place_allowed(input):
         return input.masked_fill_(_data(input) <= threshold, float(value))
     return elementwise.where(_data(input) > threshold, input, float(value))
 
@@ -417,7 +421,7 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     values = _data(input)
     slopes = random.generator().uniform(lower, upper, values.shape).astype(values.dtype)
     factors = np.where(values >= 0, 1, slopes).astype(values.dtype)
-    return input.mul_(factors) if inplace else input * factors
+    return input.mul_(factors) if inplace and in_place_allowed(input) else input * factors
 
 
 # PyTorch's in-place spellings of the functional forms

@@ -7,6 +7,7 @@ import numpy as np
 from ...autograd import random
 from ...autograd.ops import elementwise
 from ...autograd.tensor import Tensor
+from ._inplace import in_place_allowed
 
 
 def _check_probability(p: float) -> None:
@@ -24,7 +25,7 @@ def _masked(input: Tensor, p: float, mask_shape: tuple, inplace: bool = False) -
         keep = random.generator().random(mask_shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
         multiplier = keep.astype(dtype)
         multiplier *= 1.0 / (1.0 - p)
-    return input.mul_(multiplier) if inplace else elementwise.mul(input, multiplier)
+    return input.mul_(multiplier) if inplace and in_place_allowed(input) else elementwise.mul(input, multiplier)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -113,6 +114,6 @@ def _alpha_dropout(input, p, training, inplace, mask_shape):
     a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
     shift = (keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p
     keep *= a
-    if inplace:
+    if inplace and in_place_allowed(input):
         return input.mul_(keep).add_(shift)
     return elementwise.add(elementwise.mul(input, keep), shift)
