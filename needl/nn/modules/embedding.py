@@ -10,6 +10,22 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """padding_idx checked and made non-negative (PyTorch accepts -num_embeddings ... num_embeddings - 1)."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"Padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
+    return padding_idx % num_embeddings
+
+
+def _normal_rows_(weight: Tensor, padding_idx: int | None) -> None:
+    """PyTorch's embedding initialisation: N(0, 1), the padding row zero."""
+    init.normal_(weight)
+    if padding_idx is not None:
+        weight._data[padding_idx] = 0
+
+
 class Embedding(Module):
     """weight (num_embeddings, embedding_dim); the padding_idx row starts at zero and gets no gradient."""
 
@@ -20,11 +36,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
-            padding_idx = padding_idx % num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -40,9 +52,7 @@ class Embedding(Module):
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _normal_rows_(self.weight, self.padding_idx)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
@@ -90,11 +100,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
-            padding_idx = padding_idx % num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings)
         if _weight is None:
             self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=factory_dtype(device, dtype)))
             self.reset_parameters()
@@ -108,9 +114,7 @@ class EmbeddingBag(Module):
         self.include_last_offset = include_last_offset
 
     def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        _normal_rows_(self.weight, self.padding_idx)
 
     def forward(self, input: Tensor, offsets: Tensor | None = None, per_sample_weights: Tensor | None = None) -> Tensor:
         return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,

@@ -150,76 +150,56 @@ class _LazyConvMixin(LazyModuleMixin):
             self.reset_parameters()
 
 
-class LazyConv1d(_LazyConvMixin, Conv1d):
+class _LazyConvNd(_LazyConvMixin):
+    """The constructor of LazyConv1d/2d/3d: Conv*d's without in_channels."""
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
+                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        dtype = factory_dtype(device, dtype)
+        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, False, padding_mode,
+                         dtype=dtype)
+        self._lazy_setup(bias, dtype)
+
+
+class _LazyConvTransposeNd(_LazyConvMixin):
+    """The constructor of LazyConvTranspose1d/2d/3d: ConvTranspose*d's without in_channels."""
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
+                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
+        dtype = factory_dtype(device, dtype)
+        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                         padding_mode, dtype=dtype)
+        self._lazy_setup(bias, dtype)
+
+
+class LazyConv1d(_LazyConvNd, Conv1d):
     """A Conv1d whose in_channels is read off its first input."""
     cls_to_become = Conv1d
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, False, padding_mode,
-                         dtype=dtype)
-        self._lazy_setup(bias, dtype)
 
-
-class LazyConv2d(_LazyConvMixin, Conv2d):
+class LazyConv2d(_LazyConvNd, Conv2d):
     """A Conv2d whose in_channels is read off its first input."""
     cls_to_become = Conv2d
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, False, padding_mode,
-                         dtype=dtype)
-        self._lazy_setup(bias, dtype)
 
-
-class LazyConv3d(_LazyConvMixin, Conv3d):
+class LazyConv3d(_LazyConvNd, Conv3d):
     """A Conv3d whose in_channels is read off its first input."""
     cls_to_become = Conv3d
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
-                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, out_channels, kernel_size, stride, padding, dilation, groups, False, padding_mode,
-                         dtype=dtype)
-        self._lazy_setup(bias, dtype)
 
-
-class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
+class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
     """A ConvTranspose1d whose in_channels is read off its first input."""
     cls_to_become = ConvTranspose1d
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
-                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups, False, dilation,
-                         padding_mode, dtype=dtype)
-        self._lazy_setup(bias, dtype)
 
-
-class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
+class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
     """A ConvTranspose2d whose in_channels is read off its first input."""
     cls_to_become = ConvTranspose2d
 
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
-                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups, False, dilation,
-                         padding_mode, dtype=dtype)
-        self._lazy_setup(bias, dtype)
 
-
-class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
+class LazyConvTranspose3d(_LazyConvTransposeNd, ConvTranspose3d):
     """A ConvTranspose3d whose in_channels is read off its first input."""
     cls_to_become = ConvTranspose3d
-
-    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
-                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, out_channels, kernel_size, stride, padding, output_padding, groups, False, dilation,
-                         padding_mode, dtype=dtype)
-        self._lazy_setup(bias, dtype)
 
 
 class _LazyNormMixin(LazyModuleMixin):
@@ -264,12 +244,12 @@ class _LazyBatchNorm(_LazyNormMixin):
         self._lazy_setup(affine, track_running_stats, dtype)
 
 
-class _LazyInstanceNorm(_LazyNormMixin):
+class _LazyInstanceNorm(_LazyBatchNorm):
+    """The instance norms' defaults: no affine parameters, no running statistics."""
+
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device=None, dtype=None):
-        dtype = factory_dtype(device, dtype)
-        super().__init__(0, eps, momentum, False, False, dtype=dtype)
-        self._lazy_setup(affine, track_running_stats, dtype)
+        super().__init__(eps, momentum, affine, track_running_stats, device, dtype)
 
 
 class LazyBatchNorm1d(_LazyBatchNorm, BatchNorm1d):
