@@ -13,12 +13,13 @@ from multiprocessing import *  # noqa: F401,F403  (Process, Queue, Pool, get_con
 from .spawn import (ProcessContext, ProcessExitedException, ProcessRaisedException, spawn,
                     start_processes)
 
-_SHARING_STRATEGIES = {"file_system"}
-_sharing = ["file_system"]
+# PyTorch's names on Linux; nominal here: needl shares no memory between processes (tensors are copied)
+_SHARING_STRATEGIES = ("file_descriptor", "file_system")
+_sharing = ["file_descriptor"]
 
 
 def get_all_sharing_strategies() -> set:
-    """needl shares nothing between processes (tensors are copied): one nominal strategy."""
+    """PyTorch's strategy names; needl copies tensors whichever is chosen."""
     return set(_SHARING_STRATEGIES)
 
 
@@ -27,8 +28,8 @@ def get_sharing_strategy() -> str:
 
 
 def set_sharing_strategy(new_strategy: str) -> None:
-    if new_strategy not in ("file_system", "file_descriptor"):
-        raise ValueError(f"unknown sharing strategy {new_strategy!r}")
+    if new_strategy not in _SHARING_STRATEGIES:
+        raise ValueError(f"unknown sharing strategy {new_strategy!r}; use one of {_SHARING_STRATEGIES}")
     _sharing[0] = new_strategy
 
 

@@ -3,6 +3,8 @@
 The reference is one process on the concatenated batch: after k steps of DDP on 2 ranks with
 a batch of B each, the parameters must be those of k steps on the 2B rows together.
 """
+import time
+
 import numpy as np
 
 import needl
@@ -62,6 +64,18 @@ def check_ddp_equals_one_process_on_the_whole_batch_float64_several_buckets(rank
     timing = ddp.reducer.timing
     assert timing["first_ready"] <= timing["replay_end"] <= timing["end"]
     assert len(timing["comm"]) == len(ddp.reducer.buckets)
+
+
+def check_ddp_starts_a_bucket_all_reduce_before_backward_reaches_the_first_layer(rank, size):
+    ddp = DistributedDataParallel(mlp(needl.float64, seed=0), bucket_cap_mb=0.0003)
+    first_layer_done = []
+    ddp.module[0].weight.register_hook(lambda grad: first_layer_done.append(time.perf_counter()))
+    (inputs, targets), = batches(1, 4, np.dtype(np.float64))
+    train(ddp, needl.optim.SGD(ddp.parameters(), lr=0.1), inputs, targets)
+    launched = ddp.reducer.timing["launched"]
+    # the last layer's bucket went to the group's thread while backward still had layers to go
+    assert launched[0] < first_layer_done[0] < ddp.reducer.timing["replay_end"]
+    assert launched == sorted(launched)  # buckets start in order, the same on every rank
 
 
 def check_ddp_equals_one_process_float32_one_bucket(rank, size):

@@ -107,7 +107,9 @@ class Reducer:
         self.expect_hooks = False  # set by a forward pass that should sync its backward
         self.unused = []  # parameters the forward's graph does not reach (find_unused_parameters)
         self.unready_error = None  # raised by the next forward, as PyTorch does
-        self.timing = None  # the last backward's: first_ready, replay_end, end, comm [(start, end)]
+        # the last backward's perf_counter times: first_ready, replay_end, end, and per bucket
+        # launched (queued) and comm [(start, end)] (run on the group's thread)
+        self.timing = None
         self._reset()
 
     def _reset(self) -> None:
@@ -188,6 +190,7 @@ class Reducer:
                 used_work.wait()
             self._write_gradients(used if self.find_unused_parameters else None)
             self.timing["end"] = time.perf_counter()
+            self.timing["launched"] = [bucket.work.submitted for bucket in self.buckets]
             self.timing["comm"] = [(bucket.work.started, bucket.work.ended) for bucket in self.buckets]
             if missing and not self.find_unused_parameters:
                 names = ", ".join(self.names[i] for i in missing)
