@@ -15,13 +15,11 @@ with glibc keeping freed memory, and with that plus OpenBLAS's AVX-512 kernels, 
 Run: python benchmarks/process_settings.py gpt transformer lstm [--threads N] [--cpu-time] [--quick]
 (any workload id: module or module:name, e.g. kernels:layer_norm)
 """
-import argparse
 import ctypes
 import glob
 import os
-import sys
 
-from common import Contender, StepWorkload, load_workload, report
+from variants import Variants
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
@@ -50,54 +48,17 @@ def avx512_gemms():
         raise RuntimeError(f"OpenBLAS kept its {openblas.gotoblas_corename()} kernels")
 
 
-def with_settings(build, *settings):
-    def built(library):
-        for setting in settings:
-            setting()
-        return build(library)
-    return built
+def _setting(function):
+    def change(library):
+        function()
+        return library
+    return change
 
 
-def variant(workload_id):
-    """The workload with needl as is, with freed memory kept, and with that plus AVX-512 GEMMs."""
-    workload = load_workload(workload_id)
-    needl = workload.contenders["needl"].build
-    contenders = {"needl": workload.contenders["needl"]}
-    if "pytorch" in workload.contenders:
-        contenders["pytorch"] = workload.contenders["pytorch"]
-    contenders["needl, memory kept"] = Contender("needl", with_settings(needl, keep_freed_memory))
-    contenders["needl, memory kept, AVX-512"] = Contender("needl", with_settings(needl, keep_freed_memory,
-                                                                                  avx512_gemms))
-    targets = tuple((name, "pytorch", "") for name in contenders if name != "pytorch" and "pytorch" in contenders)
-    return StepWorkload(title=workload.title, label=workload.label, contenders=contenders, rounds=workload.rounds,
-                        repeat=workload.repeat, warmup=workload.warmup, tolerance=workload.tolerance,
-                        targets=targets + (("needl, memory kept", "needl", ""),
-                                           ("needl, memory kept, AVX-512", "needl", "")))
-
-
-class _Variants(dict):
-    """WORKLOADS as the workers look them up: "process_settings:<workload id>"."""
-
-    def __missing__(self, workload_id):
-        self[workload_id] = variant(workload_id)
-        return self[workload_id]
-
-
-WORKLOADS = _Variants()
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workloads", nargs="+", help="module or module:name, e.g. gpt or kernels:layer_norm")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--cpu-time", action="store_true")
-    args = parser.parse_args()
-    for workload_id in args.workloads:
-        result = WORKLOADS[workload_id].run(f"process_settings:{workload_id}", quick=args.quick,
-                                            threads=args.threads, cpu_time=args.cpu_time)
-        report(result)
+WORKLOADS = Variants("process_settings", {
+    "needl, memory kept": (_setting(keep_freed_memory),),
+    "needl, memory kept, AVX-512": (_setting(keep_freed_memory), _setting(avx512_gemms))})
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    WORKLOADS.main(__doc__)

@@ -17,13 +17,12 @@ there at call time). Only float32/float64 inputs, first-order gradients, mean re
 weights/ignore_index/label smoothing: enough for the workloads, not a replacement.
 Run: python benchmarks/prototypes.py [gpt | kernels:gelu | ...] [--threads N] [--cpu-time]
 """
-import argparse
 import math
-import sys
 
 import numpy as np
 
-from common import Contender, StepWorkload, load_workload, report
+from common import Contender, StepWorkload
+from variants import Variants
 
 # needl's float32 erf: erf(x) = tanh(x P(x^2)) on [-4, 4] (activation.py's _ERF_ATANH_COEFFICIENTS)
 _ERF_ATANH = (1.12837927e+00, 1.02769055e-01, -1.91826825e-04, -6.19789735e-04, 8.76399547e-05,
@@ -180,23 +179,6 @@ def lm_head_cross_entropy_op(needl):
 
 # ---- workloads -------------------------------------------------------------------------------
 
-def with_prototypes(build):
-    def built(library):
-        return build(install(library))
-    return built
-
-
-def variant(workload_id):
-    """The workload with a third contender: needl with the prototype gelu and cross_entropy."""
-    workload = load_workload(workload_id)
-    contenders = {name: workload.contenders[name] for name in ("needl", "pytorch") if name in workload.contenders}
-    contenders["needl, prototypes"] = Contender("needl", with_prototypes(workload.contenders["needl"].build))
-    return StepWorkload(title=workload.title, label=workload.label, contenders=contenders, rounds=workload.rounds,
-                        repeat=workload.repeat, warmup=workload.warmup, tolerance=workload.tolerance,
-                        targets=tuple((name, "pytorch", "") for name in contenders if name != "pytorch")
-                        + (("needl, prototypes", "needl", ""),))
-
-
 def lm_head_case(library, fused=False):
     """GPT's LM head and loss: (2048, 128) hidden states, a (65, 128) tied weight, 2048 targets."""
     rng = np.random.default_rng(0)
@@ -220,15 +202,7 @@ def lm_head_case(library, fused=False):
     return step, lambda: (float(hidden.grad.abs().sum()), float(weight.grad.abs().sum()))
 
 
-class _Variants(dict):
-    """WORKLOADS as the workers look them up: "prototypes:<workload id>", and "prototypes:lm_head"."""
-
-    def __missing__(self, workload_id):
-        self[workload_id] = variant(workload_id)
-        return self[workload_id]
-
-
-WORKLOADS = _Variants(lm_head=StepWorkload(
+WORKLOADS = Variants("prototypes", {"needl, prototypes": (install,)}, lm_head=StepWorkload(
     label="LM head + cross_entropy (2048 x 128 -> 65) fwd+bwd",
     title="GPT's LM head (linear 128 -> 65) + cross-entropy over 2048 positions: forward + backward",
     contenders={"needl": Contender("needl", lm_head_case),
@@ -239,18 +213,5 @@ WORKLOADS = _Variants(lm_head=StepWorkload(
     targets=(("needl", "pytorch", ""), ("needl, prototypes", "pytorch", ""), ("needl, fused", "pytorch", ""))))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workloads", nargs="+", help="lm_head, or a workload id: gpt, kernels:gelu, ...")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--cpu-time", action="store_true")
-    args = parser.parse_args()
-    for workload_id in args.workloads:
-        result = WORKLOADS[workload_id].run(f"prototypes:{workload_id}", quick=args.quick, threads=args.threads,
-                                            cpu_time=args.cpu_time)
-        report(result)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    WORKLOADS.main(__doc__)
