@@ -5,7 +5,6 @@ Each is matmul or einsum (BLAS through NumPy) plus the checks PyTorch makes, so 
 mistake reads like PyTorch's message instead of a broadcast that silently succeeds.
 """
 import math
-import numbers
 import string
 
 import numpy as np
@@ -13,6 +12,7 @@ import numpy as np
 from ..function import op
 from ..tensor import Tensor
 from .complex import conj
+from .dims import wrap_dims
 from .linalg import einsum, matmul
 
 
@@ -198,18 +198,11 @@ def cdist(x1, x2, p: float = 2.0, compute_mode=None) -> Tensor:
 
 
 def _norm_axes(dim, ndim):
-    """dim (None: all, an int, or several) as distinct non-negative axes, checked."""
-    if dim is None:
+    """dim (None: all, an int, or several) as a tuple of distinct non-negative axes."""
+    axes = wrap_dims(dim, ndim, "linalg.vector_norm")
+    if axes is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, "
-                             f"{max(ndim, 1) - 1}], but got {d})")
-    axes = tuple(d % ndim if ndim else 0 for d in dims)
-    if len(set(axes)) != len(axes):
-        raise RuntimeError(f"linalg.vector_norm: dim {dim} appears multiple times in the list of dims")
-    return axes
+    return axes if isinstance(axes, tuple) else (axes,)
 
 
 @op
