@@ -516,6 +516,8 @@ class Tensor:
     clip_ = clamp_
 
     def masked_fill_(self, mask, value) -> "Tensor":
+        if isinstance(value, Tensor) and value.requires_grad:
+            return self._apply_(elementwise.masked_fill_tensor, value, mask=_raw(mask))
         return self._apply_(elementwise.masked_fill, mask=_raw(mask), value=_raw(value))
 
     def uniform_(self, a=0.0, b=1.0) -> "Tensor":
