@@ -95,6 +95,13 @@ def test_an_endless_random_sampler_draws_lazily():
     assert len(loader) == -(-int(1e10) // 3)
 
 
+def test_an_endless_weighted_sampler_draws_lazily():
+    sampler = WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=int(1e10), generator=0)
+    first = np.array(list(itertools.islice(iter(sampler), 100_000)))
+    counts = np.bincount(first, minlength=3)
+    assert len(sampler) == int(1e10) and counts[0] == 0 and 2.8 < counts[2] / counts[1] < 3.2
+
+
 def test_batches_are_cut_across_chunk_boundaries():
     class Chunks(Sampler):
         def index_chunks(self):

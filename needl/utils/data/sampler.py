@@ -1,7 +1,7 @@
 """Samplers: the order in which a DataLoader visits a dataset's indices, as torch.utils.data.
 
 Each sampler draws an epoch's indices as NumPy arrays (`index_chunks`: the whole epoch at once,
-or, for RandomSampler, chunks drawn lazily so that `num_samples=int(1e10)` starts at once), so
+or, for the random samplers, chunks drawn lazily so that `num_samples=int(1e10)` starts at once), so
 the DataLoader never iterates over indices in Python; iterating a sampler yields Python ints.
 """
 import itertools
@@ -126,10 +126,19 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
         self._rng = None if generator is None else as_generator(generator)
 
-    def index_array(self) -> np.ndarray:
+    def index_chunks(self) -> Iterator[np.ndarray]:
+        """With replacement, CHUNK draws at a time (num_samples may be endless); without, all at
+        once (there are at most as many as nonzero weights)."""
         rng = self._rng if self._rng is not None else as_generator(None)
-        return rng.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
-                          p=self.weights / self.weights.sum())
+        probabilities = self.weights / self.weights.sum()
+        if not self.replacement:
+            yield rng.choice(len(self.weights), size=self.num_samples, replace=False, p=probabilities)
+            return
+        for start in range(0, self.num_samples, CHUNK):
+            yield rng.choice(len(self.weights), size=min(CHUNK, self.num_samples - start), p=probabilities)
+
+    def index_array(self) -> np.ndarray:
+        return np.concatenate(list(self.index_chunks()))
 
     def __len__(self) -> int:
         return self.num_samples
