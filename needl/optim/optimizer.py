@@ -1,18 +1,71 @@
-"""Optimizer: the base class holding param_groups (per-group options) and per-parameter state.
+"""Optimizer: the base class holding param_groups (per-group options), per-parameter state,
+the step and checkpoint hooks, and state_dict / load_state_dict in PyTorch's layout.
 
-Subclasses implement `step`, updating `p._data` in place from `p.grad._data` with NumPy ufuncs
-(`out=` / in-place operators), so an update is a few vectorized passes per parameter.
+Subclasses implement `step`, updating `p._data` in place from `p.grad._data` with NumPy ufuncs;
+the elementwise ones share the step of `ElementwiseOptimizer` (elementwise.py).
 """
+import functools
 from collections import defaultdict
 from itertools import chain
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 import numpy as np
 
+from ..autograd.hooks import RemovableHandle
 from ..autograd.mode import enable_grad
 from ..autograd.tensor import Tensor
 
 ParamsT = Union[Iterable[Tensor], Iterable[Dict[str, Any]]]
+
+# hooks run around the step of every optimizer (register_optimizer_step_pre_hook / _post_hook)
+_global_step_pre_hooks: Dict[int, Callable] = {}
+_global_step_post_hooks: Dict[int, Callable] = {}
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """Run hook(optimizer, args, kwargs) before the step of every optimizer; it may return
+    (new_args, new_kwargs)."""
+    return _register(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """Run hook(optimizer, args, kwargs) after the step of every optimizer."""
+    return _register(_global_step_post_hooks, hook)
+
+
+def _register(hooks: Dict[int, Callable], hook: Callable, prepend: bool = False) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        for key in [key for key in hooks if key != handle.id]:
+            hooks[key] = hooks.pop(key)
+    return handle
+
+
+def _with_step_hooks(step: Callable) -> Callable:
+    """`step` running the pre-hooks (which may replace its arguments) and the post-hooks; a step
+    that calls its parent's step runs them once."""
+    @functools.wraps(step)
+    def hooked_step(self, *args, **kwargs):
+        if getattr(self, "_in_step", False):
+            return step(self, *args, **kwargs)
+        for hook in chain(_global_step_pre_hooks.values(), self._step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+                args, kwargs = result
+        self._in_step = True
+        try:
+            output = step(self, *args, **kwargs)
+        finally:
+            self._in_step = False
+        for hook in chain(self._step_post_hooks.values(), _global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return output
+    hooked_step.hooked = True
+    return hooked_step
 
 
 def _state_value(value, like: np.ndarray, key):
@@ -37,7 +90,19 @@ class Optimizer:
 
     _flat_state = False  # True when the state is not shaped like each parameter (LBFGS)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "hooked", False):
+            cls.step = _with_step_hooks(step)
+
     def __init__(self, params: ParamsT, defaults: Dict[str, Any]):
+        self._step_pre_hooks: Dict[int, Callable] = {}
+        self._step_post_hooks: Dict[int, Callable] = {}
+        self._state_dict_pre_hooks: Dict[int, Callable] = {}
+        self._state_dict_post_hooks: Dict[int, Callable] = {}
+        self._load_state_dict_pre_hooks: Dict[int, Callable] = {}
+        self._load_state_dict_post_hooks: Dict[int, Callable] = {}
         self.defaults = dict(defaults)
         self.state: Dict[Tensor, Dict[str, Any]] = defaultdict(dict)
         self.param_groups: List[Dict[str, Any]] = []
@@ -126,73 +191,42 @@ class Optimizer:
         with enable_grad():
             return closure()
 
-    @staticmethod
-    def _gradient(param: Tensor, maximize: bool = False) -> Optional[np.ndarray]:
-        """The gradient array of `param` (negated for maximize), checked against its shape."""
-        if param.grad is None:
-            return None
-        grad = param.grad._data
-        if grad.shape != param._data.shape:
-            raise RuntimeError(f"the gradient of a parameter has shape {grad.shape} but the "
-                               f"parameter has shape {param._data.shape}")
-        return np.negative(grad) if maximize else grad
+    # ---- hooks -----------------------------------------------------------------------------
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Run hook(optimizer, args, kwargs) before each step; it may return (new_args, new_kwargs)."""
+        return _register(self._step_pre_hooks, hook)
 
-    # ---- the skeleton shared by the steps of the elementwise optimizers ----------------------
-    def _parameters_with_grad(self, *options: str) -> Iterator[
-            Tuple[Dict[str, Any], Tensor, np.ndarray, Tuple[float, ...]]]:
-        """(group, param, grad, values) for every parameter that has a gradient, group by group;
-        `values` are the group's `options` as Python floats, a pair (betas, etas...) giving two.
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """Run hook(optimizer, args, kwargs) after each step."""
+        return _register(self._step_post_hooks, hook)
 
-        Python floats keep float32 updates in float32 whatever type an option has; they are read
-        once per group. `grad` may be p.grad's own array: never write into it. The state is not
-        touched, so a step that keeps none leaves it empty.
-        """
-        for group in self.param_groups:
-            values = []
-            for name in options:
-                value = group[name]
-                values.extend(value if isinstance(value, (tuple, list)) else (value,))
-            values = tuple(float(value) for value in values)
-            for param in group["params"]:
-                grad = self._gradient(param, group["maximize"])
-                if grad is not None:
-                    yield group, param, grad, values
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Run hook(optimizer) before `state_dict()` builds the dict."""
+        return _register(self._state_dict_pre_hooks, hook, prepend)
 
-    def _count_step(self, param: Tensor) -> int:
-        """Add one to state['step'] of `param` (created as 0 on first use) and return it."""
-        state = self.state[param]
-        state["step"] = state.get("step", 0) + 1
-        return state["step"]
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Run hook(optimizer, state_dict) on the dict `state_dict()` returns; it may return a new one."""
+        return _register(self._state_dict_post_hooks, hook, prepend)
 
-    def _state_array(self, param: Tensor, name: str, fill: Any = None) -> np.ndarray:
-        """The array of state[name] of `param`, created on first use shaped like the parameter,
-        in its dtype, filled with zeros (or `fill`)."""
-        state = self.state[param]
-        if name not in state:
-            array = np.zeros_like(param._data) if fill is None else np.full_like(param._data, fill)
-            state[name] = Tensor._make(array)
-        return state[name]._data
+    def register_load_state_dict_pre_hook(self, hook: Callable,
+                                          prepend: bool = False) -> RemovableHandle:
+        """Run hook(optimizer, state_dict) before loading; it may return the dict to load instead."""
+        return _register(self._load_state_dict_pre_hooks, hook, prepend)
 
-    @staticmethod
-    def _weight_decay(param: Tensor, grad: np.ndarray, weight_decay: float, lr: float = 0.0,
-                      decoupled: bool = False) -> np.ndarray:
-        """The gradient with weight decay applied: grad + weight_decay * p (coupled, L2), or
-        `grad` after p *= 1 - lr * weight_decay in place (decoupled, AdamW). `grad` is never
-        written."""
-        if weight_decay == 0:
-            return grad
-        if decoupled:
-            param._data *= 1 - lr * weight_decay
-            return grad
-        return grad + weight_decay * param._data
+    def register_load_state_dict_post_hook(self, hook: Callable,
+                                           prepend: bool = False) -> RemovableHandle:
+        """Run hook(optimizer) after `load_state_dict()` has loaded."""
+        return _register(self._load_state_dict_post_hooks, hook, prepend)
 
     # ---- checkpoints ---------------------------------------------------------------------
     def state_dict(self) -> Dict[str, Any]:
         """{'state': {index: {...}}, 'param_groups': [{options..., 'params': [indices]}]}.
 
         Parameters are replaced by their index in the order of the groups, as in PyTorch; the
-        state Tensors are the optimizer's own (not copies).
+        state Tensors are the optimizer's own (not copies). Parameters without state are left out.
         """
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self)
         index_of: Dict[int, int] = {}
         param_groups = []
         for group in self.param_groups:
@@ -204,25 +238,34 @@ class Optimizer:
             packed["params"] = indices
             param_groups.append(packed)
         state = {index_of[id(param)]: value for param, value in self.state.items()
-                 if id(param) in index_of}
-        return {"state": state, "param_groups": param_groups}
+                 if id(param) in index_of and value}
+        state_dict = {"state": state, "param_groups": param_groups}
+        for hook in self._state_dict_post_hooks.values():
+            state_dict = hook(self, state_dict) or state_dict
+        return state_dict
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
         """Restore options and state saved by `state_dict` into this optimizer's parameters.
 
         Everything is checked (group count, group sizes, state shapes) before anything changes.
         """
+        for hook in self._load_state_dict_pre_hooks.values():
+            state_dict = hook(self, state_dict) or state_dict
         if not isinstance(state_dict, dict) or "state" not in state_dict or \
                 "param_groups" not in state_dict:
             raise ValueError("an optimizer state_dict is a dict with the keys 'state' and "
                              "'param_groups'")
-        saved_groups = state_dict["param_groups"]
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(saved_state, dict) or not isinstance(saved_groups, (list, tuple)):
+            raise ValueError(f"an optimizer state_dict holds a dict 'state' and a list "
+                             f"'param_groups', got {type(saved_state).__name__} and "
+                             f"{type(saved_groups).__name__}")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has a different number of parameter groups: "
                              f"{len(saved_groups)} saved, {len(self.param_groups)} in the optimizer")
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
-            if "params" not in saved:
-                raise ValueError(f"saved parameter group {i} has no 'params' entry")
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"saved parameter group {i} is not a dict with a 'params' entry")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"loaded state dict contains a parameter group that doesn't match "
                                  f"the size of optimizer's group: group {i} has "
@@ -232,7 +275,7 @@ class Optimizer:
             chain.from_iterable(g["params"] for g in saved_groups),
             chain.from_iterable(g["params"] for g in self.param_groups))}
         new_state: Dict[Tensor, Dict[str, Any]] = defaultdict(dict)
-        for saved_index, entries in state_dict["state"].items():
+        for saved_index, entries in saved_state.items():
             if saved_index not in param_of:
                 raise ValueError(f"loaded state dict has state for parameter {saved_index!r}, "
                                  f"which is in none of the saved parameter groups")
@@ -260,6 +303,8 @@ class Optimizer:
             new_groups.append(new_group)
         self.state = new_state
         self.param_groups = new_groups
+        for hook in self._load_state_dict_post_hooks.values():
+            hook(self)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -278,9 +323,12 @@ def check_non_negative(name: str, value: float) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
-def check_supported(differentiable: bool) -> None:
-    """PyTorch's implementation switches: foreach, fused and capturable change nothing here (the
-    updates are vectorized already); differentiable (autograd through the step) is refused."""
+def check_supported(foreach=None, fused=None, differentiable: bool = False) -> None:
+    """PyTorch's implementation switches. foreach and fused change nothing here (every update
+    already runs over whole groups at once, see flat.py), but cannot both be True, as in
+    PyTorch; differentiable (autograd through the step) is refused."""
+    if foreach and fused:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
     if differentiable:
         raise ValueError("differentiable=True (autograd through the optimizer step) is not "
                          "supported by needl; the updates run in place on the arrays")
