@@ -34,7 +34,7 @@ class Adadelta(ElementwiseOptimizer):
         square_average_(square_avg, grad, rho, out=scratch)
         std = np.add(square_avg, eps, out=scratch)
         np.sqrt(std, out=std)
-        delta = np.add(acc_delta, eps)
+        delta = np.add(acc_delta, eps, out=np.empty_like(param))
         np.sqrt(delta, out=delta)
         delta /= std
         delta *= grad

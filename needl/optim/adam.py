@@ -65,11 +65,9 @@ class Adam(ElementwiseOptimizer):
             maximum = state_array(state, "max_exp_avg_sq", param)
             np.maximum(maximum, second_moment, out=maximum)
             second_moment = maximum
-        # m / (sqrt(v) / c + eps) * lr / (1 - beta1^t) with c = sqrt(1 - beta2^t), as
-        # m / (sqrt(v) + eps c) * (lr c / (1 - beta1^t)): one pass fewer
-        correction = math.sqrt(1 - beta2 ** step)
         denominator = np.sqrt(second_moment, out=scratch)
-        denominator += eps * correction
+        denominator /= math.sqrt(1 - beta2 ** step)
+        denominator += eps
         np.divide(exp_avg, denominator, out=scratch)
-        scratch *= lr * correction / (1 - beta1 ** step)
+        scratch *= lr / (1 - beta1 ** step)
         param -= scratch

@@ -11,6 +11,7 @@ class ASGD(ElementwiseOptimizer):
     eta = lr / (1 + lambd lr t)^alpha. The average is state['ax'] (PyTorch's rule)."""
 
     _options = ("lr", "lambd", "alpha", "t0", "weight_decay")
+    _scalar_state = ("step", "eta", "mu")
 
     def __init__(self, params: ParamsT, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach=None, maximize: bool = False,

@@ -1,16 +1,17 @@
 """ElementwiseOptimizer: the step of every optimizer whose update treats each element alike (all
-of torch.optim's but LBFGS). A subclass writes its update once, on arrays, in `_update`; `step`
-checks every gradient first (so a failing step changes nothing), then runs the update once per
-group on the flat bucket of its small parameters and once per large parameter, and counts the
-write in each parameter's version (so a graph that saved a parameter refuses a stale backward).
+of torch.optim's but LBFGS, Adafactor and Muon). A subclass writes its update once, on arrays, in
+`_update`; `step` checks every parameter of every group first (so a failing step changes
+nothing), then runs the update once per flat bucket of small parameters (flat.py) and once per
+large parameter, with the same NumPy calls in the same order (so the same numbers to the last
+bit), and counts the write in each parameter's version (so a graph that saved a parameter
+refuses a stale backward).
 """
-import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from .flat import FLAT_MAX_SIZE, FlatBucket, adoptable
+from .flat import FLAT_MAX_SIZE, FlatBucket, layout
 from .optimizer import Optimizer
 
 
@@ -20,12 +21,8 @@ class ElementwiseOptimizer(Optimizer):
     # the group options handed to `_update` as Python floats, in order (a pair such as betas
     # gives two); floats keep float32 updates in float32 whatever type an option has
     _options: Tuple[str, ...] = ("lr",)
-
-    def __init__(self, params, defaults: Dict[str, Any]):
-        super().__init__(params, defaults)
-        self._buckets: Dict[Tuple[int, np.dtype], FlatBucket] = {}
-        self._owned: "weakref.WeakValueDictionary[int, np.ndarray]" = weakref.WeakValueDictionary()
-        self._scratch: Dict[np.dtype, np.ndarray] = {}
+    # parameters this large are updated alone; smaller ones in flat buckets of this many numbers
+    _flat_max_size = FLAT_MAX_SIZE
 
     def _update(self, group: Dict[str, Any], options: Tuple[float, ...], param: np.ndarray,
                 grad: np.ndarray, state: Dict[str, Any], scratch: np.ndarray) -> None:
@@ -42,78 +39,78 @@ class ElementwiseOptimizer(Optimizer):
         """Update every parameter that has a gradient; `closure` re-evaluates the loss first."""
         loss = self._evaluate(closure)
         plans = [self._plan(index, group) for index, group in enumerate(self.param_groups)]
-        for group, options, params, grads in plans:
-            self._step_group(group, options, params, grads)
+        for plan in plans:
+            self._run(*plan)
         return loss
 
-    def _plan(self, index: int, group: Dict[str, Any]):
-        """The group's options as floats and its parameters with gradients, all checked."""
+    # ---- first every check ---------------------------------------------------------------
+    def _plan(self, index: int, group: Dict[str, Any]) -> tuple:
+        """What the step of one group will do: its options as floats, the buckets that update
+        together and the parameters updated alone, with every gradient and state checked."""
         options = []
         for name in self._options:
             value = group[name]
             options.extend(value if isinstance(value, (tuple, list)) else (value,))
         options = tuple(float(value) for value in options)
-        params, grads = [], []
-        for position, param in enumerate(group["params"]):
-            grad = param.grad
-            if grad is None:
-                continue
-            grad, data = grad._data, param._data
-            if grad.shape != data.shape:
-                raise RuntimeError(f"the gradient of parameter {position} of param group {index} "
-                                   f"has shape {grad.shape} but the parameter has shape "
-                                   f"{data.shape}; nothing was updated")
-            if grad.dtype != data.dtype:
-                grad = grad.astype(data.dtype)
-            params.append(param)
-            grads.append(grad)
-        return group, options, params, grads
-
-    def _step_group(self, group, options, params: List[Tensor], grads: List[np.ndarray]) -> None:
-        negate = bool(group.get("maximize", False))
-        small: Dict[np.dtype, Tuple[List[Tensor], List[np.ndarray]]] = {}
-        owned = self._owned
-        for param, grad in zip(params, grads):
-            data = param._data
-            if data.size < FLAT_MAX_SIZE and adoptable(data, owned):
-                members = small.get(data.dtype)
-                if members is None:
-                    members = small[data.dtype] = ([], [])
-                members[0].append(param)
-                members[1].append(grad)
+        params = group["params"]
+        grads: List[Optional[np.ndarray]] = [None] * len(params)
+        for position, param in enumerate(params):
+            if param.grad is not None:
+                grads[position] = _checked_gradient(param, param.grad._data, index, position)
+        buckets, alone = [], []
+        for item in self._layout(index, group):
+            if isinstance(item, FlatBucket):
+                member_grads = [grads[i] for i in item.indices]
+                if all(grad is not None for grad in member_grads):
+                    standing = item.standing([self.state.get(param) for param in item.params])
+                    if standing is not None:
+                        buckets.append((item, member_grads))
+                        continue
+                positions = item.indices
             else:
-                self._step_one(group, options, param, grad, negate)
-        for dtype, (members, member_grads) in small.items():
-            bucket = self._bucket(group, dtype, members)
-            if bucket is None:
-                for param, grad in zip(members, member_grads):
-                    self._step_one(group, options, param, grad, negate)
-                continue
-            state = bucket.flat_state()
-            self._update(group, options, bucket.param_buffer,
-                         bucket.gather_grads(member_grads, negate), state, bucket.scratch)
-            bucket.store_state(state)
-        for param in params:
-            param._bump_version()
+                positions = (item,)
+            for position in positions:
+                if grads[position] is not None:
+                    self._check_state(params[position], index, position)
+                    alone.append((params[position], grads[position]))
+        return group, options, buckets, alone
 
-    def _bucket(self, group, dtype: np.dtype, params: List[Tensor]) -> Optional[FlatBucket]:
-        """The flat bucket of these parameters: the cached one if all its views are in place,
-        else a new one (None when one is not worth it or their states disagree)."""
-        key = (id(group), dtype)
-        bucket = self._buckets.get(key)
-        states = [self.state.get(param) for param in params]
-        if bucket is not None and bucket.group is group and bucket.matches(params, states):
-            return bucket
-        if len(params) < 2:
-            return None
-        states = [self.state[param] for param in params]  # made now, so that the bucket holds them
-        if not FlatBucket.compatible(params, states):
-            return None
-        live = {id(group) for group in self.param_groups}
-        self._buckets = {k: b for k, b in self._buckets.items() if k[0] in live and k != key}
-        bucket = self._buckets[key] = FlatBucket(group, params, states)
-        self._owned[id(bucket.param_buffer)] = bucket.param_buffer
-        return bucket
+    def _layout(self, index: int, group: Dict[str, Any]) -> list:
+        """The buckets of a group, kept while its parameters (and their shapes) stay the same."""
+        if "_layouts" not in self.__dict__:  # also after copy.deepcopy or unpickling
+            self._layouts: Dict[int, tuple] = {}
+            self._workspaces: Dict[np.dtype, np.ndarray] = {}
+        params = group["params"]
+        max_size = self._flat_max_size if group.get("foreach") is not False else 0
+        key = (max_size, [(id(p), p._data.shape, p._data.dtype) for p in params])
+        cached = self._layouts.get(index)
+        if cached is None or cached[0] != key:
+            cached = self._layouts[index] = (key, layout(params, max_size, self._workspaces))
+        return cached[1]
+
+    def _check_state(self, param: Tensor, index: int, position: int) -> None:
+        state = self.state.get(param)
+        for name, value in (state or {}).items():
+            if isinstance(value, Tensor) and value._data.shape != param._data.shape:
+                raise ValueError(f"state {name!r} of parameter {position} of param group {index} "
+                                 f"has shape {value._data.shape} but the parameter has shape "
+                                 f"{param._data.shape}; nothing was updated")
+
+    # ---- then the updates ----------------------------------------------------------------
+    def _run(self, group, options, buckets, alone) -> None:
+        negate = bool(group.get("maximize", False))
+        for bucket, grads in buckets:
+            states = [self.state.get(param) for param in bucket.params]
+            work = bucket.flat_state(states) if states[0] else {}
+            bucket.gather(grads, negate)
+            self._update(group, options, bucket.param_buffer, bucket.grad_buffer, work,
+                         bucket.scratch)
+            bucket.scatter()
+            if work:
+                bucket.store_state([self.state[param] for param in bucket.params], work)
+        for param, grad in alone:
+            self._step_one(group, options, param, grad, negate)
+            param._bump_version()
 
     def _step_one(self, group, options, param: Tensor, grad: np.ndarray, negate: bool) -> None:
         """The update of one parameter on its own arrays."""
@@ -122,7 +119,7 @@ class ElementwiseOptimizer(Optimizer):
             name: value._data if isinstance(value, Tensor) else value
             for name, value in state.items()}
         if negate:
-            grad = np.negative(grad)
+            grad = np.negative(grad, out=np.empty_like(grad))
         self._update(group, options, param._data, grad, arrays, self._scratch_like(param._data))
         if state is None:
             if not arrays:
@@ -137,10 +134,30 @@ class ElementwiseOptimizer(Optimizer):
     def _scratch_like(self, array: np.ndarray) -> np.ndarray:
         """A scratch array shaped like `array`, a view into one buffer kept per dtype (fresh
         large arrays cost page faults at every step)."""
+        if "_scratch" not in self.__dict__:
+            self._scratch: Dict[np.dtype, np.ndarray] = {}
         buffer = self._scratch.get(array.dtype)
         if buffer is None or buffer.size < array.size:
             buffer = self._scratch[array.dtype] = np.empty(array.size, array.dtype)
         return buffer[:array.size].reshape(array.shape)
+
+
+def _checked_gradient(param: Tensor, grad: np.ndarray, index: int, position: int) -> np.ndarray:
+    """The gradient array of `param`, in the parameter's dtype, after the checks a step needs."""
+    data = param._data
+    if grad.shape != data.shape:
+        raise RuntimeError(f"the gradient of parameter {position} of param group {index} has shape "
+                           f"{grad.shape} but the parameter has shape {data.shape}; nothing was "
+                           f"updated")
+    if not data.flags.writeable:
+        raise RuntimeError(f"parameter {position} of param group {index} (shape {data.shape}) is "
+                           f"read-only, so the optimizer cannot update it; nothing was updated")
+    if grad.dtype != data.dtype:
+        if grad.dtype.kind not in "fiu":
+            raise TypeError(f"the gradient of parameter {position} of param group {index} has "
+                            f"dtype {grad.dtype}; the parameter is {data.dtype}")
+        grad = grad.astype(data.dtype)
+    return grad
 
 
 def state_array(state: Dict[str, Any], name: str, like: np.ndarray, fill: float = 0) -> np.ndarray:
@@ -167,6 +184,6 @@ def with_weight_decay(param: np.ndarray, grad: np.ndarray, weight_decay: float, 
     if decoupled:
         param *= 1 - lr * weight_decay
         return grad
-    decayed = np.multiply(param, weight_decay)
+    decayed = np.multiply(param, weight_decay, out=np.empty_like(param))
     decayed += grad
     return decayed

@@ -1,146 +1,161 @@
-"""FlatBucket: the small parameters of one group (and their optimizer state) laid out in one flat
-buffer per dtype, so that an optimizer step is a dozen NumPy passes over the whole group instead of
-a dozen small calls per parameter (what PyTorch's foreach and fused implementations do).
+"""FlatBucket: small parameters of one group and dtype updated by one set of NumPy calls.
 
-Each parameter stays an ordinary Tensor: `param._data` becomes a view shaped like it into the
-bucket's buffer, and each state Tensor (exp_avg...) a view into the bucket's buffer of that name.
-`matches` tells, by identity checks only, whether every view is still in place; when a user or
-`load_state_dict` has replaced an array, the optimizer builds a new bucket (one copy).
-See docs/optim.md.
+An elementwise update costs a dozen NumPy calls per parameter, a few microseconds each however
+small the parameter. A bucket packs small parameters (up to FLAT_MAX_SIZE numbers in all, which
+keeps the update's arrays in the L2 cache): their state arrays are slices of flat arrays owned by
+the bucket (`optimizer.state[p]['exp_avg']` is a Tensor viewing its slice), the values and
+gradients are gathered into a workspace shared by all buckets (one `np.concatenate` each), the
+update runs once on the flat arrays and the new values are copied back into each parameter.
+
+The parameters are never moved: `p._data` stays the user's array, so memory a parameter shares
+with other tensors (`a.weight.data = b.weight.data`, views or `.numpy()` arrays taken earlier)
+keeps following it, and replacing `p.data` needs no bookkeeping. Parameters of FLAT_MAX_SIZE
+numbers or more are updated alone, on their own arrays. See docs/optim.md.
 """
-import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
 
-# Parameters with at least this many elements are updated one by one: for them, NumPy's per-call
-# overhead (about a microsecond) is less than copying their gradient into a flat buffer.
-FLAT_MAX_SIZE = 1 << 17
-
-
-def _views(buffer: np.ndarray, shapes: List[tuple], offsets: List[int]) -> List[np.ndarray]:
-    return [buffer[start:start + int(np.prod(shape))].reshape(shape)
-            for shape, start in zip(shapes, offsets)]
+# Numbers in one bucket, and the size from which a parameter is updated alone. Measured on the
+# nanoGPT-like set: 2**13 to 2**16 give the same step times; below that the calls per bucket
+# add up, above it the arrays of a bucket leave the L2 cache.
+FLAT_MAX_SIZE = 1 << 15
 
 
 class FlatBucket:
-    """Parameters of one dtype from one group, their state arrays and a gradient buffer, flat.
+    """Small parameters (positions `indices` in their group) whose state is stored flat."""
 
-    Built only from parameters whose state entries agree (same array names, same scalars such
-    as 'step'), since one update then serves them all.
-    """
+    def __init__(self, params: Sequence[Tensor], indices: List[int], workspace: np.ndarray):
+        self.params = list(params)
+        self.indices = indices
+        self.shapes = [param._data.shape for param in self.params]
+        self.offsets = np.cumsum([0] + [param._data.size for param in self.params]).tolist()
+        self.size = self.offsets[-1]
+        self.dtype = self.params[0]._data.dtype
+        self.param_buffer, self.grad_buffer, self.scratch = (row[:self.size] for row in workspace)
+        self.param_views = self._views(self.param_buffer)
+        self.state_buffers: Dict[str, np.ndarray] = {}       # state name -> flat array
+        self.state_tensors: Dict[str, List[Tensor]] = {}     # state name -> the members' Tensors
+        self.state_views: Dict[str, List[np.ndarray]] = {}   # state name -> their arrays
 
-    def __init__(self, group: dict, params: List[Tensor], states: List[Dict[str, Any]]):
-        self.group = group
-        self.params = params
-        self.states = states
-        dtype = params[0]._data.dtype
-        self.shapes = [param._data.shape for param in params]
-        sizes = [param._data.size for param in params]
-        self.offsets = [int(offset) for offset in np.cumsum([0] + sizes[:-1])]
-        total = sum(sizes)
-        self.param_buffer = np.empty(total, dtype)
-        self.param_views = _views(self.param_buffer, self.shapes, self.offsets)
-        for param, view in zip(params, self.param_views):
-            view[...] = param._data
-            param._data = view
-        self.grad_buffer = np.empty(total, dtype)
-        self.grad_views = _views(self.grad_buffer, self.shapes, self.offsets)
-        self.scratch = np.empty(total, dtype)
+    def _views(self, flat: np.ndarray) -> List[np.ndarray]:
+        return [flat[start:stop].reshape(shape) for start, stop, shape in
+                zip(self.offsets, self.offsets[1:], self.shapes)]
+
+    # ---- the members' state -----------------------------------------------------------------
+    def standing(self, states: Sequence[Optional[Dict[str, Any]]]) -> Optional[str]:
+        """'fresh' when no member has state yet, 'kept' when all have the same entries (arrays
+        of their own shape, equal scalars such as 'step'), else None: update them one by one."""
+        if not any(states):
+            return "fresh"
         first = states[0]
-        self.scalars = {key: value for key, value in first.items() if not isinstance(value, Tensor)}
-        self.state_buffers: Dict[str, np.ndarray] = {}
-        self.state_tensors: Dict[str, List[Tuple[Tensor, np.ndarray]]] = {}
-        for name, value in first.items():
-            if isinstance(value, Tensor):
-                buffer = np.empty(total, dtype)
-                for view, state in zip(_views(buffer, self.shapes, self.offsets), states):
-                    view[...] = state[name]._data
-                self._add_state(name, buffer, [state[name] for state in states])
+        if not first:
+            return None
+        for state, shape in zip(states, self.shapes):
+            if not state or state.keys() != first.keys():
+                return None
+            for name, value in state.items():
+                if isinstance(value, Tensor):
+                    if value._data.shape != shape:
+                        return None
+                elif isinstance(value, np.ndarray) or isinstance(first[name], Tensor) \
+                        or value != first[name]:
+                    return None
+        return "kept"
 
-    def _add_state(self, name: str, buffer: np.ndarray, tensors: List[Tensor]) -> None:
-        """Make `buffer` the flat state `name`: each member's Tensor views its part of it."""
-        views = _views(buffer, self.shapes, self.offsets)
+    def flat_state(self, states: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+        """The members' common state with flat arrays in place of their Tensors; state loaded or
+        made one by one is first copied into new flat arrays (the same Tensors then view them)."""
+        work: Dict[str, Any] = {}
+        for name, value in states[0].items():
+            if not isinstance(value, Tensor):
+                work[name] = value
+                continue
+            tensors = [state[name] for state in states]
+            if not self._owns(name, tensors):
+                flat = np.empty(self.size, self.dtype)
+                np.concatenate([tensor._data for tensor in tensors], axis=None, out=flat,
+                               casting="same_kind")
+                self._install(name, flat, tensors)
+            work[name] = self.state_buffers[name]
+        return work
+
+    def _owns(self, name: str, tensors: Sequence[Tensor]) -> bool:
+        mine = self.state_tensors.get(name)
+        if mine is None:
+            return False
+        return all(tensor is own and tensor._data is view
+                   for tensor, own, view in zip(tensors, mine, self.state_views[name]))
+
+    def _install(self, name: str, flat: np.ndarray, tensors: Sequence[Tensor]) -> None:
+        """Make `flat` the state `name`: each member's Tensor views its part of it."""
+        views = self._views(flat)
         for tensor, view in zip(tensors, views):
             tensor._data = view
-        self.state_buffers[name] = buffer
-        self.state_tensors[name] = list(zip(tensors, views))
+        self.state_buffers[name] = flat
+        self.state_tensors[name] = list(tensors)
+        self.state_views[name] = views
 
-    @staticmethod
-    def compatible(params: List[Tensor], states: List[Dict[str, Any]]) -> bool:
-        """Whether these parameters' states agree, so that one flat update serves them all."""
-        first = states[0]
-        array_names = {name for name, value in first.items() if isinstance(value, Tensor)}
-        for param, state in zip(params, states):
-            if state.keys() != first.keys():
-                return False
-            for name, value in state.items():
-                if name in array_names:
-                    if not isinstance(value, Tensor) or value._data.shape != param._data.shape \
-                            or value._data.dtype != param._data.dtype:
-                        return False
-                elif isinstance(value, Tensor) or value != first[name]:
-                    return False
-        return True
+    def store_state(self, states: Sequence[Dict[str, Any]], work: Dict[str, Any]) -> None:
+        """Write back what an update changed: scalars into every member's state; a flat array it
+        created (or replaced) becomes a buffer of the bucket that new state Tensors view."""
+        for name, value in work.items():
+            if isinstance(value, np.ndarray):
+                if self.state_buffers.get(name) is not value:
+                    tensors = [Tensor._make(None) for _ in states]
+                    self._install(name, value, tensors)
+                    for state, tensor in zip(states, tensors):
+                        state[name] = tensor
+            else:
+                for state in states:
+                    state[name] = value
 
-    def matches(self, params: List[Tensor], states: List[Optional[Dict[str, Any]]]) -> bool:
-        """Whether `params` (with `states`) are this bucket's members, all still in place."""
-        if len(params) != len(self.params):
-            return False
-        scalars = self.scalars.items()
-        tensors = self.state_tensors.items()
-        for i, param in enumerate(params):
-            state = states[i]
-            if param is not self.params[i] or param._data is not self.param_views[i] \
-                    or state is not self.states[i]:
-                return False
-            for name, value in scalars:
-                if state.get(name) != value:
-                    return False
-            for name, members in tensors:
-                tensor, view = members[i]
-                if state.get(name) is not tensor or tensor._data is not view:
-                    return False
-        return True
-
-    def gather_grads(self, grads: List[np.ndarray], negate: bool) -> np.ndarray:
-        """The gradients copied into the flat gradient buffer (negated for maximize)."""
-        for view, grad in zip(self.grad_views, grads):
-            np.copyto(view, grad)
+    # ---- the members' values -------------------------------------------------------------
+    def gather(self, grads: Sequence[np.ndarray], negate: bool) -> None:
+        """Copy the members' values and gradients (negated for maximize) into the workspace."""
+        np.concatenate([param._data for param in self.params], axis=None, out=self.param_buffer)
+        np.concatenate(grads, axis=None, out=self.grad_buffer)
         if negate:
             np.negative(self.grad_buffer, out=self.grad_buffer)
-        return self.grad_buffer
 
-    def flat_state(self) -> Dict[str, Any]:
-        """The members' common state with flat arrays in place of their Tensors."""
-        state: Dict[str, Any] = dict(self.scalars)
-        state.update(self.state_buffers)
-        return state
-
-    def store_state(self, state: Dict[str, Any]) -> None:
-        """Write back what an update changed: scalars to every member; a flat array the update
-        created becomes a buffer of the bucket, each member's state a Tensor viewing its part."""
-        for name, value in state.items():
-            if isinstance(value, np.ndarray):
-                if name not in self.state_buffers:
-                    tensors = [Tensor._make(None) for _ in self.states]
-                    self._add_state(name, value, tensors)
-                    for member_state, tensor in zip(self.states, tensors):
-                        member_state[name] = tensor
-            elif self.scalars.get(name, _MISSING) != value:
-                self.scalars[name] = value
-                for member_state in self.states:
-                    member_state[name] = value
+    def scatter(self) -> None:
+        """Copy the updated values back into each member and count the write in its version."""
+        for param, view in zip(self.params, self.param_views):
+            np.copyto(param._data, view)
+            param._bump_version()
 
 
-_MISSING = object()
+def layout(params: Sequence[Tensor], max_size: int, workspaces: Dict[np.dtype, np.ndarray]) -> list:
+    """The update plan of one group: FlatBuckets of small parameters (in order, one dtype each,
+    at most `max_size` numbers) and the positions of the parameters updated alone.
+    `workspaces` holds per dtype the value, gradient and scratch rows the buckets share."""
+    plan: list = []
+    filling: Dict[np.dtype, List[int]] = {}
+    sizes: Dict[np.dtype, int] = {}
 
+    def close(dtype):
+        indices = filling.pop(dtype)
+        if len(indices) == 1:
+            plan.append(indices[0])
+            return
+        workspace = workspaces.get(dtype)
+        if workspace is None or workspace.shape[1] < sizes[dtype]:
+            workspace = workspaces[dtype] = np.empty((3, max_size), dtype)
+        plan.append(FlatBucket([params[i] for i in indices], indices, workspace))
 
-def adoptable(array: np.ndarray, owned: "weakref.WeakValueDictionary") -> bool:
-    """Whether a parameter's array may move into a new bucket: it owns its memory, or it is a view
-    into a buffer in `owned` (id -> the optimizer's own parameter buffers); a view into anything
-    else shares memory with something the optimizer must not cut off."""
-    base = array.base
-    return base is None or owned.get(id(base)) is base
+    for i, param in enumerate(params):
+        size, dtype = param._data.size, param._data.dtype
+        if size >= max_size:
+            plan.append(i)
+            continue
+        if dtype in filling and sizes[dtype] + size > max_size:
+            close(dtype)
+        if dtype not in filling:
+            filling[dtype], sizes[dtype] = [], 0
+        filling[dtype].append(i)
+        sizes[dtype] += size
+    for dtype in list(filling):
+        close(dtype)
+    return plan

@@ -114,7 +114,10 @@ class LBFGS(Optimizer):
     and returns the loss.
     """
 
-    _flat_state = True  # the state holds flat vectors, not arrays shaped like the parameter
+    _scalar_state = ("func_evals", "n_iter", "t", "H_diag", "prev_loss")
+
+    def _state_shape(self, param, key):
+        return None  # the state holds flat vectors and lists of them, not arrays shaped like p
 
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
                  max_eval: Optional[int] = None, tolerance_grad: float = 1e-7,

@@ -15,6 +15,7 @@ class NAdam(ElementwiseOptimizer):
     """
 
     _options = ("lr", "betas", "eps", "weight_decay", "momentum_decay")
+    _scalar_state = ("step", "mu_product")
 
     def __init__(self, params: ParamsT, lr: float = 2e-3, betas: Tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
@@ -41,7 +42,7 @@ class NAdam(ElementwiseOptimizer):
         denominator = np.divide(exp_avg_sq, 1 - beta2 ** step, out=scratch)
         np.sqrt(denominator, out=denominator)
         denominator += eps
-        update = np.divide(grad, denominator)
+        update = np.divide(grad, denominator, out=np.empty_like(param))
         update *= lr * (1.0 - mu) / (1.0 - mu_product)
         param -= update
         np.divide(exp_avg, denominator, out=update)
