@@ -1,10 +1,11 @@
-"""ElementwiseOptimizer: the step of every optimizer whose update treats each element alike (all
-of torch.optim's but LBFGS, Adafactor and Muon). A subclass writes its update once, on arrays, in
-`_update`; `step` checks every parameter of every group first (so a failing step changes
-nothing), then runs the update once per flat bucket of small parameters (flat.py) and once per
-large parameter, with the same NumPy calls in the same order (so the same numbers to the last
-bit), and counts the write in each parameter's version (so a graph that saved a parameter
-refuses a stale backward).
+"""ElementwiseOptimizer: the step of every optimizer that updates each parameter from its own
+gradient and state (all of torch.optim's but LBFGS). A subclass writes its update once, on
+arrays, in `_update`; `step` checks every parameter of every group first (so a failing step
+changes nothing), then runs the update once per flat bucket of small parameters (flat.py) and
+once per large parameter, with the same NumPy calls in the same order (so the same numbers to
+the last bit), and counts the write in each parameter's version (so a graph that saved a
+parameter refuses a stale backward). Updates that are not elementwise (Adafactor's factored
+moments, Muon's orthogonalisation, SparseAdam's rows) set `_elementwise = False`: no buckets.
 """
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -23,6 +24,7 @@ class ElementwiseOptimizer(Optimizer):
     _options: Tuple[str, ...] = ("lr",)
     # parameters this large are updated alone; smaller ones in flat buckets of this many numbers
     _flat_max_size = FLAT_MAX_SIZE
+    _elementwise = True  # False: the update needs each parameter's own shape (no buckets)
 
     def _update(self, group: Dict[str, Any], options: Tuple[float, ...], param: np.ndarray,
                 grad: np.ndarray, state: Dict[str, Any], scratch: np.ndarray) -> None:
@@ -81,7 +83,8 @@ class ElementwiseOptimizer(Optimizer):
             self._layouts: Dict[int, tuple] = {}
             self._workspaces: Dict[np.dtype, np.ndarray] = {}
         params = group["params"]
-        max_size = self._flat_max_size if group.get("foreach") is not False else 0
+        packs = self._elementwise and group.get("foreach") is not False
+        max_size = self._flat_max_size if packs else 0
         key = (max_size, [(id(p), p._data.shape, p._data.dtype) for p in params])
         cached = self._layouts.get(index)
         if cached is None or cached[0] != key:
@@ -91,10 +94,11 @@ class ElementwiseOptimizer(Optimizer):
     def _check_state(self, param: Tensor, index: int, position: int) -> None:
         state = self.state.get(param)
         for name, value in (state or {}).items():
-            if isinstance(value, Tensor) and value._data.shape != param._data.shape:
+            expected = self._state_shape(param, name)
+            if isinstance(value, Tensor) and expected is not None and value._data.shape != expected:
                 raise ValueError(f"state {name!r} of parameter {position} of param group {index} "
-                                 f"has shape {value._data.shape} but the parameter has shape "
-                                 f"{param._data.shape}; nothing was updated")
+                                 f"has shape {value._data.shape} but {expected} was expected; "
+                                 f"nothing was updated")
 
     # ---- then the updates ----------------------------------------------------------------
     def _run(self, group, options, buckets, alone) -> None:

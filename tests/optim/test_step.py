@@ -22,6 +22,8 @@ CONFIGS = [
     ("RAdam", dict(lr=0.01)),
     ("Rprop", dict(lr=0.05)),
     ("ASGD", dict(lr=0.05, t0=2)),
+    ("SparseAdam", dict(lr=0.05)),
+    ("Adafactor", dict(weight_decay=0.1)),
 ]
 IDS = [f"{name}-{i}" for i, (name, _) in enumerate(CONFIGS)]
 SHAPES = [(6, 5), (5,), (), (0, 3), (40,), (2, 3, 4)]
@@ -100,6 +102,16 @@ def test_a_step_between_forward_and_backward_raises(name, options):
     optimizer.step()
     with pytest.raises(RuntimeError, match=MODIFIED):
         loss.backward()
+
+
+def test_muon_step_between_forward_and_backward_raises():
+    weight = needl.tensor(np.eye(3), requires_grad=True)
+    optimizer = optim.Muon([weight])
+    pending = (weight * weight).sum()
+    weight.grad = needl.ones(3, 3, dtype=needl.float64)
+    optimizer.step()
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        pending.backward()
 
 
 def test_lbfgs_step_between_forward_and_backward_raises():
