@@ -57,15 +57,22 @@ class ElementwiseOptimizer(Optimizer):
         params = group["params"]
         grads: List[Optional[np.ndarray]] = [None] * len(params)
         for position, param in enumerate(params):
-            if param.grad is not None:
-                grads[position] = _checked_gradient(param, param.grad._data, index, position)
+            grad = param.grad
+            if grad is None:
+                continue
+            grad, data = grad._data, param._data
+            if grad.shape != data.shape or grad.dtype != data.dtype or not data.flags.writeable:
+                grad = _checked_gradient(param, grad, index, position)  # raises, or casts
+            grads[position] = grad
         buckets, alone = [], []
         for item in self._layout(index, group):
             if isinstance(item, FlatBucket):
                 member_grads = [grads[i] for i in item.indices]
                 if all(grad is not None for grad in member_grads):
                     standing = item.standing([self.state.get(param) for param in item.params])
-                    if standing is not None:
+                    if standing == "stale":  # a member's array was replaced by one of another shape
+                        self._layouts.pop(index, None)
+                    elif standing is not None:
                         buckets.append((item, member_grads))
                         continue
                 positions = item.indices
@@ -73,32 +80,44 @@ class ElementwiseOptimizer(Optimizer):
                 positions = (item,)
             for position in positions:
                 if grads[position] is not None:
-                    self._check_state(params[position], index, position)
-                    alone.append((params[position], grads[position]))
+                    param = params[position]
+                    alone.append((param, grads[position]) + self._state_arrays(param, index, position))
         return group, options, buckets, alone
 
     def _layout(self, index: int, group: Dict[str, Any]) -> list:
-        """The buckets of a group, kept while its parameters (and their shapes) stay the same."""
+        """The buckets of a group, kept while its parameters stay the same (a bucket checks that
+        its members keep their shapes)."""
         if "_layouts" not in self.__dict__:  # also after copy.deepcopy or unpickling
             self._layouts: Dict[int, tuple] = {}
             self._workspaces: Dict[np.dtype, np.ndarray] = {}
         params = group["params"]
         packs = self._elementwise and group.get("foreach") is not False
         max_size = self._flat_max_size if packs else 0
-        key = (max_size, [(id(p), p._data.shape, p._data.dtype) for p in params])
+        key = (max_size, tuple(map(id, params)))
         cached = self._layouts.get(index)
         if cached is None or cached[0] != key:
             cached = self._layouts[index] = (key, layout(params, max_size, self._workspaces))
         return cached[1]
 
-    def _check_state(self, param: Tensor, index: int, position: int) -> None:
+    def _state_arrays(self, param: Tensor, index: int, position: int) -> tuple:
+        """The state of a parameter updated alone, and that state with arrays in place of its
+        Tensors, each checked to have the shape the update expects."""
         state = self.state.get(param)
-        for name, value in (state or {}).items():
-            expected = self._state_shape(param, name)
-            if isinstance(value, Tensor) and expected is not None and value._data.shape != expected:
-                raise ValueError(f"state {name!r} of parameter {position} of param group {index} "
-                                 f"has shape {value._data.shape} but {expected} was expected; "
-                                 f"nothing was updated")
+        if not state:
+            return state, {}
+        arrays = {}
+        shape = param._data.shape
+        for name, value in state.items():
+            if isinstance(value, Tensor):
+                value = value._data
+                if value.shape != shape:
+                    expected = self._state_shape(param, name)
+                    if expected is not None and value.shape != expected:
+                        raise ValueError(f"state {name!r} of parameter {position} of param group "
+                                         f"{index} has shape {value.shape} but {expected} was "
+                                         f"expected; nothing was updated")
+            arrays[name] = value
+        return state, arrays
 
     # ---- then the updates ----------------------------------------------------------------
     def _run(self, group, options, buckets, alone) -> None:
@@ -112,32 +131,32 @@ class ElementwiseOptimizer(Optimizer):
             bucket.scatter()
             if work:
                 bucket.store_state([self.state[param] for param in bucket.params], work)
-        for param, grad in alone:
-            self._step_one(group, options, param, grad, negate)
+        for param, grad, state, arrays in alone:
+            self._step_one(group, options, param, grad, negate, state, arrays)
             param._bump_version()
 
-    def _step_one(self, group, options, param: Tensor, grad: np.ndarray, negate: bool) -> None:
-        """The update of one parameter on its own arrays."""
-        state = self.state.get(param)
-        arrays = {} if state is None else {
-            name: value._data if isinstance(value, Tensor) else value
-            for name, value in state.items()}
+    def _step_one(self, group, options, param: Tensor, grad: np.ndarray, negate: bool,
+                  state: Optional[Dict[str, Any]], arrays: Dict[str, Any]) -> None:
+        """The update of one parameter on its own arrays (`arrays`: its state, as arrays)."""
         if negate:
             grad = np.negative(grad, out=np.empty_like(grad))
-        self._update(group, options, param._data, grad, arrays, self._scratch_like(param._data))
-        if state is None:
-            if not arrays:
-                return
+        data = param._data
+        self._update(group, options, data, grad, arrays, self._scratch_like(data))
+        if not arrays:
+            return
+        if not state:
             state = self.state[param]
         for name, value in arrays.items():
-            if not isinstance(value, np.ndarray):
-                state[name] = value
-            elif not isinstance(state.get(name), Tensor) or state[name]._data is not value:
-                state[name] = Tensor._make(value)
+            kept = state.get(name)
+            if isinstance(kept, Tensor) and kept._data is value:
+                continue
+            state[name] = Tensor._make(value) if isinstance(value, np.ndarray) else value
 
     def _scratch_like(self, array: np.ndarray) -> np.ndarray:
-        """A scratch array shaped like `array`, a view into one buffer kept per dtype (fresh
-        large arrays cost page faults at every step)."""
+        """A scratch array shaped like `array`: a fresh one when small, else a view into one
+        buffer kept per dtype (fresh large arrays cost page faults at every step)."""
+        if array.size < FLAT_MAX_SIZE:
+            return np.empty_like(array)
         if "_scratch" not in self.__dict__:
             self._scratch: Dict[np.dtype, np.ndarray] = {}
         buffer = self._scratch.get(array.dtype)

@@ -46,8 +46,15 @@ class FlatBucket:
 
     # ---- the members' state -----------------------------------------------------------------
     def standing(self, states: Sequence[Optional[Dict[str, Any]]]) -> Optional[str]:
-        """'fresh' when no member has state yet, 'kept' when all have the same entries (arrays
-        of their own shape, equal scalars such as 'step'), else None: update them one by one."""
+        """'stale' when a member's array no longer has the shape and dtype the bucket was built
+        for; else 'fresh' when no member has state yet, 'kept' when all have the same entries
+        (arrays of their own shape, equal scalars such as 'step'), None otherwise (update them
+        one by one)."""
+        dtype = self.dtype
+        for param, shape in zip(self.params, self.shapes):
+            data = param._data
+            if data.shape != shape or data.dtype != dtype:
+                return "stale"
         if not any(states):
             return "fresh"
         first = states[0]
