@@ -81,7 +81,8 @@ class ElementwiseOptimizer(Optimizer):
             for position in positions:
                 if grads[position] is not None:
                     param = params[position]
-                    alone.append((param, grads[position]) + self._state_arrays(param, index, position))
+                    state, arrays = self._state_arrays(param, index, position)
+                    alone.append((param, grads[position], state, arrays))
         return group, options, buckets, alone
 
     def _layout(self, index: int, group: Dict[str, Any]) -> list:
@@ -131,19 +132,20 @@ class ElementwiseOptimizer(Optimizer):
             bucket.scatter()
             if work:
                 bucket.store_state([self.state[param] for param in bucket.params], work)
-        for param, grad, state, arrays in alone:
-            self._step_one(group, options, param, grad, negate, state, arrays)
+        update = self._update
+        for param, grad, state, arrays in alone:  # one parameter at a time, on its own arrays
+            data = param._data
+            if negate:
+                grad = np.negative(grad, out=np.empty_like(grad))
+            update(group, options, data, grad, arrays, np.empty_like(data))
             param._bump_version()
+            if arrays:
+                self._keep_state(param, state, arrays)
 
-    def _step_one(self, group, options, param: Tensor, grad: np.ndarray, negate: bool,
-                  state: Optional[Dict[str, Any]], arrays: Dict[str, Any]) -> None:
-        """The update of one parameter on its own arrays (`arrays`: its state, as arrays)."""
-        if negate:
-            grad = np.negative(grad, out=np.empty_like(grad))
-        data = param._data
-        self._update(group, options, data, grad, arrays, self._scratch_like(data))
-        if not arrays:
-            return
+    def _keep_state(self, param: Tensor, state: Optional[Dict[str, Any]],
+                    arrays: Dict[str, Any]) -> None:
+        """Store what an update of one parameter left in `arrays` into its state: scalars as
+        they are, new arrays wrapped in Tensors."""
         if not state:
             state = self.state[param]
         for name, value in arrays.items():
@@ -151,18 +153,6 @@ class ElementwiseOptimizer(Optimizer):
             if isinstance(kept, Tensor) and kept._data is value:
                 continue
             state[name] = Tensor._make(value) if isinstance(value, np.ndarray) else value
-
-    def _scratch_like(self, array: np.ndarray) -> np.ndarray:
-        """A scratch array shaped like `array`: a fresh one when small, else a view into one
-        buffer kept per dtype (fresh large arrays cost page faults at every step)."""
-        if array.size < FLAT_MAX_SIZE:
-            return np.empty_like(array)
-        if "_scratch" not in self.__dict__:
-            self._scratch: Dict[np.dtype, np.ndarray] = {}
-        buffer = self._scratch.get(array.dtype)
-        if buffer is None or buffer.size < array.size:
-            buffer = self._scratch[array.dtype] = np.empty(array.size, array.dtype)
-        return buffer[:array.size].reshape(array.shape)
 
 
 def _checked_gradient(param: Tensor, grad: np.ndarray, index: int, position: int) -> np.ndarray:

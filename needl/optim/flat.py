@@ -19,9 +19,9 @@ import numpy as np
 from ..autograd.tensor import Tensor
 
 # Numbers in one bucket, and the size from which a parameter is updated alone. Measured on the
-# nanoGPT-like set: 2**13 to 2**16 give the same step times; below that the calls per bucket
-# add up, above it the arrays of a bucket leave the L2 cache.
-FLAT_MAX_SIZE = 1 << 15
+# nanoGPT-like set (docs/optim.md): 2**12 to 2**15 give about the same step times, 2**14 the
+# best for SGD; larger parameters gain nothing from a bucket but pay for its copies.
+FLAT_MAX_SIZE = 1 << 14
 
 
 class FlatBucket:

@@ -14,9 +14,6 @@ class SGD(ElementwiseOptimizer):
     """
 
     _options = ("lr", "momentum", "dampening", "weight_decay")
-    # two to four NumPy calls per parameter: fewer than a bucket's gathering and copying back
-    # costs (measured slower on the nanoGPT-like set), so SGD updates every parameter alone
-    _flat_max_size = 0
 
     def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
