@@ -5,23 +5,17 @@ needl vs a hand-written NumPy im2col step (channels-last throughout, one GEMM pe
 PyTorch on the CPU (when installed), from the same weights and batch; first-step losses must
 agree. Run: python benchmarks/cnn.py [--quick]
 """
-import argparse
-import os
-import sys
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import needl  # noqa: E402
-import needl.nn  # noqa: E402,F401  (needl.nn, as torch.nn)
-from common import classification_step, compare, load_weights, optional_torch  # noqa: E402
+from common import Contender, StepWorkload, training_step, load_weights, main
 
 BATCH, LR = 64, 0.01
 
 
-def initial_weights(rng):
+def initial_weights():
     """PyTorch-style uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)) weights, shared by all contenders."""
+    rng = np.random.default_rng(0)
     shapes = [((32, 1, 3, 3), 32), ((64, 32, 3, 3), 64), ((128, 3136), 128), ((10, 128), 10)]
     weights = []
     for shape, out in shapes:
@@ -127,25 +121,31 @@ def cnn(library, weights):
     return model
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run")
-    args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    weights = initial_weights(rng)
-    images = rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32)
-    labels = rng.integers(0, 10, BATCH)
+def batch():
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((BATCH, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, BATCH)
 
-    by_hand = NumpyCNN(weights)
-    steps = {"numpy by hand": lambda: by_hand.step(images, labels)}
-    torch = optional_torch()
-    for name, library in [("needl", needl), ("pytorch", torch)]:
-        if library is not None:
-            steps[name] = classification_step(library, cnn(library, weights), images, labels, LR)
-    rounds, repeat = (2, 1) if args.quick else (11, 5)
-    compare(f"CNN training step, batch {BATCH}, float32", steps, rounds, repeat,
-            targets=[("needl", "pytorch", "(target <= 1.0x)"), ("needl", "numpy by hand", "")])
+
+def framework_step(library):
+    images, labels = batch()
+    return training_step(library, cnn(library, initial_weights()), images, labels, LR)
+
+
+def numpy_step(np_module):
+    images, labels = batch()
+    model = NumpyCNN(initial_weights())
+    return lambda: model.step(images, labels)
+
+
+WORKLOADS = {"cnn": StepWorkload(
+    label=f"CNN (2 conv + pool, 2 linear), b{BATCH}, SGD",
+    title=f"CNN training step (2 conv + 2 max-pool + 2 linear, MNIST-sized), batch {BATCH}, SGD, float32",
+    contenders={"needl": Contender("needl", framework_step),
+                "numpy by hand": Contender("numpy", numpy_step),
+                "pytorch": Contender("torch", framework_step)},
+    rounds=11, repeat=5,
+    targets=(("needl", "pytorch", "(target <= 0.90x)"), ("needl", "numpy by hand", "")))}
 
 
 if __name__ == "__main__":
-    main()
+    main("cnn")

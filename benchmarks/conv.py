@@ -1,28 +1,15 @@
-"""Benchmark: Conv2d(32, 64, 3, padding=1) and max_pool2d(2), forward + backward, float32.
+"""Conv2d(32, 64, 3, padding=1) and max_pool2d(2), forward + backward (input, weight, bias gradients).
 
-needl against the best hand-written NumPy im2col version written here, and against PyTorch
-on the CPU when it is installed. Ratios come from one run (the minimum over repeats of each,
-the contenders interleaved so that they share the machine's load). Also reports the peak
-memory of needl's conv step against the size of its column matrix.
-
-    python benchmarks/conv.py [--repeat 7]
+On a 64x32x28x28 float32 batch (and the conv's 64x64x28x28 output for pooling): needl; the best
+hand-written NumPy im2col (one column matrix, one GEMM each for the output, the weight gradient
+and the column gradient, col2im as 9 strided adds); the same im2col in blocks of 9 images whose
+columns stay in cache (`numpy blocked`); PyTorch. The gradients' checksums must agree.
+Run: python benchmarks/conv.py [--quick] [conv2d | max_pool2d]
 """
-import argparse
-import os
-import sys
-import time
-import tracemalloc
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from common import optional_torch  # noqa: E402
-from needl.autograd import Tensor  # noqa: E402
-from needl.autograd.ops.conv import conv2d  # noqa: E402
-from needl.autograd.ops.pool import max_pool2d  # noqa: E402
-from needl.autograd.ops.windows import clear_workspace  # noqa: E402
+from common import Contender, StepWorkload, main
 
 N, C, H, W, OUT, K = 64, 32, 28, 28, 64, 3
 
@@ -108,113 +95,97 @@ def numpy_pool_step(x, grad):
     return numpy_pool_backward(grad, x, out)
 
 
-# ---- needl and PyTorch --------------------------------------------------------------------------
+# ---- the contenders ----------------------------------------------------------------------------
 
-def needl_conv_step(x, weight, bias, grad):
-    x.grad = weight.grad = bias.grad = None
-    conv2d(x, weight, bias, padding=1).backward(grad)
-
-
-def needl_pool_step(x, grad):
-    x.grad = None
-    max_pool2d(x, 2).backward(grad)
-
-
-def best_time(step, repeat, number=3):
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            step()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run (--repeat 1)")
-    args = parser.parse_args()
-    if args.quick:
-        args.repeat = 1
+def conv_data():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, W), dtype=np.float32)
-    weight = (rng.standard_normal((OUT, C, K, K), dtype=np.float32) * 0.05).astype(np.float32)
+    weight = rng.standard_normal((OUT, C, K, K), dtype=np.float32) * np.float32(0.05)
     bias = rng.standard_normal(OUT, dtype=np.float32)
-    conv_grad = rng.standard_normal((N, OUT, H, W), dtype=np.float32)
-    conv_out = numpy_conv_forward(x, weight, bias)[0]
-    pool_input = np.ascontiguousarray(conv_out)  # NCHW, for PyTorch
-    pool_input_last = np.ascontiguousarray(conv_out.transpose(0, 2, 3, 1))  # what NumPy by hand pools
-    pool_grad = rng.standard_normal((N, OUT, H // 2, W // 2), dtype=np.float32)
-    pool_grad_last = pool_grad.transpose(0, 2, 3, 1)  # both get the gradient in NCHW memory, as from a Flatten
+    grad = rng.standard_normal((N, OUT, H, W), dtype=np.float32)
+    return x, weight, bias, grad
 
-    # needl sees its own layout: its conv output (channels-last in memory) and gradient
-    tx, tw, tb = (Tensor(a, requires_grad=True) for a in (x, weight, bias))
-    needl_out = conv2d(tx, tw, tb, padding=1).detach().numpy()
-    tp = Tensor(needl_out.copy(order="K"), requires_grad=True)
-    t_conv_grad = Tensor(np.ascontiguousarray(conv_grad.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2))
-    t_pool_grad = Tensor(pool_grad)
 
-    steps = {
-        "conv": {
-            "needl": lambda: needl_conv_step(tx, tw, tb, t_conv_grad),
-            "numpy": lambda: numpy_conv_step(x, weight, bias, conv_grad),
-            "numpy_blocked": lambda: numpy_blocked_conv_step(x, weight, bias, conv_grad),
-        },
-        "max_pool2d": {
-            "needl": lambda: needl_pool_step(tp, t_pool_grad),
-            "numpy": lambda: numpy_pool_step(pool_input_last, pool_grad_last),
-        },
-    }
-    torch = optional_torch()
-    if torch is not None:
-        px, pw, pb = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
-        pp = torch.tensor(pool_input, requires_grad=True)
-        p_conv_grad, p_pool_grad = torch.tensor(conv_grad), torch.tensor(pool_grad)
+def pool_data():
+    """The conv's output (NCHW) and a gradient for the pooled output, as after a Flatten (NCHW)."""
+    x, weight, bias, _ = conv_data()
+    rng = np.random.default_rng(1)
+    return np.ascontiguousarray(numpy_conv_forward(x, weight, bias)[0]), \
+        rng.standard_normal((N, OUT, H // 2, W // 2), dtype=np.float32)
 
-        def torch_conv_step():
-            px.grad = pw.grad = pb.grad = None
-            torch.nn.functional.conv2d(px, pw, pb, padding=1).backward(p_conv_grad)
 
-        def torch_pool_step():
-            pp.grad = None
-            torch.nn.functional.max_pool2d(pp, 2).backward(p_pool_grad)
+def checksums(*grads):
+    return tuple(float(np.abs(np.asarray(grad)).sum()) for grad in grads)
 
-        steps["conv"]["torch"] = torch_conv_step
-        steps["max_pool2d"]["torch"] = torch_pool_step
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    else:
-        print("torch not installed: comparing with NumPy only")
 
-    # correctness of the contenders against each other before timing
-    needl_conv_step(tx, tw, tb, t_conv_grad)
-    reference = numpy_conv_step(x, weight, bias, conv_grad)
-    for mine, theirs, blocked in zip((tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()), reference,
-                                     numpy_blocked_conv_step(x, weight, bias, conv_grad)):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-3, atol=1e-2)
-        np.testing.assert_allclose(blocked, theirs, rtol=1e-3, atol=1e-2)
-    needl_pool_step(tp, t_pool_grad)
-    np.testing.assert_allclose(tp.grad.numpy(), numpy_pool_step(pool_input_last, pool_grad_last).transpose(0, 3, 1, 2))
+def numpy_conv(np_module, blocked=False):
+    x, weight, bias, grad = conv_data()
+    result = {}
 
-    print(f"forward + backward, batch {N}x{C}x{H}x{W} float32, min of {args.repeat} repeats (ms)")
-    for name, contenders in steps.items():
-        times = {who: float("inf") for who in contenders}
-        for _ in range(args.repeat):  # interleaved: every contender sees the same load
-            for who, step in contenders.items():
-                times[who] = min(times[who], best_time(step, 1))
-        line = "  ".join(f"{who} {t * 1e3:7.2f}" for who, t in times.items())
-        ratios = "  ".join(f"needl/{who} {times['needl'] / t:.2f}x" for who, t in times.items() if who != "needl")
-        print(f"{name:11s} {line}   {ratios}")
+    def step():
+        result["grads"] = (numpy_blocked_conv_step if blocked else numpy_conv_step)(x, weight, bias, grad)
+    return step, lambda: checksums(*result["grads"])
 
-    clear_workspace()
-    tracemalloc.start()
-    needl_conv_step(tx, tw, tb, t_conv_grad)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    columns = N * H * W * C * K * K * 4
-    print(f"conv step peak memory {peak / 2**20:.1f} MiB = {peak / columns:.2f}x its column matrix "
-          f"({columns / 2**20:.1f} MiB; parameters, input and the gradient given are not counted)")
+
+def framework_conv(library):
+    x, weight, bias, grad = conv_data()
+    if library.__name__ == "needl":  # needl's conv output (and so its gradient) is channels-last in memory
+        grad = np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    x, weight, bias = (library.tensor(array, requires_grad=True) for array in (x, weight, bias))
+    grad = library.from_numpy(grad)
+    conv2d = library.nn.functional.conv2d
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        conv2d(x, weight, bias, padding=1).backward(grad)
+    return step, lambda: checksums(x.grad.numpy(), weight.grad.numpy(), bias.grad.numpy())
+
+
+def numpy_pool(np_module):
+    x, grad = pool_data()
+    x_last, grad_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)), grad.transpose(0, 2, 3, 1)
+    result = {}
+
+    def step():
+        result["grad"] = numpy_pool_step(x_last, grad_last)
+    return step, lambda: checksums(result["grad"])
+
+
+def framework_pool(library):
+    x, grad = pool_data()
+    if library.__name__ == "needl":  # the pooling input as needl's conv leaves it: channels-last memory
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    x = library.tensor(x, requires_grad=True) if library.__name__ != "needl" else \
+        library.from_numpy(x).requires_grad_()
+    grad = library.from_numpy(grad)
+    max_pool2d = library.nn.functional.max_pool2d
+
+    def step():
+        x.grad = None
+        max_pool2d(x, 2).backward(grad)
+    return step, lambda: checksums(x.grad.numpy())
+
+
+WORKLOADS = {
+    "conv2d": StepWorkload(
+        label=f"Conv2d({C}, {OUT}, {K}, padding=1) fwd+bwd, {N}x{C}x{H}x{W}",
+        title=f"Conv2d({C}, {OUT}, {K}, padding=1) forward + backward, {N}x{C}x{H}x{W} float32",
+        contenders={"needl": Contender("needl", framework_conv),
+                    "numpy by hand": Contender("numpy", numpy_conv),
+                    "numpy blocked": Contender("numpy", lambda np_module: numpy_conv(np_module, blocked=True)),
+                    "pytorch": Contender("torch", framework_conv)},
+        rounds=9, repeat=3, tolerance=1e-3,
+        targets=(("needl", "pytorch", ""), ("needl", "numpy blocked", ""))),
+    "max_pool2d": StepWorkload(
+        label=f"max_pool2d(2) fwd+bwd, {N}x{OUT}x{H}x{W}",
+        title=f"max_pool2d(2) forward + backward, {N}x{OUT}x{H}x{W} float32",
+        contenders={"needl": Contender("needl", framework_pool),
+                    "numpy by hand": Contender("numpy", numpy_pool),
+                    "pytorch": Contender("torch", framework_pool)},
+        rounds=9, repeat=5, tolerance=1e-4,
+        targets=(("needl", "pytorch", ""), ("needl", "numpy by hand", ""))),
+}
 
 
 if __name__ == "__main__":
-    main()
+    main("conv")

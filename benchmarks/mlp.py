@@ -1,25 +1,20 @@
 """MLP training step: 784-512-512-10, ReLU, batch 128, cross-entropy, SGD (forward+backward+update).
 
-needl vs the best hand-written NumPy step vs PyTorch on the CPU (when installed), from the same
-initial weights and batch; the first-step losses must agree. Run: python benchmarks/mlp.py
+Contenders: needl; the best hand-written NumPy step; PyTorch (CPU); and the step's 8 GEMMs alone
+(3 forward, 5 backward: the floor any NumPy framework stands on). Same weights and batch for all.
+Run: python benchmarks/mlp.py [--quick]
 """
-import argparse
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import needl  # noqa: E402
-import needl.nn  # noqa: E402,F401  (needl.nn, as torch.nn)
-from common import classification_step, compare, load_weights, optional_torch  # noqa: E402
+from common import Contender, StepWorkload, training_step, load_weights, main
 
 SIZES = (784, 512, 512, 10)
 BATCH, LR = 128, 0.01
 
 
-def initial_weights(rng):
-    """PyTorch's default Linear init, drawn once and shared by every contender."""
+def initial_weights():
+    """PyTorch's default Linear init, drawn once from a seed: every contender gets the same."""
+    rng = np.random.default_rng(0)
     weights = []
     for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
         bound = 1 / np.sqrt(fan_in)
@@ -28,11 +23,17 @@ def initial_weights(rng):
     return weights
 
 
+def batch():
+    rng = np.random.default_rng(1)
+    return rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32), rng.integers(0, SIZES[-1], BATCH)
+
+
 class NumpyMLP:
     """The fastest plain NumPy step we could write: in-place ReLU, fused softmax-CE gradient."""
 
-    def __init__(self, weights):
+    def __init__(self, weights, lr=LR):
         self.weights = [(w.copy(), b.copy()) for w, b in weights]
+        self.lr = lr
 
     def step(self, x, y):
         activations = [x]
@@ -61,8 +62,8 @@ class NumpyMLP:
             if i > 0:
                 grad = grad @ w
                 grad *= inputs > 0
-            w -= LR * grad_w
-            b -= LR * grad_b
+            w -= self.lr * grad_w
+            b -= self.lr * grad_b
         return loss
 
 
@@ -75,25 +76,49 @@ def mlp(library, weights):
     return model
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run")
-    args = parser.parse_args()
-    rng = np.random.default_rng(0)
-    weights = initial_weights(rng)
-    x = rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32)
-    y = rng.integers(0, SIZES[-1], BATCH)
+def framework_step(library):
+    x, y = batch()
+    return training_step(library, mlp(library, initial_weights()), x, y, LR)
 
-    by_hand = NumpyMLP(weights)
-    steps = {"numpy by hand": lambda: by_hand.step(x, y)}
-    torch = optional_torch()
-    for name, library in [("needl", needl), ("pytorch", torch)]:
-        if library is not None:
-            steps[name] = classification_step(library, mlp(library, weights), x, y, LR)
-    rounds, repeat = (3, 3) if args.quick else (15, 20)
-    compare(f"MLP 784-512-512-10 training step, batch {BATCH}, float32", steps, rounds, repeat,
-            targets=[("needl", "pytorch", ""), ("needl", "numpy by hand", "(target <= 1.10x)")])
+
+def numpy_step(np_module):
+    x, y = batch()
+    model = NumpyMLP(initial_weights())
+    return lambda: model.step(x, y)
+
+
+def bare_gemms(np_module):
+    """The step's 8 matrix products with preallocated outputs, and nothing else."""
+    x, _ = batch()
+    (w1, _), (w2, _), (w3, _) = initial_weights()
+    h1, h2, logits = np.empty((BATCH, 512), np.float32), np.empty((BATCH, 512), np.float32), np.empty((BATCH, 10), np.float32)
+    g1, g2 = np.empty((BATCH, 512), np.float32), np.empty((BATCH, 512), np.float32)
+    gw1, gw2, gw3 = np.empty_like(w1), np.empty_like(w2), np.empty_like(w3)
+
+    def step():
+        np.matmul(x, w1.T, out=h1)
+        np.matmul(h1, w2.T, out=h2)
+        np.matmul(h2, w3.T, out=logits)
+        np.matmul(logits.T, h2, out=gw3)
+        np.matmul(logits, w3, out=g2)
+        np.matmul(g2.T, h1, out=gw2)
+        np.matmul(g2, w2, out=g1)
+        np.matmul(g1.T, x, out=gw1)
+    return step
+
+
+WORKLOADS = {"mlp": StepWorkload(
+    label=f"MLP 784-512-512-10, b{BATCH}, SGD",
+    title=f"MLP 784-512-512-10 training step, batch {BATCH}, SGD, float32",
+    contenders={"needl": Contender("needl", framework_step),
+                "numpy by hand": Contender("numpy", numpy_step),
+                "pytorch": Contender("torch", framework_step),
+                "8 bare GEMMs": Contender("numpy", bare_gemms)},
+    rounds=15, repeat=20,
+    targets=(("needl", "pytorch", "(target <= 0.90x)"),
+             ("needl", "8 bare GEMMs", "(target <= 1.15x)"),
+             ("needl", "numpy by hand", "")))}
 
 
 if __name__ == "__main__":
-    main()
+    main("mlp")

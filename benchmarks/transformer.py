@@ -1,21 +1,14 @@
 """Transformer encoder layer training step: d_model 128, 4 heads, sequence 64, batch 32, feed-forward
 512, ReLU, post-norm, no dropout, batch_first, float32; loss = mean((layer(x) - target)^2); plain SGD.
 
-needl's nn.TransformerEncoderLayer vs the best hand-written NumPy step vs PyTorch on the CPU (when
-installed), from the same initial weights and batch. Before timing, the first-step losses must agree
-and the hand-written gradients must match needl's. Run: python benchmarks/transformer.py [--quick]
+needl's nn.TransformerEncoderLayer vs the best hand-written NumPy step vs PyTorch's, from the same
+initial weights (drawn by name) and batch; the first losses must agree (check_gradients() also
+compares needl's gradients with the hand-written ones; the tests run it).
+Run: python benchmarks/transformer.py [--quick]
 """
-import argparse
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import needl  # noqa: E402
-import needl.nn as nn  # noqa: E402
-import needl.nn.functional as F  # noqa: E402
-from common import interleaved, optional_torch, print_memory, report  # noqa: E402
+from common import Contender, StepWorkload, training_step, initial_parameters, load_parameters, main
 
 D_MODEL, HEADS, SEQUENCE, BATCH, FEEDFORWARD = 128, 4, 64, 32, 512
 LR, EPS = 0.01, 1e-5
@@ -161,84 +154,69 @@ class NumpyEncoderLayer:
         return loss
 
 
-def copy_parameters(module):
-    """needl's initial parameters as float32 arrays, by PyTorch's names."""
-    return {name: parameter.detach().numpy().copy() for name, parameter in module.named_parameters()}
+KEEP = ("norm1.weight", "norm2.weight")  # LayerNorm scales start at one, as in PyTorch
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a short smoke run")
-    args = parser.parse_args()
-    needl.manual_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, SEQUENCE, D_MODEL), dtype=np.float32)
-    target = rng.standard_normal((BATCH, SEQUENCE, D_MODEL), dtype=np.float32)
+def encoder_layer(library):
+    return library.nn.TransformerEncoderLayer(D_MODEL, HEADS, dim_feedforward=FEEDFORWARD, dropout=0.0,
+                                              batch_first=True)
 
-    layer = nn.TransformerEncoderLayer(D_MODEL, HEADS, dim_feedforward=FEEDFORWARD, dropout=0.0,
-                                       batch_first=True)
-    # PyTorch's MultiheadAttention starts with zero projection biases; random ones test more of the maths
-    for name, parameter in layer.named_parameters():
-        if name.endswith("bias"):
-            parameter.data[...] = rng.uniform(-0.1, 0.1, parameter.shape).astype(np.float32)
-    parameters = copy_parameters(layer)
-    optimizer = needl.optim.SGD(layer.parameters(), lr=LR)
-    inputs, targets = needl.from_numpy(x), needl.from_numpy(target)
 
-    def needl_step():
-        loss = F.mse_loss(layer(inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+def batch():
+    rng = np.random.default_rng(1)
+    return (rng.standard_normal((BATCH, SEQUENCE, D_MODEL), dtype=np.float32),
+            rng.standard_normal((BATCH, SEQUENCE, D_MODEL), dtype=np.float32))
 
-    by_hand = NumpyEncoderLayer(parameters)
-    steps = {"needl": needl_step, "numpy by hand": lambda: by_hand.step(x, target)}
-    first = {"needl": needl_step(), "numpy by hand": by_hand.step(x, target)}
-    # same weights -> same gradients, before anything is timed
-    for name, parameter in layer.named_parameters():
-        ours, reference = parameter.grad.numpy(), by_hand.grads[name]
-        assert ours.shape == reference.shape and ours.dtype == reference.dtype == np.float32, name
-        error = np.abs(ours - reference).max() / np.abs(reference).max()
+
+def framework_step(library, lr=LR):
+    model = encoder_layer(library)
+    load_parameters(library, model, keep=KEEP)
+    return training_step(library, model, *batch(), lr, loss_function=library.nn.functional.mse_loss)
+
+
+def parameter_shapes():
+    shapes = {"self_attn.in_proj_weight": (3 * D_MODEL, D_MODEL), "self_attn.in_proj_bias": (3 * D_MODEL,),
+              "self_attn.out_proj.weight": (D_MODEL, D_MODEL), "self_attn.out_proj.bias": (D_MODEL,),
+              "linear1.weight": (FEEDFORWARD, D_MODEL), "linear1.bias": (FEEDFORWARD,),
+              "linear2.weight": (D_MODEL, FEEDFORWARD), "linear2.bias": (D_MODEL,),
+              "norm1.bias": (D_MODEL,), "norm2.bias": (D_MODEL,)}
+    parameters = initial_parameters(shapes)
+    parameters.update({name: np.ones(D_MODEL, np.float32) for name in KEEP})
+    return parameters
+
+
+def numpy_step(np_module):
+    model = NumpyEncoderLayer(parameter_shapes())
+    x, target = batch()
+    return lambda: model.step(x, target)
+
+
+def check_gradients():
+    """needl's gradients of one step equal the hand-written NumPy ones (same weights and batch)."""
+    import needl
+    import needl.nn  # noqa: F401
+    step = framework_step(needl, lr=0.0)
+    loss = step()
+    reference = NumpyEncoderLayer(parameter_shapes())
+    reference_loss = reference.step(*batch())
+    assert abs(loss - reference_loss) <= 1e-4 * abs(reference_loss), (loss, reference_loss)
+    for name, parameter in step.model.named_parameters():
+        ours, theirs = parameter.grad.numpy(), reference.grads[name]
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype == np.float32, name
+        error = np.abs(ours - theirs).max() / np.abs(theirs).max()
         assert error < 1e-4, f"needl and the NumPy step disagree on the gradient of {name} (error {error:.1e})"
 
-    torch = optional_torch()
-    if torch is not None:
-        torch.manual_seed(0)
-        torch_layer = torch.nn.TransformerEncoderLayer(D_MODEL, HEADS, dim_feedforward=FEEDFORWARD,
-                                                       dropout=0.0, batch_first=True)
-        with torch.no_grad():
-            for name, parameter in torch_layer.named_parameters():
-                parameter.copy_(torch.from_numpy(parameters[name]))
-        torch_optimizer = torch.optim.SGD(torch_layer.parameters(), lr=LR)
-        tx, ttarget = torch.from_numpy(x), torch.from_numpy(target)
 
-        def torch_step():
-            loss = torch.nn.functional.mse_loss(torch_layer(tx), ttarget)
-            torch_optimizer.zero_grad()
-            loss.backward()
-            torch_optimizer.step()
-            return loss.item()
-
-        steps["pytorch"] = torch_step
-        first["pytorch"] = torch_step()
-    for name, loss in first.items():
-        assert abs(loss - first["numpy by hand"]) <= 1e-4 * abs(first["numpy by hand"]), \
-            f"{name} computes a different loss: {first}"
-
-    rounds, repeat = (3, 2) if args.quick else (15, 10)
-    samples = interleaved(steps, rounds=rounds, repeat=repeat, warmup=2)
-    print(f"TransformerEncoderLayer(d_model {D_MODEL}, {HEADS} heads, ff {FEEDFORWARD}) training step, "
-          f"batch {BATCH} x sequence {SEQUENCE}, float32")
-    losses = ", ".join(f"{name} {loss:.6f}" for name, loss in first.items())
-    print(f"first-step losses agree ({losses}); needl's gradients match the NumPy step's")
-    print(f"median of {rounds} interleaved rounds of {repeat} steps (shared machine: figures are noisy)")
-    medians = report(samples, "numpy by hand")
-    if "pytorch" in medians:
-        print(f"needl / pytorch: {medians['needl'] / medians['pytorch']:.2f}x")
-    print(f"needl / numpy by hand: {medians['needl'] / medians['numpy by hand']:.2f}x")
-    print_memory(steps, "numpy by hand")
+WORKLOADS = {"transformer": StepWorkload(
+    label=f"Transformer encoder layer d{D_MODEL} {HEADS}H, {BATCH}x{SEQUENCE}, SGD",
+    title=f"TransformerEncoderLayer(d_model {D_MODEL}, {HEADS} heads, ff {FEEDFORWARD}) training step, "
+          f"batch {BATCH} x sequence {SEQUENCE}, MSE, SGD, float32",
+    contenders={"needl": Contender("needl", framework_step),
+                "numpy by hand": Contender("numpy", numpy_step),
+                "pytorch": Contender("torch", framework_step)},
+    rounds=11, repeat=5,
+    targets=(("needl", "pytorch", "(target <= 0.90x)"), ("needl", "numpy by hand", "")))}
 
 
 if __name__ == "__main__":
-    main()
+    main("transformer")

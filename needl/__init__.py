@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 # subpackages imported on first attribute access: `needl.nn` works without `import needl.nn`
 _SUBMODULES = frozenset({
     "accelerator", "amp", "autograd", "backends", "compiler", "cpu", "cuda", "datasets",
-    "distributed", "distributions", "fft", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx",
+    "distributed", "distributions", "fft", "func", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx",
     "optim", "profiler", "serialization", "special", "testing", "utils", "vision", "viz",
 })
 # top-level names that live in a lazily imported subpackage

@@ -1,4 +1,6 @@
 """dtypes are NumPy dtypes; float32 is the default floating type, as in PyTorch."""
+import builtins
+
 import numpy as np
 
 float16 = half = np.dtype(np.float16)
@@ -32,14 +34,76 @@ def set_default_dtype(dtype) -> None:
     _Default.dtype = dtype
 
 
-def as_dtype(dtype) -> np.dtype:
-    """A supported NumPy dtype from a needl/NumPy dtype or its name; refuses anything else."""
+def as_dtype(dtype, function: str = None) -> np.dtype:
+    """A supported NumPy dtype from a needl/NumPy dtype or its name; refuses anything else.
+
+    `function` names the caller in the message (`zeros(): unknown dtype 'flaot32' ...`).
+    """
+    where = f"{function}(): " if function else ""
+    if isinstance(dtype, (builtins.int, builtins.float)):  # np.dtype(5) is not an error in NumPy
+        raise TypeError(f"{where}dtype must be a needl dtype such as needl.float32, got {dtype!r}")
     try:
         result = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}; needl supports "
+        raise TypeError(f"{where}unknown dtype {dtype!r}; needl supports "
                         f"{', '.join(str(d) for d in SUPPORTED)}") from None
     if result not in SUPPORTED:
-        raise TypeError(f"unsupported dtype {result}; needl supports "
+        raise TypeError(f"{where}unsupported dtype {result}; needl supports "
                         f"{', '.join(str(d) for d in SUPPORTED)}")
     return result
+
+
+# PyTorch's names for the type of a dtype (`isinstance(x.dtype, needl.dtype)`) and its helpers
+dtype = np.dtype
+
+
+def finfo(type=None) -> np.finfo:
+    """Limits of a floating dtype (eps, max, min, tiny, resolution, bits); the default dtype's if None."""
+    target = get_default_dtype() if type is None else as_dtype(type)
+    if target.kind != "f":
+        raise TypeError(f"finfo: {target} is not a floating point dtype (use needl.iinfo for integers)")
+    return np.finfo(target)
+
+
+def iinfo(type) -> np.iinfo:
+    """Limits of an integer dtype (max, min, bits)."""
+    target = as_dtype(type)
+    if target.kind not in "iu":
+        raise TypeError(f"iinfo: {target} is not an integer dtype (use needl.finfo for floating point)")
+    return np.iinfo(target)
+
+
+def promote_types(type1, type2) -> np.dtype:
+    """PyTorch's promote_types: the higher category (bool < integer < float) wins, else the wider."""
+    from .ops.promotion import _promote_types
+    return _promote_types(as_dtype(type1), as_dtype(type2))
+
+
+def can_cast(from_, to) -> bool:
+    """Whether PyTorch's casting rules allow from_ -> to (no float -> int, no non-bool -> bool)."""
+    source, target = as_dtype(from_), as_dtype(to)
+    order = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+    return order[source.kind] <= order[target.kind]
+
+
+class Size(tuple):
+    """A shape: a tuple of ints, printed and used like torch.Size."""
+
+    def __new__(cls, sizes=()):
+        return super().__new__(cls, (builtins.int(size) for size in sizes))
+
+    def numel(self) -> int:
+        count = 1
+        for size in self:
+            count *= size
+        return count
+
+    def __repr__(self) -> str:
+        return f"needl.Size({list(self)})"
+
+    def __getitem__(self, key):
+        result = super().__getitem__(key)
+        return Size(result) if isinstance(key, slice) else result
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))

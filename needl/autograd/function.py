@@ -27,6 +27,7 @@ from .tape import Node, modified_error
 from .tensor import Tensor
 
 _make = Tensor._make
+saved_hooks_in_use = 0  # how many saved_tensors_hooks blocks are open, in all threads
 
 
 class op:
@@ -115,10 +116,15 @@ class op:
         if type(output) is tuple:
             output = tuple(np.asarray(item) for item in output)
             node = Node(self, args, output, options, len(output), arrays)
+            if saved_hooks_in_use:
+                graph.pack(node)
             return tuple(_make(item, node, index) for index, item in enumerate(output))
         if type(output) is not np.ndarray:
             output = np.asarray(output)
-        return _make(output, Node(self, args, output, options, 0, arrays))
+        node = Node(self, args, output, options, 0, arrays)
+        if saved_hooks_in_use:
+            graph.pack(node)
+        return _make(output, node)
 
     def backward_node(self, node, grad, create_graph):
         """Run the vjp for one recorded call; returns one gradient (or None) per input."""
@@ -294,3 +300,6 @@ class Function:
                             if any(out is saved for saved in ctx.saved_tensors)}
         recorded = tuple(_make(out._data, node, index) for index, out in enumerate(outputs))
         return recorded[0] if single else recorded
+
+
+from . import graph  # noqa: E402  (graph.py uses op's module state)

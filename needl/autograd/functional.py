@@ -1,39 +1,145 @@
-"""The top-level function forms (needl.exp, needl.cat ...), as PyTorch has them."""
-from .ops import elementwise, linalg, reduce
+"""The top-level function forms (needl.exp, needl.cat, needl.topk ...), as PyTorch has them.
+
+Each name is the op (or the function with PyTorch's signature) from `ops/`; this module only
+gathers them, with PyTorch's aliases (arcsin = asin, concat = cat ...), and wraps the few whose
+top-level signature differs from the op's.
+"""
+import math
+
+import numpy as np
+
+from . import dtypes
+from .printing import set_printoptions
+from .ops import (arithmetic, comparison, counting, cumulative, elementwise, exponential, indexing,
+                  linalg, products, rearrange, reduce, rounding, sorting, strided, triangular,
+                  trigonometric)
 from .ops import shape as shape_ops
 from .tensor import Tensor, _dim
 
+# ---- constants and types --------------------------------------------------------------------
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+newaxis = None
+dtype = dtypes.dtype
+finfo = dtypes.finfo
+iinfo = dtypes.iinfo
+promote_types = dtypes.promote_types
+can_cast = dtypes.can_cast
+Size = dtypes.Size
+memory_format = strided.memory_format
+contiguous_format = strided.contiguous_format
+channels_last = strided.channels_last
+channels_last_3d = strided.channels_last_3d
+preserve_format = strided.preserve_format
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.dtype.kind == "f"
+
+
+def is_complex(input: Tensor) -> bool:
+    return input.dtype.kind == "c"
+
+
+def is_nonzero(input: Tensor) -> bool:
+    return comparison.is_nonzero(input)
+
+
+def result_type(tensor1, tensor2) -> np.dtype:
+    """The dtype PyTorch's promotion gives an op on these two (tensors or numbers)."""
+    from .ops.promotion import result_dtype
+    return result_dtype(*(t._data if isinstance(t, Tensor) else t for t in (tensor1, tensor2)))
+
+
+# ---- elementwise ----------------------------------------------------------------------------
 exp = elementwise.exp
 log = elementwise.log
 log1p = elementwise.log1p
 sqrt = elementwise.sqrt
-abs = elementwise.abs
+abs = absolute = elementwise.abs
 tanh = elementwise.tanh
 sigmoid = elementwise.sigmoid
 relu = elementwise.relu
 sin = elementwise.sin
 cos = elementwise.cos
 pow = elementwise.pow
+neg = negative = elementwise.neg
+sign = elementwise.sign
 maximum = elementwise.maximum
 minimum = elementwise.minimum
-matmul = linalg.matmul
-einsum = linalg.einsum
-argmax = reduce.argmax
-argmin = reduce.argmin
-gather = shape_ops.gather
-split = shape_ops.split
-chunk = shape_ops.chunk
-unbind = shape_ops.unbind
-flatten = shape_ops.flatten
+tan = trigonometric.tan
+asin = arcsin = trigonometric.asin
+acos = arccos = trigonometric.acos
+atan = arctan = trigonometric.atan
+sinh = trigonometric.sinh
+cosh = trigonometric.cosh
+asinh = arcsinh = trigonometric.asinh
+acosh = arccosh = trigonometric.acosh
+atanh = arctanh = trigonometric.atanh
+atan2 = arctan2 = trigonometric.atan2
+hypot = trigonometric.hypot
+deg2rad = trigonometric.deg2rad
+rad2deg = trigonometric.rad2deg
+exp2 = exponential.exp2
+expm1 = exponential.expm1
+log2 = exponential.log2
+log10 = exponential.log10
+logaddexp = exponential.logaddexp
+logaddexp2 = exponential.logaddexp2
+xlogy = exponential.xlogy
+reciprocal = exponential.reciprocal
+rsqrt = exponential.rsqrt
+square = exponential.square
+float_power = exponential.float_power
+floor = rounding.floor
+ceil = rounding.ceil
+trunc = fix = rounding.trunc
+frac = rounding.frac
+fmod = rounding.fmod
+remainder = rounding.remainder
+floor_divide = rounding.floor_divide
+copysign = rounding.copysign
+add = arithmetic.add
+sub = subtract = arithmetic.sub
+rsub = arithmetic.rsub
+mul = multiply = arithmetic.mul
+div = divide = arithmetic.div
+true_divide = arithmetic.true_divide
+lerp = arithmetic.lerp
+addcmul = arithmetic.addcmul
+addcdiv = arithmetic.addcdiv
+clamp_min = arithmetic.clamp_min
+clamp_max = arithmetic.clamp_max
+positive = arithmetic.positive
 
 
-def where(condition, input, other) -> Tensor:
-    """Elements of `input` where `condition` holds, else of `other` (bool condition, off the tape)."""
-    return elementwise.where(condition, input, other)
+def logit(input: Tensor, eps=None) -> Tensor:
+    return exponential.logit(input, eps=eps)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    return rounding.round(input, decimals=decimals)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    return rounding.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def sgn(input: Tensor) -> Tensor:
+    return elementwise.sign(input)
+
+
+def where(condition, input=None, other=None):
+    """Elements of `input` where `condition` holds, else of `other`; where(condition) is nonzero(as_tuple)."""
+    if input is None and other is None:
+        return indexing.nonzero(condition, as_tuple=True)
+    return elementwise.where(getattr(condition, "_data", condition), input, other)
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:
-    return elementwise.clamp(input, min=min, max=max)
+    return elementwise.clamp(input, min=getattr(min, "_data", min), max=getattr(max, "_data", max))
 
 
 clip = clamp
@@ -43,11 +149,236 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
     return input.masked_fill(mask, value)
 
 
+# ---- comparisons and tests ------------------------------------------------------------------
+eq = comparison.eq
+ne = not_equal = comparison.ne
+lt = less = comparison.lt
+le = less_equal = comparison.le
+gt = greater = comparison.gt
+ge = greater_equal = comparison.ge
+isnan = comparison.isnan
+isinf = comparison.isinf
+isfinite = comparison.isfinite
+isposinf = comparison.isposinf
+isneginf = comparison.isneginf
+isreal = comparison.isreal
+signbit = comparison.signbit
+isclose = comparison.isclose
+allclose = comparison.allclose
+equal = comparison.equal
+logical_and = comparison.logical_and
+logical_or = comparison.logical_or
+logical_xor = comparison.logical_xor
+logical_not = comparison.logical_not
+all = comparison.all
+any = comparison.any
+count_nonzero = comparison.count_nonzero
+
+# ---- products -------------------------------------------------------------------------------
+matmul = linalg.matmul
+einsum = linalg.einsum
+mm = products.mm
+bmm = products.bmm
+mv = products.mv
+dot = products.dot
+vdot = products.vdot
+outer = ger = products.outer
+inner = products.inner
+kron = products.kron
+tensordot = products.tensordot
+addmm = products.addmm
+addmv = products.addmv
+addr = products.addr
+addbmm = products.addbmm
+baddbmm = products.baddbmm
+cdist = products.cdist
+dist = products.dist
+
+# ---- reductions -----------------------------------------------------------------------------
+argmax = reduce.argmax
+argmin = reduce.argmin
+max = reduce.max
+min = reduce.min
+aminmax = reduce.aminmax
+nanmean = reduce.nanmean
+
+
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+    return input.sum(_dim(dim, axis), keepdim, dtype=dtype)
+
+
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return reduce.nansum(input if dtype is None else input.astype(dtype), dim=_dim(dim, None), keepdim=keepdim)
+
+
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, axis=None) -> Tensor:
+    return input.mean(_dim(dim, axis), keepdim, dtype=dtype)
+
+
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    return input.prod(dim, keepdim, dtype=dtype)
+
+
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(var, mean) in one call."""
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(
+        reduce.variance_options(dim, unbiased, correction)[0], keepdim)
+
+
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(std, mean) in one call."""
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(
+        reduce.variance_options(dim, unbiased, correction)[0], keepdim)
+
+
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return input.amax(dim, keepdim)
+
+
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    return input.amin(dim, keepdim)
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    return input.logsumexp(dim, keepdim)
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return reduce.softmax_function(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
+    return reduce.softmax_function(input, dim, dtype, function=reduce.log_softmax)
+
+
+# ---- sorting, counting, running reductions --------------------------------------------------
+sort = sorting.sort
+argsort = sorting.argsort
+msort = sorting.msort
+topk = sorting.topk
+kthvalue = sorting.kthvalue
+median = sorting.median
+nanmedian = sorting.nanmedian
+mode = sorting.mode
+quantile = sorting.quantile
+nanquantile = sorting.nanquantile
+unique = counting.unique
+unique_consecutive = counting.unique_consecutive
+bincount = counting.bincount
+histc = counting.histc
+histogram = counting.histogram
+searchsorted = counting.searchsorted
+bucketize = counting.bucketize
+cummax = cumulative.cummax
+cummin = cumulative.cummin
+diff = cumulative.diff
+
+
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    return cumulative.cumsum(input if dtype is None else input.astype(dtype), dim=dim)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    return cumulative.cumprod(input if dtype is None else input.astype(dtype), dim=dim)
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    return cumulative.logcumsumexp(input, dim=dim)
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The integral of y along dim by the trapezoidal rule (sample points x, or spacing dx, default 1)."""
+    if x is not None and dx is not None:
+        raise RuntimeError("trapezoid: pass x or dx, not both")
+    axis = y.dim() and dim % y.dim()
+    head = (slice(None),) * axis
+    pairs = y[head + (slice(1, None),)] + y[head + (slice(None, -1),)]
+    if x is None:
+        return pairs.sum(axis) * ((1.0 if dx is None else dx) * 0.5)
+    spacing = cumulative.diff(x, dim=-1 if x.ndim == 1 else dim)
+    if spacing.ndim == 1 and y.ndim > 1:
+        spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
+    return (pairs * spacing).sum(axis) * 0.5
+
+
+trapz = trapezoid
+
+# ---- shapes ---------------------------------------------------------------------------------
+split = shape_ops.split
+tensor_split = rearrange.tensor_split
+chunk = shape_ops.chunk
+unbind = shape_ops.unbind
+flatten = shape_ops.flatten
+unflatten = shape_ops.unflatten
+fliplr = rearrange.fliplr
+flipud = rearrange.flipud
+movedim = moveaxis = rearrange.movedim
+swapdims = swapaxes = rearrange.swapdims
+ravel = rearrange.ravel
+tile = rearrange.tile
+repeat_interleave = rearrange.repeat_interleave
+broadcast_shapes = rearrange.broadcast_shapes
+broadcast_to = rearrange.broadcast_to
+broadcast_tensors = rearrange.broadcast_tensors
+atleast_1d = rearrange.atleast_1d
+atleast_2d = rearrange.atleast_2d
+atleast_3d = rearrange.atleast_3d
+hstack = rearrange.hstack
+vstack = row_stack = rearrange.vstack
+dstack = rearrange.dstack
+column_stack = rearrange.column_stack
+meshgrid = rearrange.meshgrid
+cartesian_prod = rearrange.cartesian_prod
+block_diag = rearrange.block_diag
+tril_indices = triangular.tril_indices
+triu_indices = triangular.triu_indices
+diag = triangular.diag
+diag_embed = triangular.diag_embed
+diagflat = triangular.diagflat
+trace = triangular.trace
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    return rearrange.flip(input, dims=dims)
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    return rearrange.roll(input, shifts=shifts, dims=dims)
+
+
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    return rearrange.rot90(input, k=k, dims=tuple(dims))
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    return triangular.tril(input, diagonal=diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    return triangular.triu(input, diagonal=diagonal)
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    return triangular.diagonal(input, offset=offset, dim1=dim1, dim2=dim2)
+
+
+def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
+    return strided.as_strided(input, size=tuple(size), stride=tuple(stride), storage_offset=storage_offset)
+
+
 def cat(tensors, dim: int = 0) -> Tensor:
     return shape_ops.cat(*tensors, dim=dim)
 
 
-concat = cat
+concat = concatenate = cat
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -62,6 +393,10 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return input.transpose(dim0, dim1)
 
 
+def t(input: Tensor) -> Tensor:
+    return input.t()
+
+
 def permute(input: Tensor, dims) -> Tensor:
     return input.permute(dims)
 
@@ -74,52 +409,47 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return input.unsqueeze(dim)
 
 
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-    return input.sum(_dim(dim, axis), keepdim)
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    return shape_ops.clone(input)
 
 
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, axis=None) -> Tensor:
-    return input.mean(_dim(dim, axis), keepdim)
+def numel(input: Tensor) -> int:
+    return input.numel()
 
 
-def var(input: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None) -> Tensor:
-    return input.var(dim, unbiased, keepdim, correction=correction)
+# ---- indexing -------------------------------------------------------------------------------
+gather = shape_ops.gather
+index_select = indexing.index_select
+masked_select = indexing.masked_select
+take = indexing.take
+take_along_dim = indexing.take_along_dim
+nonzero = indexing.nonzero
+argwhere = indexing.argwhere
+narrow = indexing.narrow
+narrow_copy = indexing.narrow_copy
+select = indexing.select
+scatter = indexing.scatter_function
+scatter_add = indexing.scatter_add
+scatter_reduce = indexing.scatter_reduce
+index_add = indexing.index_add
+index_copy = indexing.index_copy
+index_fill = indexing.index_fill
+masked_scatter = indexing.masked_scatter
 
 
-def std(input: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None) -> Tensor:
-    return input.std(dim, unbiased, keepdim, correction=correction)
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    return input.index_put(indices, values, accumulate)
 
 
-def max(input: Tensor, dim=None, keepdim: bool = False):
-    return input.max(dim, keepdim)
+def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
+    """torch.dropout: nn.functional.dropout with PyTorch's top-level argument names."""
+    from ..nn.functional import dropout as dropout_function
+    return dropout_function(input, p=p, training=train)
 
-
-def min(input: Tensor, dim=None, keepdim: bool = False):
-    return input.min(dim, keepdim)
-
-
-def amax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return input.amax(dim, keepdim)
-
-
-def amin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return input.amin(dim, keepdim)
-
-
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
-    return input.logsumexp(dim, keepdim)
-
-
-def softmax(input: Tensor, dim: int) -> Tensor:
-    return reduce.softmax(input, dim=dim)
-
-
-def log_softmax(input: Tensor, dim: int) -> Tensor:
-    return reduce.log_softmax(input, dim=dim)
 
 # the names `needl` re-exports at the top level
-__all__ = ["exp", "log", "log1p", "sqrt", "abs", "tanh", "sigmoid", "relu", "sin", "cos", "pow",
-           "maximum", "minimum", "matmul", "einsum", "argmax", "argmin", "gather", "split",
-           "chunk", "unbind", "flatten", "where", "clamp", "clip", "masked_fill", "cat", "concat",
-           "stack", "reshape", "transpose", "permute", "squeeze", "unsqueeze", "sum", "mean",
-           "var", "std", "max", "min", "amax", "amin", "logsumexp", "softmax", "log_softmax"]
+_MODULES = (
+    "math", "np", "dtypes", "arithmetic", "comparison", "counting", "cumulative", "elementwise",
+    "exponential", "indexing", "linalg", "products", "rearrange", "reduce", "rounding", "sorting",
+    "strided", "triangular", "trigonometric", "shape_ops", "Tensor")
+__all__ = sorted(name for name in globals() if not name.startswith("_") and name not in _MODULES)

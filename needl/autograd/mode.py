@@ -11,6 +11,7 @@ class _ThreadState(threading.local):
     enabled = True   # ops record on the tape
     anomaly = False  # detect_anomaly: nodes keep their stack, backward checks gradients
     callbacks = None  # during backward: what queue_callback() asked to run at its end
+    saved_hooks = None  # the saved_tensors_hooks blocks open in this thread
 
 
 _GradMode = _ThreadState()

@@ -365,7 +365,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                         grads[producer] = input_grad if previous is None else previous + input_grad
                 elif captured is None:
                     # a leaf may keep the array only if nobody else was handed the same object
-                    owned = input_grad is not grad and sum(g is input_grad for g in input_grads) == 1
+                    owned = (sum(g is input_grad for g in input_grads) == 1 and
+                             (all(input_grad is not g for g in grad) if node.outputs else input_grad is not grad))
                     entry = None if pending is None else pending.get(id(input))
                     if entry is None:
                         _accumulate_leaf(input, input_grad, owned)

@@ -244,8 +244,9 @@ class Tensor:
     def cpu(self) -> "Tensor":
         return self
 
-    def contiguous(self) -> "Tensor":
-        return self
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """self if row-major (PyTorch's contiguous layout), else a row-major copy (on the tape)."""
+        return self if self._data.flags.c_contiguous else shape_ops.clone(self)
 
     def clone(self) -> "Tensor":
         return shape_ops.clone(self)
@@ -515,6 +516,8 @@ class Tensor:
     clip_ = clamp_
 
     def masked_fill_(self, mask, value) -> "Tensor":
+        if isinstance(value, Tensor) and value.requires_grad:
+            return self._apply_(elementwise.masked_fill_tensor, value, mask=_raw(mask))
         return self._apply_(elementwise.masked_fill, mask=_raw(mask), value=_raw(value))
 
     def uniform_(self, a=0.0, b=1.0) -> "Tensor":
@@ -646,8 +649,8 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        return arithmetic.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent):
         return self ** exponent
@@ -668,16 +671,16 @@ class Tensor:
         return elementwise.sqrt(self)
 
     def rsqrt(self):
-        return elementwise.sqrt(self) ** -1
+        return exponential.rsqrt(self)
 
     def square(self):
-        return self * self
+        return exponential.square(self)
 
     def abs(self):
         return elementwise.abs(self)
 
     def sign(self):
-        return Tensor._make(np.sign(self._data))
+        return elementwise.sign(self)
 
     def tanh(self):
         return elementwise.tanh(self)
@@ -706,6 +709,8 @@ class Tensor:
         return elementwise.minimum(self, other)
 
     def masked_fill(self, mask, value):
+        if isinstance(value, Tensor) and value.requires_grad:
+            return elementwise.masked_fill_tensor(self, value, mask=_raw(mask))
         return elementwise.masked_fill(self, mask=_raw(mask), value=_raw(value))
 
     def where(self, condition, other):
@@ -713,42 +718,36 @@ class Tensor:
 
     # ---- reductions ----------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-        result = reduce.sum(self, dim=_dim(dim, axis), keepdim=keepdim if keepdims is None else keepdims)
-        return result if dtype is None else result.astype(dtype)
+        source = self if dtype is None else self.astype(dtype)
+        return reduce.sum(source, dim=_dim(dim, axis), keepdim=keepdim if keepdims is None else keepdims)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        return reduce.mean(self, dim=_dim(dim, axis), keepdim=keepdim if keepdims is None else keepdims)
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        source = self if dtype is None else self.astype(dtype)
+        return reduce.mean(source, dim=_dim(dim, axis), keepdim=keepdim if keepdims is None else keepdims)
 
-    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
-        correction = (1 if unbiased else 0) if correction is None else correction
-        return reduce.var(self, dim=_dim(dim, None), correction=correction, keepdim=keepdim)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        dim, correction = reduce.variance_options(_dim(dim, None), unbiased, correction)
+        return reduce.var(self, dim=dim, correction=correction, keepdim=keepdim)
 
-    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        dim, correction = reduce.variance_options(_dim(dim, None), unbiased, correction)
+        return reduce.std(self, dim=dim, correction=correction, keepdim=keepdim)
 
-    def prod(self, dim=None, keepdim=False):
-        return reduce.prod(self, dim=dim, keepdim=keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.prod(self if dtype is None else self.astype(dtype), dim=dim, keepdim=keepdim)
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim=(), keepdim=False):
         return reduce.amax(self, dim=_dim(dim, None), keepdim=keepdim)
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim=(), keepdim=False):
         return reduce.amin(self, dim=_dim(dim, None), keepdim=keepdim)
 
     def max(self, dim=None, keepdim=False):
         """max over everything, or with `dim` a (values, indices) pair; max(other) is maximum."""
-        if isinstance(dim, Tensor):
-            return elementwise.maximum(self, dim)
-        if dim is None:
-            return reduce.amax(self, dim=None, keepdim=False)
-        return reduce.max_with_indices(self, dim=dim, keepdim=keepdim)
+        return reduce.max(self, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return elementwise.minimum(self, dim)
-        if dim is None:
-            return reduce.amin(self, dim=None, keepdim=False)
-        return reduce.min_with_indices(self, dim=dim, keepdim=keepdim)
+        return reduce.min(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         return reduce.argmax(self, dim, keepdim)
@@ -759,20 +758,24 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return reduce.logsumexp(self, dim=_dim(dim, None), keepdim=keepdim)
 
-    def softmax(self, dim):
-        return reduce.softmax(self, dim=dim)
+    def softmax(self, dim, dtype=None):
+        return reduce.softmax_function(self, dim, dtype)
 
-    def log_softmax(self, dim):
-        return reduce.log_softmax(self, dim=dim)
+    def log_softmax(self, dim, dtype=None):
+        return reduce.softmax_function(self, dim, dtype, function=reduce.log_softmax)
 
     # ---- shape ---------------------------------------------------------------------------
     def reshape(self, *shape):
         return shape_ops.reshape(self, shape=_shape(shape))
 
-    view = reshape
+    def view(self, *shape):
+        """reshape without a copy: raises where the strides do not allow it (use reshape there)."""
+        if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):  # view(dtype): the same bits
+            return Tensor._make(self._data.view(dtypes.as_dtype(shape[0], "view")))
+        return shape_ops.view(self, shape=_shape(shape))
 
     def view_as(self, other):
-        return self.reshape(other.shape)
+        return self.view(other.shape)
 
     def reshape_as(self, other):
         return self.reshape(other.shape)
@@ -782,6 +785,8 @@ class Tensor:
 
     def swapaxes(self, axis0, axis1):
         return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
 
     def t(self):
         if self.ndim > 2:
@@ -801,7 +806,7 @@ class Tensor:
         return shape_ops.unsqueeze(self, dim=dim)
 
     def squeeze(self, dim=None):
-        return shape_ops.squeeze(self, dim=dim)
+        return shape_ops.squeeze(self, dim=_dim(dim, None))
 
     def expand(self, *sizes):
         return shape_ops.expand(self, sizes=_shape(sizes))
@@ -809,14 +814,17 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def broadcast_to(self, shape):
-        return self.expand(shape)
+    def broadcast_to(self, size):
+        return self.expand(size)
 
     def repeat(self, *repeats):
         return shape_ops.repeat(self, repeats=_shape(repeats))
 
     def split(self, split_size, dim=0):
         return shape_ops.split(self, split_size, dim)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return rearrange.tensor_split(self, indices_or_sections, dim)
 
     def chunk(self, chunks, dim=0):
         return shape_ops.chunk(self, chunks, dim)
@@ -830,11 +838,679 @@ class Tensor:
     def matmul(self, other):
         return linalg.matmul(self, other)
 
-    def mm(self, other):
-        return linalg.matmul(self, other)
+    def mm(self, mat2):
+        return products.mm(self, mat2)
 
-    def bmm(self, other):
-        return linalg.matmul(self, other)
+    def bmm(self, mat2):
+        return products.bmm(self, mat2)
+
+    # ---- more tensor methods (PyTorch's names) ----
+    # layout and type information (strides and offsets in elements, as PyTorch reports them)
+    def stride(self, dim=None):
+        element_strides = strided.strides(self._data)
+        return element_strides if dim is None else element_strides[wrap_dim(dim, self.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        return strided.offset_in_storage(self._data)
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return strided.is_contiguous(self._data, memory_format)
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0]
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def nelement(self) -> int:
+        return self._data.size
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self._data.dtype.kind in "fic"
+
+    def byte(self) -> "Tensor":
+        return self.astype(dtypes.uint8)
+
+    def char(self) -> "Tensor":
+        return self.astype(dtypes.int8)
+
+    def short(self) -> "Tensor":
+        return self.astype(dtypes.int16)
+
+    def __format__(self, format_spec):
+        # a 0-d tensor formats like its number (f"{loss:.4f}"), as in PyTorch
+        return self.item().__format__(format_spec) if self._data.ndim == 0 else object.__format__(self, format_spec)
+
+    # the operators PyTorch has beyond the arithmetic section's
+    def __floordiv__(self, other):
+        return rounding.floor_divide(self, _operand(other))
+
+    def __rfloordiv__(self, other):
+        return rounding.floor_divide(_operand(other), self)
+
+    def __mod__(self, other):
+        return rounding.remainder(self, _operand(other))
+
+    def __rmod__(self, other):
+        return rounding.remainder(_operand(other), self)
+
+    def __xor__(self, other):
+        return Tensor._make(self._data ^ _raw(other))
+
+    # new tensors with this one's dtype
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return creation.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return creation.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return creation.empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return creation.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    # elementwise
+    def tan(self):
+        return trigonometric.tan(self)
+
+    def asin(self):
+        return trigonometric.asin(self)
+
+    def acos(self):
+        return trigonometric.acos(self)
+
+    def atan(self):
+        return trigonometric.atan(self)
+
+    def sinh(self):
+        return trigonometric.sinh(self)
+
+    def cosh(self):
+        return trigonometric.cosh(self)
+
+    def asinh(self):
+        return trigonometric.asinh(self)
+
+    def acosh(self):
+        return trigonometric.acosh(self)
+
+    def atanh(self):
+        return trigonometric.atanh(self)
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def atan2(self, other):
+        return trigonometric.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return trigonometric.hypot(self, other)
+
+    def deg2rad(self):
+        return trigonometric.deg2rad(self)
+
+    def rad2deg(self):
+        return trigonometric.rad2deg(self)
+
+    def exp2(self):
+        return exponential.exp2(self)
+
+    def expm1(self):
+        return exponential.expm1(self)
+
+    def log2(self):
+        return exponential.log2(self)
+
+    def log10(self):
+        return exponential.log10(self)
+
+    def logaddexp(self, other):
+        return exponential.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        return exponential.logaddexp2(self, other)
+
+    def logit(self, eps=None):
+        return exponential.logit(self, eps=eps)
+
+    def xlogy(self, other):
+        return exponential.xlogy(self, other)
+
+    def reciprocal(self):
+        return exponential.reciprocal(self)
+
+    def float_power(self, exponent):
+        return exponential.float_power(self, exponent)
+
+    def floor(self):
+        return rounding.floor(self)
+
+    def ceil(self):
+        return rounding.ceil(self)
+
+    def trunc(self):
+        return rounding.trunc(self)
+
+    fix = trunc
+
+    def round(self, decimals=0):
+        return rounding.round(self, decimals=decimals)
+
+    def frac(self):
+        return rounding.frac(self)
+
+    def fmod(self, other):
+        return rounding.fmod(self, other)
+
+    def remainder(self, other):
+        return rounding.remainder(self, other)
+
+    def floor_divide(self, other):
+        return rounding.floor_divide(self, other)
+
+    def true_divide(self, other):
+        return arithmetic.true_divide(self, other)
+
+    def copysign(self, other):
+        return rounding.copysign(self, other)
+
+    def sgn(self):
+        return elementwise.sign(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return rounding.nan_to_num(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def lerp(self, end, weight):
+        return arithmetic.lerp(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return arithmetic.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return arithmetic.addcdiv(self, tensor1, tensor2, value=value)
+
+    def clamp_min(self, min):
+        return arithmetic.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return arithmetic.clamp_max(self, max)
+
+    def positive(self):
+        return self
+
+    negative, subtract, multiply, divide, absolute = neg, sub, mul, div, abs
+
+    # comparisons and tests (bool results, off the tape)
+    def isnan(self):
+        return comparison.isnan(self)
+
+    def isinf(self):
+        return comparison.isinf(self)
+
+    def isfinite(self):
+        return comparison.isfinite(self)
+
+    def isposinf(self):
+        return comparison.isposinf(self)
+
+    def isneginf(self):
+        return comparison.isneginf(self)
+
+    def signbit(self):
+        return comparison.signbit(self)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return comparison.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return comparison.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        return comparison.equal(self, other)
+
+    def logical_and(self, other):
+        return comparison.logical_and(self, other)
+
+    def logical_or(self, other):
+        return comparison.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return comparison.logical_xor(self, other)
+
+    def logical_not(self):
+        return comparison.logical_not(self)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def all(self, dim=None, keepdim=False):
+        return comparison.all(self, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return comparison.any(self, dim, keepdim)
+
+    def count_nonzero(self, dim=None):
+        return comparison.count_nonzero(self, dim)
+
+    # products
+    def mv(self, vec):
+        return products.mv(self, vec)
+
+    def dot(self, tensor):
+        return products.dot(self, tensor)
+
+    vdot = dot
+
+    def outer(self, vec2):
+        return products.outer(self, vec2)
+
+    ger = outer
+
+    def inner(self, other):
+        return products.inner(self, other)
+
+    def kron(self, other):
+        return products.kron(self, other)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return products.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return products.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1, vec2, *, beta=1, alpha=1):
+        return products.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return products.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return products.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def dist(self, other, p=2):
+        return products.dist(self, other, p)
+
+    # reductions, order statistics, running reductions
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.nansum(self if dtype is None else self.astype(dtype), dim=_dim(dim, None), keepdim=keepdim)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return reduce.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return reduce.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return sorting.argsort(self, dim, descending, stable)
+
+    def msort(self):
+        return sorting.msort(self)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        return sorting.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        return sorting.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return sorting.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return sorting.mode(self, dim, keepdim)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return sorting.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return sorting.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def cumsum(self, dim, *, dtype=None):
+        return cumulative.cumsum(self if dtype is None else self.astype(dtype), dim=dim)
+
+    def cumprod(self, dim, *, dtype=None):
+        return cumulative.cumprod(self if dtype is None else self.astype(dtype), dim=dim)
+
+    def cummax(self, dim):
+        return cumulative.cummax(self, dim)
+
+    def cummin(self, dim):
+        return cumulative.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return cumulative.logcumsumexp(self, dim=dim)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return cumulative.diff(self, n, dim, prepend, append)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return counting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return counting.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return counting.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return counting.histc(self, bins, min, max)
+
+    # rearranging, triangles and diagonals
+    def flip(self, *dims):
+        return rearrange.flip(self, dims=_shape(dims))
+
+    def fliplr(self):
+        return rearrange.fliplr(self)
+
+    def flipud(self):
+        return rearrange.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return rearrange.roll(self, shifts=shifts, dims=dims)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        return rearrange.rot90(self, k=k, dims=tuple(dims))
+
+    def movedim(self, source, destination):
+        return rearrange.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def ravel(self):
+        return rearrange.ravel(self)
+
+    def tile(self, *dims):
+        return rearrange.tile(self, _shape(dims))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return rearrange.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tril(self, diagonal=0):
+        return triangular.tril(self, diagonal=diagonal)
+
+    def triu(self, diagonal=0):
+        return triangular.triu(self, diagonal=diagonal)
+
+    def diag(self, diagonal=0):
+        return triangular.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return triangular.diag_embed(self, offset, dim1, dim2)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return triangular.diagonal(self, offset=offset, dim1=dim1, dim2=dim2)
+
+    def diagflat(self, offset=0):
+        return triangular.diagflat(self, offset)
+
+    def trace(self):
+        return triangular.trace(self)
+
+    def unfold(self, dimension, size, step):
+        """Sliding windows of `size` every `step` along dimension, as a new last dim (a view)."""
+        return strided.unfold(self, dimension=dimension, size=size, step=step)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return strided.as_strided(self, size=tuple(size), stride=tuple(stride), storage_offset=storage_offset)
+
+    # indexing
+    def index_select(self, dim, index):
+        return indexing.index_select(self, dim, index)
+
+    def masked_select(self, mask):
+        return indexing.masked_select(self, mask)
+
+    def take(self, index):
+        return indexing.take(self, index)
+
+    def take_along_dim(self, indices, dim=None):
+        return indexing.take_along_dim(self, indices, dim)
+
+    def nonzero(self, *, as_tuple=False):
+        return indexing.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return indexing.argwhere(self)
+
+    def narrow(self, dim, start, length):
+        return indexing.narrow(self, dim, start, length)
+
+    def narrow_copy(self, dim, start, length):
+        return indexing.narrow_copy(self, dim, start, length)
+
+    def select(self, dim, index):
+        return indexing.select(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        return indexing.scatter_function(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        return indexing.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return indexing.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        return indexing.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_copy(self, dim, index, source):
+        return indexing.index_copy(self, dim, index, source)
+
+    def index_fill(self, dim, index, value):
+        return indexing.index_fill(self, dim, index, value)
+
+    def masked_scatter(self, mask, source):
+        return indexing.masked_scatter(self, mask, source)
+
+    # in-place forms, recorded on the tape like the lead's (Tensor._apply_ writes the op's result into self)
+    def floor_(self):
+        return self._apply_(rounding.floor)
+
+    def ceil_(self):
+        return self._apply_(rounding.ceil)
+
+    def trunc_(self):
+        return self._apply_(rounding.trunc)
+
+    fix_ = trunc_
+
+    def round_(self, decimals=0):
+        return self._apply_(rounding.round, decimals=decimals)
+
+    def frac_(self):
+        return self._apply_(rounding.frac)
+
+    def sign_(self):
+        return self._apply_(elementwise.sign)
+
+    sgn_ = sign_
+
+    def fmod_(self, other):
+        return self._apply_(rounding.fmod, _operand(other))
+
+    def remainder_(self, other):
+        return self._apply_(rounding.remainder, _operand(other))
+
+    def floor_divide_(self, other):
+        return self._apply_(rounding.floor_divide, _operand(other))
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._apply_(rounding.nan_to_num, nan=nan, posinf=posinf, neginf=neginf)
+
+    def reciprocal_(self):
+        return self._apply_(exponential.reciprocal)
+
+    def rsqrt_(self):
+        return self._apply_(exponential.rsqrt)
+
+    def square_(self):
+        return self._apply_(exponential.square)
+
+    def exp2_(self):
+        return self._apply_(exponential.exp2)
+
+    def expm1_(self):
+        return self._apply_(exponential.expm1)
+
+    def log1p_(self):
+        return self._apply_(elementwise.log1p)
+
+    def log2_(self):
+        return self._apply_(exponential.log2)
+
+    def log10_(self):
+        return self._apply_(exponential.log10)
+
+    def logit_(self, eps=None):
+        return self._apply_(exponential.logit, eps=eps)
+
+    def tan_(self):
+        return self._apply_(trigonometric.tan)
+
+    def asin_(self):
+        return self._apply_(trigonometric.asin)
+
+    def acos_(self):
+        return self._apply_(trigonometric.acos)
+
+    def atan_(self):
+        return self._apply_(trigonometric.atan)
+
+    def sinh_(self):
+        return self._apply_(trigonometric.sinh)
+
+    def cosh_(self):
+        return self._apply_(trigonometric.cosh)
+
+    def atan2_(self, other):
+        return self._apply_(trigonometric.atan2, _operand(other))
+
+    def hypot_(self, other):
+        return self._apply_(trigonometric.hypot, _operand(other))
+
+    def clamp_min_(self, min):
+        return self._apply_(elementwise.clamp, min=_raw(min))
+
+    def clamp_max_(self, max):
+        return self._apply_(elementwise.clamp, max=_raw(max))
+
+    def lerp_(self, end, weight):
+        return self.add_((end - self) * weight)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self.add_(tensor1 * tensor2, alpha=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self.add_(tensor1 / tensor2, alpha=value)
+
+    def cumsum_(self, dim):
+        return self._apply_(cumulative.cumsum, dim=dim)
+
+    def cumprod_(self, dim):
+        return self._apply_(cumulative.cumprod, dim=dim)
+
+    def tril_(self, diagonal=0):
+        return self._apply_(triangular.tril, diagonal=diagonal)
+
+    def triu_(self, diagonal=0):
+        return self._apply_(triangular.triu, diagonal=diagonal)
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        if reduce is not None:  # scatter_(..., reduce='add' | 'multiply')
+            return self.copy_(indexing.scatter_function(self, dim, index, src, value, reduce=reduce))
+        return self._apply_(indexing.scatter, value if src is None else src, dim=dim, index=_raw(index))
+
+    def scatter_add_(self, dim, index, src):
+        return self._apply_(indexing.scatter_add_op, src, dim=dim, index=_raw(index))
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return self._apply_(indexing.scatter_reduce_op, src, dim=dim, index=_raw(index), reduce=reduce,
+                            include_self=include_self)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        return self._apply_(indexing.index_add_op, source, dim=dim, index=_raw(index), alpha=alpha)
+
+    def index_copy_(self, dim, index, source):
+        return self._apply_(shape_ops.setitem, source, key=indexing.along_key(self, dim, index, "index_copy_", source))
+
+    def index_fill_(self, dim, index, value):
+        return self._apply_(shape_ops.setitem, value, key=indexing.along_key(self, dim, index, "index_fill_"))
+
+    def masked_scatter_(self, mask, source):
+        return self.copy_(indexing.masked_scatter(self, mask, source))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Write fill_value on the main diagonal (of a matrix, or of a tensor whose dims are all equal)."""
+        return self._apply_(shape_ops.setitem, fill_value, key=triangular.main_diagonal_key(self.shape, wrap))
+
+    def apply_(self, callable):
+        """Replace every element x by callable(x) (a Python loop, as in PyTorch; slow on big tensors)."""
+        return self.copy_(Tensor._make(np.vectorize(callable, otypes=[self.dtype])(self._data)))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return self.copy_(random.bernoulli(self, p, generator=generator))
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        low, high = (0, from_) if to is None and from_ else (from_, to)
+        high = high if high is not None else 2 ** min(self._data.itemsize * 8 - 1, 53)
+        return self.copy_(creation.randint(low, high, self.shape, dtype=self.dtype, generator=generator))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        draws = random.generator(generator).exponential(1.0 / lambd, self.shape)
+        return self.copy_(Tensor._make(draws.astype(self.dtype)))
+
+    # shape changes in place: self becomes the view (recorded like a view op, no data is written)
+    def _reshape_in_place_(self, function, **options) -> "Tensor":
+        if _GradMode.enabled and self.requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        result = function(_position(self, self._data), **options)
+        self._data, self.grad_fn, self._index = result._data, result.grad_fn, result._index
+        return self
+
+    def unsqueeze_(self, dim):
+        return self._reshape_in_place_(shape_ops.unsqueeze, dim=dim)
+
+    def squeeze_(self, dim=None):
+        return self._reshape_in_place_(shape_ops.squeeze, dim=_dim(dim, None))
+
+    def transpose_(self, dim0, dim1):
+        return self._reshape_in_place_(shape_ops.transpose, dim0=dim0, dim1=dim1)
+
+    swapdims_ = swapaxes_ = transpose_
+
+    def t_(self):
+        self.t()  # PyTorch's check: at most 2 dims
+        return self._reshape_in_place_(shape_ops.permute, dims=tuple(reversed(range(self.ndim))))
+
+    def as_strided_(self, size, stride, storage_offset=None):
+        return self._reshape_in_place_(strided.as_strided, size=tuple(size), stride=tuple(stride),
+                                       storage_offset=storage_offset)
 
     # ---- NumPy protocol: np.exp(t), np.where(c, t, 0) ... dispatch to needl ops -----------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -853,9 +1529,7 @@ class Tensor:
     def __repr__(self):
         data = self._data
         prefix = "tensor("
-        integral = data.dtype.kind != "f" or not data.size or bool(np.all(np.mod(data, 1) == 0))
-        body = np.array2string(data, separator=", ", prefix=prefix, precision=4,
-                               floatmode="maxprec_equal" if integral else "fixed")
+        body = printing.array_string(data, prefix)
         extras = []
         if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
             extras.append(f"dtype=needl.{data.dtype}")
@@ -902,7 +1576,11 @@ def _numpy_fallback(function, args, kwargs):
 
 # The ops import Tensor, so they are bound here, after the class exists.
 from .ops import elementwise, linalg, reduce  # noqa: E402
+from .ops import (arithmetic, comparison, counting, cumulative, exponential, indexing,  # noqa: E402
+                  products, rearrange, rounding, sorting, strided, triangular, trigonometric)
 from .ops import shape as shape_ops  # noqa: E402
+from .ops.dims import wrap_dim  # noqa: E402
+from . import creation, printing, random  # noqa: E402
 from .ops.numpy_protocol import FUNCTIONS, UFUNCS  # noqa: E402
 from . import engine, tape  # noqa: E402
 from .function import _counter_of  # noqa: E402

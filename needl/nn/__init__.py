@@ -1,34 +1,11 @@
-"""needl.nn: Module, Parameter, containers, layers, losses; `functional`, `init` and `utils`."""
-from . import functional, init, utils
-from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+"""needl.nn: Module, Parameter, containers, layers, losses; `functional`, `init`, `utils`, `attention`.
+
+Every layer class is defined in needl/nn/modules/ (the list is modules/__init__.py) and
+re-exported here, as torch.nn does with `from .modules import *`.
+"""
+from . import attention, functional, init, modules, utils
 from .module import Module, register_module_forward_hook, register_module_forward_pre_hook
-from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
-                                 Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
-                                 ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmax2d, Softmin, Softplus,
-                                 Softshrink, Softsign, Tanh, Tanhshrink, Threshold)
-from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from .modules.distance import CosineSimilarity, PairwiseDistance
-from .modules.dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
-from .modules.embedding import Embedding
-from .modules.flatten import Flatten, Unflatten
-from .modules.fold import Fold, Unfold
-from .modules.linear import Bilinear, Identity, Linear
-from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
-                           GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
-                           MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, NLLLoss,
-                           PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
-from .modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm,
-                                    InstanceNorm1d, InstanceNorm2d, LayerNorm)
-from .modules.padding import (CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
-                              ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d,
-                              ReplicationPad2d, ZeroPad1d, ZeroPad2d)
-from .modules.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
-from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
-                              AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
-from .modules.upsampling import Upsample
-from .modules.attention import MultiheadAttention
-from .modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
-                                  TransformerEncoder, TransformerEncoderLayer)
-from .modules.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from .parameter import Buffer, Parameter
+from .modules import *  # noqa: F401,F403  every layer class (modules/__init__.py's __all__)
+from .parallel import DataParallel  # also binds needl.nn.parallel (imports no mpi4py)
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .summary import summary

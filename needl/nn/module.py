@@ -1,10 +1,14 @@
 """Module: the base class of every layer; registers parameters, buffers and submodules by assignment."""
+import mmap
 from collections import OrderedDict, namedtuple
 from typing import Callable, Iterator
 
 import numpy as np
 
+from ..device import check_device
+from ..device import device as Device
 from ..autograd import dtypes
+from ..autograd.hooks import RemovableHandle
 from ..autograd.mode import no_grad
 from ..autograd.tensor import Tensor
 from .parameter import Buffer, Parameter
@@ -19,25 +23,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by register_*_hook; `handle.remove()` unregisters the hook."""
-    _next_id = 0
-
-    def __init__(self, hooks: dict):
-        self.hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.remove()
 
 
 # hooks run for every module (register_module_forward_pre_hook / register_module_forward_hook)
@@ -59,6 +44,36 @@ def register_module_forward_hook(hook: Callable) -> RemovableHandle:
     return handle
 
 
+def _is_shared(array) -> bool:
+    while isinstance(array, np.ndarray):
+        array = array.base
+    return isinstance(array, memoryview) and isinstance(array.obj, mmap.mmap)
+
+
+def _shared_copy(tensor: Tensor) -> Tensor:
+    """The tensor's values in an anonymous MAP_SHARED mapping (shared across fork)."""
+    array = tensor._data
+    if _is_shared(array):
+        return tensor
+    memory = mmap.mmap(-1, max(array.nbytes, 1))
+    shared = np.frombuffer(memory, dtype=array.dtype, count=array.size).reshape(array.shape)
+    shared[...] = array
+    return Tensor._make(shared)
+
+
+_EXTRA_STATE = "_extra_state"
+_HOOK_STORES = ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks",
+                "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                "_load_state_dict_post_hooks")
+
+
+def _add_key_errors(errors: list, missing: list, unexpected: list) -> None:
+    if unexpected:
+        errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{key}"' for key in unexpected) + ". ")
+    if missing:
+        errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{key}"' for key in missing) + ". ")
+
+
 def _addindent(text: str, spaces: int) -> str:
     lines = text.split("\n")
     if len(lines) == 1:
@@ -77,8 +92,13 @@ class Module:
     register_buffer) Tensors as attributes, and define `forward`.
     """
     training: bool
+    dump_patches: bool = False
+    call_super_init: bool = False
+    T_destination = OrderedDict
 
-    def __init__(self):
+    def __init__(self, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments {args} {kwargs}")
         set_ = object.__setattr__
         set_(self, "training", True)
         set_(self, "_parameters", {})
@@ -92,6 +112,17 @@ class Module:
         set_(self, "_forward_hooks_with_kwargs", set())
         set_(self, "_forward_pre_hooks_with_kwargs", set())
         set_(self, "_state_dict_hooks", {})
+        set_(self, "_state_dict_pre_hooks", {})
+        set_(self, "_load_state_dict_pre_hooks", {})
+        set_(self, "_load_state_dict_post_hooks", {})
+
+    def __setstate__(self, state):
+        """Unpickling a module saved by an older needl: hook stores it did not have start empty."""
+        self.__dict__.update(state)
+        for store in _HOOK_STORES:
+            self.__dict__.setdefault(store, {})
+        self.__dict__.setdefault("_forward_hooks_with_kwargs", set())
+        self.__dict__.setdefault("_forward_pre_hooks_with_kwargs", set())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -162,6 +193,10 @@ class Module:
             self._move_to_front(self._backward_hooks, handle.id)
         return handle
 
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's deprecated form; needl gives it the well-defined register_full_backward_hook semantics."""
+        return self.register_full_backward_hook(hook)
+
     def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """hook(module, grad_output) -> None or new grad_output, run when grad_output is known."""
         handle = RemovableHandle(self._backward_pre_hooks)
@@ -226,7 +261,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -236,12 +271,12 @@ class Module:
         elif isinstance(value, Buffer):
             if params is None:
                 raise AttributeError("cannot assign buffer before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_buffers")
             self.register_buffer(name, Tensor._make(value._data), persistent=value.persistent)
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
@@ -256,12 +291,15 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Drop `name` from every store but `keep`, where re-assigning keeps its place (as PyTorch:
+        `net.a = nn.Linear(2, 2)` leaves `a` first in children() and state_dict())."""
         self.__dict__.pop(name, None)
-        self._parameters.pop(name, None)
-        self._buffers.pop(name, None)
-        self._modules.pop(name, None)
-        self._non_persistent_buffers_set.discard(name)
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store != keep:
+                getattr(self, store).pop(name, None)
+        if keep != "_buffers":
+            self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name):
         # only called when normal lookup fails: parameters, buffers and children live in dicts
@@ -356,6 +394,18 @@ class Module:
             module = module._modules[part]
         return module
 
+    def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
+        """Put `module` at the dotted path `target` (its parent must exist; strict: the name too)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise TypeError(f"`module` is not an nn.Module, found {type(module).__name__}")
+        setattr(parent, name, module)
+
     def get_parameter(self, target: str) -> Parameter:
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
@@ -406,21 +456,31 @@ class Module:
         fn(self)
         return self
 
-    # ---- dtype -------------------------------------------------------------------------------
+    # ---- dtype, device and memory -------------------------------------------------------------
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> "Module":
+        """Replace the array of every parameter, buffer (and gradient) by that of fn(tensor).
+
+        The Parameter objects stay the same, so optimizers built before keep working; this is
+        what to(), float(), share_memory() ... go through, as in PyTorch.
+        """
+        modules = self.modules() if recurse else (self,)
+        for module in modules:
+            for store in (module._parameters, module._buffers):
+                for tensor in store.values():
+                    if tensor is None:
+                        continue
+                    tensor._data = fn(tensor)._data
+                    if tensor.grad is not None:
+                        tensor.grad = Tensor._make(fn(tensor.grad)._data)
+        return self
+
     def _cast(self, dtype) -> "Module":
         """Cast floating parameters and buffers in place (the Parameter objects stay the same)."""
         dtype = dtypes.as_dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
-        for module in self.modules():
-            for store in (module._parameters, module._buffers):
-                for tensor in store.values():
-                    if tensor is None or tensor._data.dtype.kind != "f":
-                        continue
-                    tensor._data = tensor._data.astype(dtype)
-                    if tensor.grad is not None:
-                        tensor.grad = Tensor._make(tensor.grad._data.astype(dtype))
-        return self
+        return self._apply(lambda t: Tensor._make(t._data.astype(dtype, copy=False))
+                           if t._data.dtype.kind == "f" else t)
 
     def float(self) -> "Module":
         return self._cast(dtypes.float32)
@@ -431,24 +491,78 @@ class Module:
     def half(self) -> "Module":
         return self._cast(dtypes.float16)
 
-    def to(self, *args, dtype=None, **kwargs) -> "Module":
-        """`to(dtype)` casts floating parameters and buffers; a device ('cpu') is accepted and ignored."""
-        for arg in (*args, kwargs.get("device")):
+    def bfloat16(self) -> "Module":
+        raise TypeError("needl computes with NumPy, which has no bfloat16; use .half() (float16) or .float()")
+
+    def to(self, *args, **kwargs) -> "Module":
+        """to(device), to(dtype), to(tensor), to(device, dtype), with non_blocking= and memory_format=.
+
+        Floating parameters and buffers are cast to the dtype; the device must be the CPU
+        (needl.device.check_device raises needl's error for 'cuda', 'mps' ...).
+        """
+        unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format", "copy"}
+        if unknown or len(args) > 3:
+            raise TypeError(f"to() received an invalid combination of arguments: {args}, {sorted(kwargs)}")
+        dtype = kwargs.get("dtype")
+        check_device(kwargs.get("device"))
+        for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cuda", "mps", "xpu", "meta", "xla"):
-                raise RuntimeError(f"needl runs on the CPU only; cannot move a module to device '{arg}'")
-            elif arg is not None and not (isinstance(arg, str) and arg.startswith("cpu")):
+            elif isinstance(arg, (str, Device, int)) and not isinstance(arg, bool):
+                check_device(arg)
+            elif arg is not None and not isinstance(arg, bool):  # a trailing non_blocking flag is a bool
                 dtype = arg
         return self if dtype is None else self._cast(dtype)
 
     def cpu(self) -> "Module":
         return self
 
+    def cuda(self, device=None) -> "Module":
+        """Raises needl's error: there is no GPU (needl computes on the CPU)."""
+        check_device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+        return self
+
+    def xpu(self, device=None) -> "Module":
+        check_device("xpu")
+        return self
+
+    def ipu(self, device=None) -> "Module":
+        check_device("ipu")
+        return self
+
+    def mtia(self, device=None) -> "Module":
+        check_device("mtia")
+        return self
+
+    def to_empty(self, *, device=None, recurse: bool = True) -> "Module":
+        """Give every parameter and buffer new, uninitialised memory of the same shape and dtype."""
+        check_device(device)
+        return self._apply(lambda t: Tensor._make(np.empty_like(t._data)), recurse=recurse)
+
     def type(self, dst_type) -> "Module":
         return self._cast(dst_type)
 
+    def share_memory(self) -> "Module":
+        """Move parameters and buffers into memory shared with child processes (an anonymous shared
+        mapping), so that processes forked afterwards, e.g. by multiprocessing, see each other's writes."""
+        return self._apply(_shared_copy)
+
+    def compile(self, *args, **kwargs) -> None:
+        """Accepted for PyTorch programs: needl runs every module eagerly, so nothing changes."""
+
     # ---- state dict --------------------------------------------------------------------------
+    def _has_extra_state(self) -> bool:
+        return type(self).get_extra_state is not Module.get_extra_state
+
+    def get_extra_state(self):
+        """Override (with set_extra_state) to keep non-tensor state under the key '_extra_state'."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. "
+                           "Override get_extra_state() (and set_extra_state()) in your module.")
+
+    def set_extra_state(self, state) -> None:
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. "
+                           "Override set_extra_state() in your module.")
+
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, param in self._parameters.items():
             if param is not None:
@@ -456,6 +570,8 @@ class Module:
         for name, buffer in self._buffers.items():
             if buffer is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buffer if keep_vars else buffer.detach()
+        if self._has_extra_state():
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
         """Parameters and persistent buffers by dotted name; the tensors share memory with the module."""
@@ -467,6 +583,8 @@ class Module:
                 keep_vars = args[2]
         if destination is None:
             destination = OrderedDict()
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
@@ -478,7 +596,7 @@ class Module:
         return destination
 
     def _state_entries(self):
-        """Every tensor that state_dict would hold, keyed by name: (owner module, store, local name)."""
+        """Every tensor that state_dict would hold, keyed by name (an extra state: its module)."""
         entries = {}
         for module_prefix, module in self.named_modules(remove_duplicate=False):
             dot = module_prefix + "." if module_prefix else ""
@@ -488,6 +606,8 @@ class Module:
             for name, buffer in module._buffers.items():
                 if buffer is not None and name not in module._non_persistent_buffers_set:
                     entries[dot + name] = buffer
+            if type(module).set_extra_state is not Module.set_extra_state:
+                entries[dot + _EXTRA_STATE] = module
         return entries
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
@@ -495,18 +615,28 @@ class Module:
 
         Every key is checked before anything is copied. A shape mismatch always raises; missing or
         unexpected keys raise when strict, and are returned as (missing_keys, unexpected_keys).
+        Load-state-dict pre hooks run first (they may edit state_dict); post hooks run after the
+        copy and may edit the returned key lists before strict looks at them.
         """
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        modules = list(self.named_modules(remove_duplicate=False))
+        errors, hook_missing, hook_unexpected = [], [], []
+        for module_prefix, module in modules:
+            for hook in module._load_state_dict_pre_hooks.values():
+                hook(module, state_dict, module_prefix + "." if module_prefix else "", {}, strict,
+                     hook_missing, hook_unexpected, errors)
         entries = self._state_entries()
-        missing = [key for key in entries if key not in state_dict]
-        unexpected = [key for key in state_dict.keys() if key not in entries]
-        errors = []
+        missing = hook_missing + [key for key in entries if key not in state_dict]
+        unexpected = hook_unexpected + [key for key in state_dict.keys() if key not in entries]
         values = {}
         for key, target in entries.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if isinstance(target, Module):  # an extra state, handed over as it is
+                values[key] = value
+                continue
             array = value._data if isinstance(value, Tensor) else value
             if not isinstance(array, (np.ndarray, np.generic, int, float, bool)) and not hasattr(array, "__array__"):
                 errors.append(f'While copying the parameter named "{key}", expected a Tensor or a NumPy array '
@@ -519,28 +649,58 @@ class Module:
                               f"model is {_shape_text(target._data.shape)}.")
                 continue
             values[key] = array
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{key}"' for key in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{key}"' for key in missing) + ". ")
+        post_hooks = [(module, hook) for _, module in modules for hook in module._load_state_dict_post_hooks.values()]
+        if strict and not post_hooks:
+            _add_key_errors(errors, missing, unexpected)
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
         with no_grad():
-            for key, array in values.items():
+            for key, value in values.items():
                 target = entries[key]
-                if assign:
-                    target._data = array.astype(target._data.dtype, copy=True)
+                if isinstance(target, Module):
+                    target.set_extra_state(value)
+                elif assign:
+                    target._data = value.astype(target._data.dtype, copy=True)
                 else:
-                    target._data[...] = array  # in place: optimizers keep their references
-        return _IncompatibleKeys(missing, unexpected)
+                    target._data[...] = value  # in place: optimizers keep their references
+        result = _IncompatibleKeys(missing, unexpected)
+        for module, hook in post_hooks:
+            hook(module, result)
+        if strict and post_hooks:
+            _add_key_errors(errors, missing, unexpected)
+            if errors:
+                raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                                   + "\n\t".join(errors))
+        return result
 
     def _register_state_dict_hook(self, hook) -> RemovableHandle:
+        """hook(module, state_dict, prefix, local_metadata) after this module's state_dict; may return a new one."""
         handle = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    register_state_dict_post_hook = _register_state_dict_hook
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, prefix, keep_vars) before this module's state_dict is taken."""
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs) before anything is loaded; it may edit state_dict (rename keys, convert values)."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    _register_load_state_dict_pre_hook = register_load_state_dict_pre_hook
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """hook(module, incompatible_keys) after loading; it may clear keys from the two lists."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
         return handle
 
     # ---- printing ----------------------------------------------------------------------------

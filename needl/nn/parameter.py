@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import dtypes
+from ..device import check_device
 from ..autograd.tensor import Tensor
 
 
@@ -48,3 +49,59 @@ class Buffer(Tensor):
             data = data._data
         super().__init__(data)
         self.persistent = persistent
+
+
+class _Uninitialized:
+    """What UninitializedParameter and UninitializedBuffer share: no shape until materialize()."""
+    __slots__ = ()
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor uninitialised memory of `shape` and become a regular Parameter / Tensor,
+        in place (references held elsewhere, e.g. by an optimizer, stay valid)."""
+        check_device(device)
+        shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+        self._data = np.empty(shape, dtype=self._data.dtype if dtype is None else dtypes.as_dtype(dtype))
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. This error usually "
+                           "happens when a lazy module's parameters are used before its first forward call: run a "
+                           "batch through the model first (a dry run), then use them.")
+
+    def size(self, dim=None):
+        return self.shape
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+    def __reduce_ex__(self, protocol):
+        return (type(self), (self.requires_grad, None, self._data.dtype))
+
+    def __deepcopy__(self, memo):
+        result = type(self)(self.requires_grad, None, self._data.dtype)
+        memo[id(self)] = result
+        return result
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A parameter whose shape a lazy module infers on its first forward (then it is a Parameter)."""
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        check_device(device)
+        super().__init__(np.empty(0, dtype=dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)),
+                         requires_grad)
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """A buffer whose shape a lazy module infers on its first forward (then it is a Tensor)."""
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None):
+        check_device(device)
+        super().__init__(np.empty(0, dtype=dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)))
+        self.requires_grad_(requires_grad)

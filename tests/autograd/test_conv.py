@@ -246,3 +246,26 @@ def test_scratch_buffers_are_reused_but_huge_ones_are_not_kept(monkeypatch):
     monkeypatch.setattr(windows, "KEEP_BYTES", 16)
     big = windows.scratch((10,), np.float32)
     assert big.shape == (10,) and not np.shares_memory(big, windows.scratch((2,), np.float32))
+
+
+@pytest.mark.parametrize("case", [
+    # (N, C, H, W, C_out, kernel, padding (top, bottom, left, right), dilation, groups)
+    (2, 4, 6, 5, 6, (3, 3), (1, 1, 1, 1), (1, 1), 2),
+    (1, 3, 5, 7, 2, (4, 2), (1, 2, 0, 1), (1, 1), 1),   # 'same' with an even kernel: asymmetric
+    (2, 2, 6, 6, 4, (2, 3), (2, 2, 2, 2), (2, 1), 1),
+])
+def test_stride_one_input_gradient_by_gathering_equals_the_scatter_path(case, monkeypatch):
+    """With stride 1 the input gradient is a correlation with the flipped weight (no col2im)."""
+    from needl.autograd.ops import conv_kernels
+    n, c, h, w, out_channels, (kh, kw), padding, dilation, groups = case
+    rng = np.random.default_rng(0)
+    weight = rng.standard_normal((out_channels, c // groups, kh, kw)).astype(np.float32)
+    ho = h + padding[0] + padding[1] - dilation[0] * (kh - 1)
+    wo = w + padding[2] + padding[3] - dilation[1] * (kw - 1)
+    grad = rng.standard_normal((n, out_channels, ho, wo)).astype(np.float32)
+    assert conv_kernels.gather_padding((ho, wo), (kh, kw), (h, w), padding, dilation) is not None
+    gathered = conv_kernels.input_grad(grad, weight, (h, w), (1, 1), padding, dilation, groups)
+    monkeypatch.setattr(conv_kernels, "gather_padding", lambda *args: None)
+    scattered = conv_kernels.input_grad(grad, weight, (h, w), (1, 1), padding, dilation, groups)
+    assert gathered.shape == scattered.shape == (n, c, h, w) and gathered.dtype == np.float32
+    np.testing.assert_allclose(gathered, scattered, rtol=1e-5, atol=1e-5)

@@ -182,3 +182,12 @@ def test_index_put_with_and_without_accumulate():
     np.testing.assert_allclose(z.detach().numpy(), [25.0, 2.0, 5.0])
     np.testing.assert_allclose(x.grad.numpy(), [50.0, 4.0, 0.0])
     np.testing.assert_allclose(v.grad.numpy(), [110.0, 100.0])
+
+
+def test_masked_fill_in_place_with_a_value_tensor_that_requires_grad():
+    x, value = leaf(1.0, 2.0, 3.0), needl.tensor(4.0, dtype=needl.float64, requires_grad=True)
+    y = x * 1
+    y.masked_fill_(needl.tensor([True, False, True]), value * 2)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 4.0, 0.0])
+    assert value.grad.item() == 2 * (2 * 8.0) * 2  # two filled places, d(2v)^2/dv each

@@ -269,3 +269,21 @@ def test_backward_with_explicit_gradient_for_non_scalar():
     x = needl.tensor([1.0, 2.0], requires_grad=True)
     (x * x).backward(needl.tensor([1.0, 0.5]))
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_leaf_never_keeps_an_upstream_gradient_of_a_multi_output_node():
+    import needl.autograd as autograd
+
+    @autograd.op
+    def two(x):
+        return x * 1, x * 2
+
+    @two.vjp
+    def two_vjp(grads, out, x):
+        return grads[0]  # hands the first upstream array straight to the leaf
+
+    x = needl.tensor(1.0, dtype=needl.float64, requires_grad=True)
+    y, w = x * 3, x * 5       # older than two(): replayed after it, still holding its upstream array
+    first, _ = two(x)
+    ((first + y) + w).backward()
+    assert x.grad.item() == 9.0

@@ -28,3 +28,14 @@ def test_padding_values_and_shapes():
 def test_softmax2d_normalises_channels():
     out = nn.Softmax2d()(needl.randn(2, 3, 4, 4)).detach().numpy()
     np.testing.assert_allclose(out.sum(1), 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["ZeroPad3d", "ReflectionPad3d", "ReplicationPad3d", "CircularPad3d"])
+def test_3d_padding_layers(name):
+    x = needl.tensor(np.random.default_rng(0).standard_normal((1, 2, 3, 3, 4)), requires_grad=True)
+    layer = getattr(nn, name)((1, 2, 0, 1, 2, 1))
+    assert layer(x).shape == (1, 2, 6, 4, 7)
+    assert gradcheck(layer, (x,))
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn, name)((1, 2, 0, 1, 2, 1))(torch.tensor(x.detach().numpy())).numpy()
+    np.testing.assert_array_equal(layer(x).detach().numpy(), theirs)

@@ -25,6 +25,14 @@ def _unbatched_like(out, like):
     return out if like.ndim == 4 else out[0]
 
 
+def _channels_last(grad):
+    """A first-order (array) gradient in channels-last memory, copied once for both kernels that
+    read it (each would otherwise make its own transposed copy); Tensors (create_graph) as they are."""
+    if isinstance(grad, np.ndarray) and grad.ndim == 4 and grad.strides[1] != grad.itemsize:
+        return np.ascontiguousarray(grad.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    return grad
+
+
 def _channel_sum(grad):
     """The bias gradient: sum over every axis but the channels."""
     return grad.sum(axis=(0, 2, 3) if grad.ndim == 4 else (1, 2))
@@ -42,6 +50,8 @@ def conv2d_vjp(grad, out, input, weight, bias, stride=(1, 1), padding=(0, 0, 0, 
                output_size=None, needs_input_grad=None):
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0] and needs_input_grad[1]:
+        grad = _channels_last(grad)
     if needs_input_grad[0]:
         grad_input = conv_transpose2d_op(grad, weight, None, output_size=tuple(input.shape[-2:]), **options)
     if needs_input_grad[1]:
@@ -64,6 +74,8 @@ def conv_transpose2d_vjp(grad, out, input, weight, bias, output_size=(1, 1), str
                          padding=(0, 0, 0, 0), dilation=(1, 1), groups=1, needs_input_grad=None):
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     grad_input = grad_weight = grad_bias = None
+    if needs_input_grad[0] and needs_input_grad[1]:
+        grad = _channels_last(grad)
     if needs_input_grad[0]:
         grad_input = conv2d_op(grad, weight, None, output_size=tuple(input.shape[-2:]), **options)
     if needs_input_grad[1]:

@@ -48,11 +48,39 @@ def forward(input, weight, bias, stride, padding, dilation, groups, out_hw=None)
     return out.transpose(0, 3, 1, 2)
 
 
+def flipped_transposed(weight, groups):
+    """(C_out, C/groups, kh, kw) -> (C, C_out/groups, kh, kw) rotated by 180 degrees: the weight of
+    the correlation that computes a stride-1 convolution's input gradient."""
+    out_channels, channels, kh, kw = weight.shape
+    grouped = weight.reshape(groups, out_channels // groups, channels, kh, kw)[:, :, :, ::-1, ::-1]
+    return grouped.transpose(0, 2, 1, 3, 4).reshape(groups * channels, out_channels // groups, kh, kw)
+
+
+def gather_padding(grad_hw, weight_hw, input_hw, padding, dilation):
+    """(top, bottom, left, right) padding of the gradient that turns a stride-1 convolution's input
+    gradient into a correlation, or None when that would need cropping or multiply many zeros."""
+    (ho, wo), (kh, kw), (h, w) = grad_hw, weight_hw, input_hw
+    top, left = dilation[0] * (kh - 1) - padding[0], dilation[1] * (kw - 1) - padding[2]
+    bottom = h + dilation[0] * (kh - 1) - ho - top
+    right = w + dilation[1] * (kw - 1) - wo - left
+    if min(top, bottom, left, right) < 0 or h * w > 1.25 * ho * wo:  # the padded zeros would cost GEMM work
+        return None
+    return top, bottom, left, right
+
+
 def input_grad(grad, weight, input_hw, stride, padding, dilation, groups, bias=None):
-    """The adjoint of `forward` in its input: GEMM to columns, then col2im (+ bias, for conv_transpose2d)."""
+    """The adjoint of `forward` in its input (+ bias, for conv_transpose2d).
+
+    With stride 1 it is a correlation of the padded gradient with the flipped weight: im2col and
+    one GEMM per block, no scatter. Otherwise a GEMM to columns, then col2im (strided adds).
+    """
     n, _, ho, wo = grad.shape
     _, channels, kh, kw = weight.shape
     h, w = input_hw
+    if stride == (1, 1):
+        pads = gather_padding((ho, wo), (kh, kw), (h, w), padding, dilation)
+        if pads is not None:
+            return forward(grad, flipped_transposed(weight, groups), bias, (1, 1), pads, dilation, groups, (h, w))
     top, bottom, left, right = padding
     pixels, depth = ho * wo, kh * kw * channels
     rows = weight_matrix(weight, groups).transpose(0, 2, 1)  # (groups, C_out/groups, K)

@@ -1,4 +1,5 @@
 """Contractions: matmul with batch broadcasting, and einsum; both go to BLAS through NumPy."""
+import math
 import string
 
 import numpy as np
@@ -16,6 +17,8 @@ def _matmul_shapes_error(a, b):
 def matmul(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul needs tensors of at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise _matmul_shapes_error(a, b)
     return a @ b
@@ -38,7 +41,8 @@ def matmul_vjp(g, out, a, b, needs_input_grad):
             grad_a = grad_a.reshape(grad_a.shape[:-2] + grad_a.shape[-1:])
     if needs_input_grad[1]:
         if b.ndim == 2 and a.ndim > 2:  # one weight shared by a batch: a single 2-D BLAS call
-            grad_b = a.reshape(-1, a.shape[-1]).swapaxes(0, 1) @ g.reshape(-1, g.shape[-1])
+            rows = math.prod(a.shape[:-1])  # not -1, which an empty a cannot resolve
+            grad_b = a.reshape(rows, a.shape[-1]).swapaxes(0, 1) @ g.reshape(rows, g.shape[-1])
         else:
             grad_b = a.swapaxes(-1, -2) @ g
         if vector_b:

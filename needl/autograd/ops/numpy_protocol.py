@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from . import elementwise, linalg, reduce, shape
+from . import (cumulative, elementwise, exponential, linalg, rearrange, reduce, rounding, shape,
+               trigonometric, triangular)
 
 
 def _off_tape(function):
@@ -17,11 +18,22 @@ UFUNCS = {
     np.exp: elementwise.exp, np.log: elementwise.log, np.log1p: elementwise.log1p,
     np.sqrt: elementwise.sqrt, np.absolute: elementwise.abs, np.tanh: elementwise.tanh,
     np.sin: elementwise.sin, np.cos: elementwise.cos, np.maximum: elementwise.maximum,
-    np.minimum: elementwise.minimum, np.matmul: linalg.matmul,
+    np.minimum: elementwise.minimum, np.matmul: linalg.matmul, np.sign: elementwise.sign,
+    np.tan: trigonometric.tan, np.arcsin: trigonometric.asin, np.arccos: trigonometric.acos,
+    np.arctan: trigonometric.atan, np.sinh: trigonometric.sinh, np.cosh: trigonometric.cosh,
+    np.arcsinh: trigonometric.asinh, np.arccosh: trigonometric.acosh, np.arctanh: trigonometric.atanh,
+    np.arctan2: trigonometric.atan2, np.hypot: trigonometric.hypot, np.deg2rad: trigonometric.deg2rad,
+    np.rad2deg: trigonometric.rad2deg, np.exp2: exponential.exp2, np.expm1: exponential.expm1,
+    np.log2: exponential.log2, np.log10: exponential.log10, np.logaddexp: exponential.logaddexp,
+    np.logaddexp2: exponential.logaddexp2, np.reciprocal: exponential.reciprocal,
+    np.square: exponential.square, np.floor: rounding.floor, np.ceil: rounding.ceil,
+    np.trunc: rounding.trunc, np.fmod: rounding.fmod, np.remainder: rounding.remainder,
+    np.floor_divide: rounding.floor_divide, np.copysign: rounding.copysign,
 }
-for _ufunc in (np.sign, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+for _ufunc in (np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
                np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.invert,
-               np.bitwise_and, np.bitwise_or, np.isfinite, np.isnan):
+               np.bitwise_and, np.bitwise_or, np.isfinite, np.isnan, np.isinf, np.signbit,
+               np.logical_xor):
     UFUNCS[_ufunc] = _off_tape(_ufunc)
 
 
@@ -46,6 +58,13 @@ def _like(function):
     return apply
 
 
+def _accumulated(function):
+    def apply(x, axis=None, dtype=None, **unused):
+        result = function(x if axis is not None else shape.reshape(x, shape=(-1,)), dim=0 if axis is None else axis)
+        return result if dtype is None else result.astype(dtype)
+    return apply
+
+
 FUNCTIONS = {
     np.sum: _sum,
     np.mean: _mean,
@@ -62,4 +81,13 @@ FUNCTIONS = {
     np.zeros_like: _like(np.zeros_like),
     np.ones_like: _like(np.ones_like),
     np.take_along_axis: lambda x, index, axis: shape.gather(x, axis, index),
+    np.cumsum: _accumulated(cumulative.cumsum),
+    np.cumprod: _accumulated(cumulative.cumprod),
+    np.flip: lambda x, axis=None: rearrange.flip(x, dims=tuple(range(x.ndim)) if axis is None else axis),
+    np.roll: lambda x, shift, axis=None: rearrange.roll(x, shifts=shift, dims=axis),
+    np.tril: lambda x, k=0: triangular.tril(x, diagonal=k),
+    np.triu: lambda x, k=0: triangular.triu(x, diagonal=k),
+    np.diagonal: lambda x, offset=0, axis1=0, axis2=1: triangular.diagonal(x, offset=offset, dim1=axis1, dim2=axis2),
+    np.round: lambda x, decimals=0, **unused: rounding.round(x, decimals=decimals),
+    np.clip: lambda x, a_min=None, a_max=None, **unused: elementwise.clamp(x, min=a_min, max=a_max),
 }

@@ -1,25 +1,22 @@
-"""Reductions over `dim` (an int, a tuple of ints or None for all), softmax and its kin."""
+"""Reductions over `dim` (an int, a tuple of ints or None for all), softmax and its kin.
+
+`dim` follows PyTorch: negative dims count from the end, `dim=()` and any dim of a 0-d tensor
+reduce everything, and a dim out of range is an IndexError naming the op and the valid range.
+"""
 import math
+import warnings
 
 import numpy as np
 
 from ..function import op
 from ..tensor import Tensor
+from . import return_types
+from .dims import wrap_dim, wrap_dims
 from .shape import scatter_add
 
 
-def _axes(dim, ndim):
-    """`dim` as a sorted tuple of non-negative axes (None: every axis)."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    axes = []
-    for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})")
-        axes.append(d % ndim if ndim else 0)
-    return tuple(sorted(axes))
+def _raw(value):
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _expand(g, x, dim, keepdim):
@@ -28,8 +25,9 @@ def _expand(g, x, dim, keepdim):
     Small gradients are filled into a fresh array instead: NumPy's ops on a stride-0 view take a
     slower path that costs more than the copy below about 4096 elements.
     """
-    if not keepdim and dim is not None and x.ndim:
-        g = np.expand_dims(g, _axes(dim, x.ndim))
+    axis = wrap_dims(dim, x.ndim, "reduction")
+    if not keepdim and axis is not None:
+        g = np.expand_dims(g, axis)
     if type(g) is np.ndarray and 0 < x.size <= 4096:
         full = np.empty(x.shape, g.dtype)
         full[...] = g
@@ -46,14 +44,25 @@ def _expand(g, x, dim, keepdim):
     return np.broadcast_to(g, x.shape)
 
 
-def _numpy_dim(dim):
-    return tuple(dim) if isinstance(dim, list) else dim
+def _count(x, axis) -> int:
+    """How many elements of x each output element of a reduction over `axis` summarises."""
+    if axis is None:
+        return math.prod(x.shape)
+    count = 1
+    for a in (axis,) if isinstance(axis, int) else axis:
+        count *= x.shape[a]
+    return count
+
+
+def _accumulator(x):
+    """int64 for integers and bools (PyTorch's sum and prod), None: x's own dtype."""
+    return np.int64 if x.dtype.kind in "biu" else None
 
 
 @op
 def sum(x, dim=None, keepdim=False):
     # np.add.reduce is what np.sum calls, without np.sum's Python dispatch layer (2x faster on small arrays)
-    return np.add.reduce(x, axis=_numpy_dim(dim), keepdims=keepdim)
+    return np.add.reduce(x, axis=wrap_dims(dim, x.ndim, "sum"), keepdims=keepdim, dtype=_accumulator(x))
 
 
 @sum.vjp
@@ -61,54 +70,115 @@ def sum_vjp(g, out, x, dim=None, keepdim=False):
     return _expand(g, x, dim, keepdim)
 
 
+def _check_floating(x, name: str) -> None:
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {x.dtype}")
+
+
 @op
 def mean(x, dim=None, keepdim=False):
-    if x.dtype.kind not in "fc":
-        raise RuntimeError(f"mean() needs a floating point input, got dtype {x.dtype}")
-    return np.mean(x, axis=_numpy_dim(dim), keepdims=keepdim)
+    _check_floating(x, "mean")
+    axis = wrap_dims(dim, x.ndim, "mean")
+    if x.size == 0:  # PyTorch's nan, without NumPy's empty-slice warning
+        with np.errstate(invalid="ignore"):
+            return np.add.reduce(x, axis=axis, keepdims=keepdim) / x.dtype.type(_count(x, axis))
+    return np.mean(x, axis=axis, keepdims=keepdim)
 
 
 @mean.vjp
 def mean_vjp(g, out, x, dim=None, keepdim=False):
-    count = math.prod(x.shape) // max(math.prod(out.shape), 1) if math.prod(x.shape) else 1
-    return _expand(g * (1.0 / count), x, dim, keepdim)
+    count = _count(x, wrap_dims(dim, x.ndim, "mean"))
+    return _expand(g * (1.0 / count if count else np.nan), x, dim, keepdim)
+
+
+def _variance(x, dim, correction, keepdim, name):
+    """var in float64 for float16/32 inputs, as PyTorch accumulates: data near 1e-30 keeps its std."""
+    _check_floating(x, name)
+    axis = wrap_dims(dim, x.ndim, name)
+    if _count(x, axis) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      f"the reduction factor (input numel divided by output numel).", stacklevel=4)
+    wide = np.float64 if x.dtype.itemsize < 8 else None
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.var(x, axis=axis, ddof=correction, keepdims=keepdim, dtype=wide)
 
 
 @op
 def var(x, dim=None, correction=1, keepdim=False):
-    return np.var(x, axis=_numpy_dim(dim), ddof=correction, keepdims=keepdim)
+    return _variance(x, dim, correction, keepdim, "var").astype(x.dtype, copy=False)
 
 
 @var.vjp
 def var_vjp(g, out, x, dim=None, correction=1, keepdim=False):
-    axes = _axes(dim, x.ndim)
-    count = 1
-    for axis in axes:
-        count *= x.shape[axis]
-    centred = x - x.mean(axis=axes, keepdims=True)
-    return _expand(g, x, dim, keepdim) * centred * (2.0 / max(count - correction, 0))
+    axis = wrap_dims(dim, x.ndim, "var")
+    freedom = _count(x, axis) - correction
+    centred = x - x.mean(axis=axis, keepdims=True)
+    # PyTorch's 2 / (N - correction): inf with no degree of freedom left (a nan gradient, not an error)
+    with np.errstate(invalid="ignore"):
+        return _expand(g, x, dim, keepdim) * centred * (2.0 / freedom if freedom else np.inf)
+
+
+@op
+def std(x, dim=None, correction=1, keepdim=False):
+    return np.sqrt(_variance(x, dim, correction, keepdim, "std")).astype(x.dtype, copy=False)
+
+
+@std.vjp
+def std_vjp(g, out, x, dim=None, correction=1, keepdim=False):
+    # d std = d var / (2 std); zero where std is 0 (a constant input), as in PyTorch
+    zero = _raw(out) == 0
+    return var_vjp(np.where(zero, 0, g / (2 * np.where(zero, 1, out))), None, x, dim, correction, keepdim)
+
+
+def variance_options(dim, unbiased, correction):
+    """PyTorch's overloads of var/std: var(unbiased), var(dim, unbiased, keepdim), var(dim, correction=c)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction
 
 
 @op
 def prod(x, dim=None, keepdim=False):
-    return np.prod(x, axis=dim, keepdims=keepdim)
+    return np.multiply.reduce(x, axis=wrap_dims(dim, x.ndim, "prod"), keepdims=keepdim, dtype=_accumulator(x))
+
+
+def _products_of_others(x, axis):
+    """For each element, the product of the other elements of its slice along `axis` (zeros allowed)."""
+    if axis is None:
+        return _products_of_others(x.reshape(-1), 0).reshape(x.shape)
+    ones = np.ones_like(np.take(_raw(x), [0], axis=axis))
+    before = np.concatenate([ones, np.cumprod(x, axis=axis)], axis=axis)
+    after = np.flip(np.cumprod(np.flip(x, axis), axis=axis), axis)
+    after = np.concatenate([after, ones], axis=axis)
+    length = x.shape[axis]
+    pick = [slice(None)] * x.ndim
+    pick[axis] = slice(0, length)
+    shifted = [slice(None)] * x.ndim
+    shifted[axis] = slice(1, length + 1)
+    return before[tuple(pick)] * after[tuple(shifted)]
 
 
 @prod.vjp
 def prod_vjp(g, out, x, dim=None, keepdim=False):
-    return _expand(g, x, dim, keepdim) * _expand(out, x, dim, keepdim) / x
+    if np.all(_raw(x)) or x.ndim == 0:
+        return _expand(g, x, dim, keepdim) * _expand(out, x, dim, keepdim) / x
+    return _expand(g, x, dim, keepdim) * _products_of_others(x, wrap_dims(dim, x.ndim, "prod"))
 
 
 def _extreme_vjp(g, out, x, dim, keepdim):
     """amax/amin: the gradient is shared evenly between the tied extremes, as in PyTorch."""
     winners = x == _expand(out, x, dim, keepdim)
-    count = winners.sum(axis=_axes(dim, x.ndim), keepdims=True)
+    count = winners.sum(axis=wrap_dims(dim, x.ndim, "amax"), keepdims=True)
     return _expand(g, x, dim, keepdim) * winners / count
 
 
 @op
 def amax(x, dim=None, keepdim=False):
-    return np.amax(x, axis=_numpy_dim(dim), keepdims=keepdim)
+    return np.amax(x, axis=wrap_dims(dim, x.ndim, "amax"), keepdims=keepdim)
 
 
 @amax.vjp
@@ -118,7 +188,7 @@ def amax_vjp(g, out, x, dim=None, keepdim=False):
 
 @op
 def amin(x, dim=None, keepdim=False):
-    return np.amin(x, axis=_numpy_dim(dim), keepdims=keepdim)
+    return np.amin(x, axis=wrap_dims(dim, x.ndim, "amin"), keepdims=keepdim)
 
 
 @amin.vjp
@@ -126,26 +196,37 @@ def amin_vjp(g, out, x, dim=None, keepdim=False):
     return _extreme_vjp(g, out, x, dim, keepdim)
 
 
-def _pick(x, dim, keepdim, arg):
-    indices = np.expand_dims(arg(x, axis=dim), dim)
-    values = np.take_along_axis(x, indices, axis=dim)
+def _pick(x, dim, keepdim, arg, name):
+    axis = wrap_dim(dim, x.ndim, name)
+    if x.ndim == 0:
+        return x.copy(), np.zeros((), np.int64)
+    if x.shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size "
+                         f"(input shape {x.shape})")
+    indices = np.expand_dims(arg(x, axis=axis), axis)
+    values = np.take_along_axis(x, indices, axis=axis)
     if not keepdim:
-        values, indices = values.squeeze(dim), indices.squeeze(dim)
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
     return values, indices
 
 
 def _pick_vjp(grads, out, x, dim, keepdim):
     g, _ = grads
+    if x.ndim == 0:
+        # a new array, not g itself: the tape lets a leaf keep (and later add into) what a
+        # multi-output node's vjp returns, while g may still be on its way to other nodes
+        return g * 1
+    axis = wrap_dim(dim, x.ndim, "max")
     indices = out[1]
     if not keepdim:
-        g, indices = np.expand_dims(g, dim), np.expand_dims(indices, dim)
-    return scatter_add(g, indices, dim=dim, shape=x.shape)
+        g, indices = np.expand_dims(g, axis), np.expand_dims(indices, axis)
+    return scatter_add(g, _raw(indices), dim=axis, shape=x.shape)
 
 
 @op
 def max_with_indices(x, dim=0, keepdim=False):
     """max over `dim` as (values, indices); the gradient goes to the first maximum."""
-    return _pick(x, dim, keepdim, np.argmax)
+    return _pick(x, dim, keepdim, np.argmax, "max")
 
 
 @max_with_indices.vjp
@@ -155,7 +236,7 @@ def max_with_indices_vjp(grads, out, x, dim=0, keepdim=False):
 
 @op
 def min_with_indices(x, dim=0, keepdim=False):
-    return _pick(x, dim, keepdim, np.argmin)
+    return _pick(x, dim, keepdim, np.argmin, "min")
 
 
 @min_with_indices.vjp
@@ -163,29 +244,72 @@ def min_with_indices_vjp(grads, out, x, dim=0, keepdim=False):
     return _pick_vjp(grads, out, x, dim, keepdim)
 
 
-def argmax(x, dim=None, keepdim=False):
+def max(input, dim=None, keepdim: bool = False):
+    """max over everything, or with `dim` (values, indices); max(input, other) is maximum."""
+    if isinstance(dim, Tensor):
+        from .elementwise import maximum
+        return maximum(input, dim)
+    if dim is None:
+        return amax(input)
+    return return_types.max(*max_with_indices(input, dim=dim, keepdim=keepdim))
+
+
+def min(input, dim=None, keepdim: bool = False):
+    if isinstance(dim, Tensor):
+        from .elementwise import minimum
+        return minimum(input, dim)
+    if dim is None:
+        return amin(input)
+    return return_types.min(*min_with_indices(input, dim=dim, keepdim=keepdim))
+
+
+def aminmax(input, *, dim=None, keepdim: bool = False):
+    """(min, max) in one call, as PyTorch's named tuple."""
+    return return_types.aminmax(amin(input, dim=dim, keepdim=keepdim), amax(input, dim=dim, keepdim=keepdim))
+
+
+def _arg(x, dim, keepdim, arg, name):
+    data = _raw(x) if isinstance(x, Tensor) else np.asarray(x)
+    axis = None if dim is None else wrap_dims(dim, data.ndim, name)
+    if data.size == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0"
+                           if dim is None else f"{name}(): cannot reduce over an empty dimension "
+                           f"{dim} of a tensor of shape {data.shape}")
+    return Tensor._make(np.asarray(arg(data, axis=axis, keepdims=keepdim)))
+
+
+def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
     """Indices of the maxima (int64, off the tape); with dim=None, into the flattened input."""
-    data = x._data if isinstance(x, Tensor) else np.asarray(x)
-    return Tensor._make(np.asarray(np.argmax(data, axis=dim, keepdims=keepdim and dim is not None)))
+    return _arg(input, dim, keepdim, np.argmax, "argmax")
 
 
-def argmin(x, dim=None, keepdim=False):
-    data = x._data if isinstance(x, Tensor) else np.asarray(x)
-    return Tensor._make(np.asarray(np.argmin(data, axis=dim, keepdims=keepdim and dim is not None)))
+def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
+    return _arg(input, dim, keepdim, np.argmin, "argmin")
 
 
-def _logsumexp(x, dim):
-    """log(sum(exp(x))) over dim, keepdims, finite for large inputs (the max is taken out)."""
-    peak = np.amax(x, axis=dim, keepdims=True)
-    peak = np.where(np.isfinite(peak), peak, 0)
-    shifted = np.exp(x - peak)
-    return np.log(np.sum(shifted, axis=dim, keepdims=True)) + peak
+def _peak(x, axis):
+    """The max along axis (keepdims), with infinities replaced by 0 so that x - peak stays finite."""
+    peak = np.amax(x, axis=axis, keepdims=True)
+    if not np.isfinite(peak).all():
+        peak = np.where(np.isfinite(peak), peak, 0)
+    return peak
+
+
+def _logsumexp(x, axis):
+    """log(sum(exp(x))) over axis, keepdims, finite for large inputs (the max is taken out)."""
+    if x.size == 0:
+        with np.errstate(divide="ignore"):
+            return np.log(np.sum(np.exp(x), axis=axis, keepdims=True))
+    peak = _peak(x, axis)
+    return np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
 
 
 @op
 def logsumexp(x, dim=None, keepdim=False):
-    out = _logsumexp(x, _numpy_dim(dim))
-    return out if keepdim else np.squeeze(out, axis=_numpy_dim(dim))
+    _check_floating(x, "logsumexp")
+    axis = wrap_dims(dim, x.ndim, "logsumexp")
+    out = _logsumexp(x, axis)
+    return out if keepdim else np.squeeze(out, axis=axis)
 
 
 @logsumexp.vjp
@@ -193,23 +317,67 @@ def logsumexp_vjp(g, out, x, dim=None, keepdim=False):
     return _expand(g, x, dim, keepdim) * np.exp(x - _expand(out, x, dim, keepdim))
 
 
+def _softmax_axis(x, dim, name):
+    if x.dtype.kind not in "fc":
+        raise NotImplementedError(f"{name}: not implemented for dtype {x.dtype}; softmax needs a "
+                                  f"floating point input (pass dtype=needl.float32 or call .float())")
+    return wrap_dims(dim, x.ndim, name)
+
+
 @op
 def softmax(x, dim=-1):
-    out = np.exp(x - np.amax(x, axis=dim, keepdims=True))
-    out /= np.sum(out, axis=dim, keepdims=True)
+    axis = _softmax_axis(x, dim, "softmax")
+    if x.size == 0:
+        return x.copy()
+    out = np.exp(x - np.amax(x, axis=axis, keepdims=True))
+    out /= np.sum(out, axis=axis, keepdims=True)
     return out
 
 
 @softmax.vjp
 def softmax_vjp(g, out, x, dim=-1):
-    return out * (g - (g * out).sum(axis=dim, keepdims=True))
+    return out * (g - (g * out).sum(axis=wrap_dims(dim, x.ndim, "softmax"), keepdims=True))
 
 
 @op
 def log_softmax(x, dim=-1):
-    return x - _logsumexp(x, dim)
+    axis = _softmax_axis(x, dim, "log_softmax")
+    if x.size == 0:
+        return x.copy()
+    # (x - peak) - log(sum) rather than x - (log(sum) + peak): exact at logits of 1e4 in float32
+    shifted = x - _peak(x, axis)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 @log_softmax.vjp
 def log_softmax_vjp(g, out, x, dim=-1):
-    return g - np.exp(out) * g.sum(axis=dim, keepdims=True)
+    return g - np.exp(out) * g.sum(axis=wrap_dims(dim, x.ndim, "log_softmax"), keepdims=True)
+
+
+def softmax_function(input, dim=None, dtype=None, *, name="softmax", function=softmax):
+    """softmax/log_softmax with PyTorch's `dtype=` (cast first) and its implicit-dim default."""
+    if dtype is not None:
+        input = input.astype(dtype) if isinstance(input, Tensor) else input
+    if dim is None:  # PyTorch's legacy choice for an unspecified dim
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return function(input, dim=dim)
+
+
+@op
+def nansum(x, dim=None, keepdim=False):
+    return np.nansum(x, axis=wrap_dims(dim, x.ndim, "nansum"), keepdims=keepdim, dtype=_accumulator(x))
+
+
+@nansum.vjp
+def nansum_vjp(g, out, x, dim=None, keepdim=False):
+    return np.where(np.isnan(_raw(x)), 0, _expand(g, x, dim, keepdim))
+
+
+def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean of the non-NaN elements (NaN where a slice has none)."""
+    if dtype is not None:
+        input = input.astype(dtype)
+    _check_floating(_raw(input), "nanmean")
+    count = Tensor._make(np.asarray(np.sum(~np.isnan(_raw(input)), axis=wrap_dims(dim, input.ndim, "nanmean"),
+                                           keepdims=keepdim)))
+    return nansum(input, dim=dim, keepdim=keepdim) / count.astype(input.dtype)

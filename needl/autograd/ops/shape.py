@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..function import op, view_op
+from .dims import dim_error, wrap_dim
 
 try:
     from numpy.lib.array_utils import byte_bounds as _byte_bounds
@@ -32,14 +33,49 @@ def reshape_vjp(g, out, x, shape=()):
     return g.reshape(x.shape)
 
 
+def _view_of(x, shape):
+    """x reshaped without copying, or None where its strides do not allow it."""
+    try:
+        return np.reshape(x, shape, copy=False)
+    except TypeError:  # NumPy < 2.1 has no copy=: set the shape of a view, which refuses a copy
+        view = x.view()
+        try:
+            view.shape = shape
+        except AttributeError:
+            return None
+        return view
+    except ValueError:
+        return None
+
+
+@view_op
+def view(x, shape=()):
+    """reshape that never copies: PyTorch's view, which refuses strides it cannot reinterpret."""
+    result = _view_of(x, _resolve_shape(shape, x.size))
+    if result is None:
+        raise RuntimeError(f"view size is not compatible with input tensor's size and stride (at least "
+                           f"one dimension spans across two contiguous subspaces): cannot view shape "
+                           f"{x.shape} with strides {tuple(s // max(x.itemsize, 1) for s in x.strides)} "
+                           f"as {tuple(shape)}. Use .reshape(...) instead.")
+    return result
+
+
+@view.vjp
+def view_vjp(g, out, x, shape=()):
+    return g.reshape(x.shape)
+
+
 @view_op
 def transpose(x, dim0=0, dim1=1):
-    return np.swapaxes(x, dim0, dim1)
+    if x.ndim == 0:
+        wrap_dim(dim0, 0, "transpose"), wrap_dim(dim1, 0, "transpose")
+        return x
+    return np.swapaxes(x, wrap_dim(dim0, x.ndim, "transpose"), wrap_dim(dim1, x.ndim, "transpose"))
 
 
 @transpose.vjp
 def transpose_vjp(g, out, x, dim0=0, dim1=1):
-    return g.swapaxes(dim0, dim1)
+    return g.swapaxes(dim0, dim1) if x.ndim else g
 
 
 @view_op
@@ -57,7 +93,7 @@ def permute_vjp(g, out, x, dims=()):
 
 @view_op
 def unsqueeze(x, dim=0):
-    return np.expand_dims(x, dim if dim >= 0 else dim + x.ndim + 1)
+    return np.expand_dims(x, wrap_dim(dim, x.ndim + 1, "unsqueeze"))
 
 
 @unsqueeze.vjp
@@ -69,7 +105,10 @@ def unsqueeze_vjp(g, out, x, dim=0):
 def squeeze(x, dim=None):
     if dim is None:
         return np.squeeze(x)
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(wrap_dim(d, x.ndim, "squeeze") for d in dims)
+    if x.ndim == 0:
+        return x
     dims = tuple(d for d in dims if x.shape[d] == 1)  # PyTorch leaves other sizes alone
     return np.squeeze(x, axis=dims) if dims else x
 
@@ -86,6 +125,11 @@ def expand(x, sizes=()):
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes {len(sizes)} must be at least the "
                            f"number of dimensions {x.ndim} of a tensor of shape {x.shape}")
+    for i, size in enumerate(sizes[:lead]):
+        if size == -1:
+            raise RuntimeError(f"expand: the expanded size of the tensor (-1) isn't allowed in a "
+                               f"leading, non-existing dimension {i} (expanding shape {x.shape} to "
+                               f"{tuple(sizes)})")
     target = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     try:
         return np.broadcast_to(x, target)
@@ -135,20 +179,37 @@ def clone_vjp(g, out, x):
     return g
 
 
-def flatten(x, start_dim=0, end_dim=-1):
-    ndim = max(x.ndim, 1)
-    start, end = start_dim % ndim, end_dim % ndim
-    if x.ndim == 0:
-        return reshape(x, shape=(1,))
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+def flatten(input, start_dim: int = 0, end_dim: int = -1):
+    """input with dims start_dim..end_dim merged into one (a 0-d input becomes 1-d)."""
+    start, end = wrap_dim(start_dim, input.ndim, "flatten"), wrap_dim(end_dim, input.ndim, "flatten")
+    if start > end:
+        raise RuntimeError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come after "
+                           f"end_dim ({end_dim}) for a tensor of {input.ndim} dimensions")
+    if input.ndim == 0:
+        return reshape(input, shape=(1,))
     if start == end:
-        return x
-    return reshape(x, shape=shape)
+        return input
+    shape = input.shape
+    merged = 1
+    for size in shape[start:end + 1]:
+        merged *= size
+    return reshape(input, shape=shape[:start] + (merged,) + shape[end + 1:])
 
 
-def unflatten(x, dim, sizes):
-    dim = dim % x.ndim
-    return reshape(x, shape=x.shape[:dim] + tuple(sizes) + x.shape[dim + 1:])
+def unflatten(input, dim: int, sizes):
+    """input with dim split into `sizes` (one of them may be -1)."""
+    axis = wrap_dim(dim, input.ndim, "unflatten")
+    sizes = tuple(sizes)
+    length = input.shape[axis]
+    known = 1
+    for size in sizes:
+        known *= size if size != -1 else 1
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != length) or (
+            -1 in sizes and (known == 0 or length % known)):
+        raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to the size of "
+                           f"dim {dim} ({length}) in the input tensor of shape {tuple(input.shape)}")
+    sizes = tuple(length // known if size == -1 else size for size in sizes)
+    return reshape(input, shape=input.shape[:axis] + sizes + input.shape[axis + 1:])
 
 
 # ---- indexing -------------------------------------------------------------------------------
@@ -160,7 +221,9 @@ def normalize_index(key):
     if isinstance(key, Tensor):
         return key._data
     if isinstance(key, list):
-        return np.asarray(key)
+        key = [item._data if isinstance(item, Tensor) else item for item in key]
+        array = np.asarray(key)
+        return array.astype(np.intp) if array.size == 0 else array  # x[[]] selects nothing
     return key
 
 
@@ -319,14 +382,25 @@ def scatter_add_vjp(gg, out, g, index, dim=0, shape=()):
     return gather(gg, dim, index), None
 
 
+def _joined_axis(tensors, dim, name):
+    if not tensors:
+        raise RuntimeError(f"{name}(): expects a non-empty list of tensors")
+    return wrap_dim(dim, max(np.ndim(t) for t in tensors) + (name == "stack"), name)
+
+
 @op
 def cat(*tensors, dim=0):
-    if not tensors:
-        raise RuntimeError("cat expects a non-empty list of tensors")
+    # PyTorch skips 1-d empty tensors (the legacy placeholder) when the others have more dims
+    ndim = max(np.ndim(t) for t in tensors) if tensors else 0
+    if ndim > 1:
+        tensors = [t for t in tensors if not (np.ndim(t) == 1 and np.shape(t)[0] == 0)] or tensors[:1]
+    axis = _joined_axis(tensors, dim, "cat")
+    if any(np.ndim(t) == 0 for t in tensors):
+        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
     try:
-        return np.concatenate(tensors, axis=dim)
+        return np.concatenate(tensors, axis=axis)
     except ValueError:
-        raise RuntimeError(f"cat: tensors must have the same shape except in dimension {dim}, "
+        raise RuntimeError(f"cat(): tensors must have the same shape except in dimension {dim}, "
                            f"got shapes {[np.shape(t) for t in tensors]}") from None
 
 
@@ -335,6 +409,9 @@ def cat_vjp(g, out, *tensors, dim=0):
     axis = dim % out.ndim
     grads, start = [], 0
     for t in tensors:
+        if out.ndim > 1 and t.ndim == 1 and t.shape[0] == 0:
+            grads.append(None)  # a skipped empty placeholder
+            continue
         stop = start + t.shape[axis]
         grads.append(g[(slice(None),) * axis + (slice(start, stop),)])
         start = stop
@@ -343,13 +420,12 @@ def cat_vjp(g, out, *tensors, dim=0):
 
 @op
 def stack(*tensors, dim=0):
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty list of tensors")
+    axis = _joined_axis(tensors, dim, "stack")
     shapes = {np.shape(t) for t in tensors}
     if len(shapes) > 1:
         raise RuntimeError(f"stack expects each tensor to be equal size, got shapes "
                            f"{[np.shape(t) for t in tensors]}")
-    return np.stack(tensors, axis=dim)
+    return np.stack(tensors, axis=axis)
 
 
 @stack.vjp
@@ -358,32 +434,51 @@ def stack_vjp(g, out, *tensors, dim=0):
     return tuple(g[(slice(None),) * axis + (i,)] for i in range(len(tensors)))
 
 
-def _slices(x, dim, sizes):
-    dim = dim % x.ndim
+def _slices(x, axis, sizes):
     parts, start = [], 0
     for size in sizes:
-        parts.append(x[(slice(None),) * dim + (slice(start, start + size),)])
+        parts.append(x[(slice(None),) * axis + (slice(start, start + size),)])
         start += size
     return tuple(parts)
 
 
-def split(x, split_size, dim=0):
-    """Views of x along dim: chunks of `split_size`, or the sizes in a list."""
-    length = x.shape[dim]
-    if isinstance(split_size, int):
+def split(tensor, split_size_or_sections, dim: int = 0):
+    """Views of the tensor along dim: pieces of `split_size_or_sections`, or the sizes in a list."""
+    axis = wrap_dim(dim, tensor.ndim, "split")
+    if tensor.ndim == 0:
+        raise RuntimeError("split(): expected a tensor with at least one dimension, got a 0-d tensor")
+    length = tensor.shape[axis]
+    split_size = split_size_or_sections
+    if isinstance(split_size, (int, np.integer)):
+        if split_size < 0 or (split_size == 0 and length):
+            raise RuntimeError(f"split(): split_size can only be 0 if dimension size is 0, and never "
+                               f"negative, but got split_size={split_size} for dimension {dim} of size {length}")
+        if split_size == 0 or length == 0:
+            return (tensor,)
         sizes = [min(split_size, length - start) for start in range(0, length, split_size)]
     else:
-        sizes = list(split_size)
-        if sum(sizes) != length:
-            raise RuntimeError(f"split sizes {sizes} do not add up to {length} (dim {dim} of {x.shape})")
-    return _slices(x, dim, sizes)
+        sizes = [int(s) for s in split_size]
+        if sum(sizes) != length or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split(): split_sizes {sizes} must be non-negative and add up to the "
+                               f"size {length} of dimension {dim} of a tensor of shape {tuple(tensor.shape)}")
+    return _slices(tensor, axis, sizes)
 
 
-def chunk(x, chunks, dim=0):
-    length = x.shape[dim]
-    return split(x, -(-length // chunks), dim)
+def chunk(input, chunks: int, dim: int = 0):
+    """About `chunks` equal views along dim (the last may be smaller; fewer if dim is short)."""
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise RuntimeError(f"chunk(): chunks must be an int greater than 0, got {chunks!r}")
+    axis = wrap_dim(dim, input.ndim, "chunk")
+    if input.ndim == 0:
+        raise RuntimeError("chunk(): expected a tensor with at least one dimension, got a 0-d tensor")
+    length = input.shape[axis]
+    if length == 0:  # PyTorch: `chunks` empty pieces
+        return _slices(input, axis, [0] * chunks)
+    return split(input, -(-length // chunks), axis)
 
 
-def unbind(x, dim=0):
-    dim = dim % x.ndim
-    return tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+def unbind(input, dim: int = 0):
+    axis = wrap_dim(dim, input.ndim, "unbind")
+    if input.ndim == 0:
+        raise dim_error(dim, 0, "unbind")
+    return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))

@@ -12,10 +12,16 @@ def _norm(input: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     return (input.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
 
 
+def _clamped_norm(input: Tensor, dim: int, eps: float) -> Tensor:
+    """max(||input||_2, eps) as sqrt(max(sum of squares, eps^2)): the clamp comes before the sqrt,
+    so a zero row gets a zero gradient here instead of 0 * inf = nan."""
+    return (input * input).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+
+
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along dim (the inputs broadcast)."""
-    x1_norm = _norm(x1, 2, dim, True).clamp(min=eps)
-    x2_norm = _norm(x2, 2, dim, True).clamp(min=eps)
+    x1_norm = _clamped_norm(x1, dim, eps)
+    x2_norm = _clamped_norm(x2, dim, eps)
     return ((x1 / x1_norm) * (x2 / x2_norm)).sum(dim)
 
 

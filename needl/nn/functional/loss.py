@@ -204,10 +204,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise ValueError(f"Using a target size ({tuple(np.shape(_data(target)))}) that is different to the "
                          f"input size ({tuple(np.shape(_data(input)))}) is deprecated. Please ensure they "
                          f"have the same size.")
-    values = _data(input)
-    if values.size and (values.min() < 0 or values.max() > 1):
+    # written as "not inside" so that NaN fails the check too, as in PyTorch
+    if not np.all((_data(input) >= 0) & (_data(input) <= 1)):
         raise RuntimeError("all elements of input should be between 0 and 1 "
                            "(binary_cross_entropy takes probabilities; use binary_cross_entropy_with_logits for logits)")
+    if not np.all((_data(target) >= 0) & (_data(target) <= 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1 (binary_cross_entropy)")
     return _binary_cross_entropy(input, _like(target, input), _like(weight, input), reduction=reduction)
 
 
@@ -359,13 +361,27 @@ def _hard_label_terms(target, weight, ignore_index, dtype):
     return valid, safe, element_weight, denominator
 
 
-def _log_sum_exp(input, axis):
+def _log_sum_exp_parts(input, axis):
+    """(peak, log sum exp(input - peak)) along axis (keepdims): logsumexp's two parts kept apart,
+    so that (input - peak) - log_sum is exact at logits of 1e4 in float32 (their sum rounds)."""
     peak = input.max(axis=axis, keepdims=True)
     if not np.isfinite(peak).all():
         peak = np.where(np.isfinite(peak), peak, 0)
     shifted = input - peak
     np.exp(shifted, out=shifted)  # in place: one full-size temporary only
-    return np.log(shifted.sum(axis=axis, keepdims=True)) + peak
+    return peak, np.log(shifted.sum(axis=axis, keepdims=True))
+
+
+def _log_probabilities(input, axis):
+    peak, log_sum = _log_sum_exp_parts(input, axis)
+    shifted = input - peak
+    shifted -= log_sum
+    return shifted
+
+
+def _mean_coefficient(g, denominator):
+    """g / the total weight of a 'mean' loss; 0 when every target is ignored (PyTorch's zero gradient)."""
+    return g / denominator if denominator else g * 0
 
 
 def _unsqueeze(array, axis):
@@ -387,16 +403,18 @@ def _at_targets(safe, axis):
 def _cross_entropy_indices(input, target, weight, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     axis = 1 if input.ndim >= 2 else 0
     classes = input.shape[axis]
-    log_sum_exp = _log_sum_exp(input, axis)
+    peak, log_sum = _log_sum_exp_parts(input, axis)
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
-    loss = (log_sum_exp.reshape(safe.shape) - input[_at_targets(safe, axis)]) * element_weight
+    targets = _at_targets(safe, axis)
+    loss = (log_sum.reshape(safe.shape) - (input[targets] - peak.reshape(safe.shape))) * element_weight
     if label_smoothing > 0:
-        # -sum_c w_c log p_c = W * logsumexp - sum_c w_c x_c
+        # -sum_c w_c log p_c = W * log_sum - sum_c w_c (x_c - peak)
         if weight is None:
-            smooth = classes * log_sum_exp - np.sum(input, axis=axis, keepdims=True)
+            smooth = classes * log_sum - np.sum(input - peak, axis=axis, keepdims=True)
         else:
             class_weight = weight.astype(input.dtype, copy=False).reshape((-1,) + (1,) * (input.ndim - axis - 1))
-            smooth = weight.sum(dtype=input.dtype) * log_sum_exp - np.sum(input * class_weight, axis=axis, keepdims=True)
+            smooth = weight.sum(dtype=input.dtype) * log_sum - np.sum((input - peak) * class_weight, axis=axis,
+                                                                       keepdims=True)
         smooth = np.where(valid, np.squeeze(smooth, axis), 0)
         loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
     if reduction == "none":
@@ -404,8 +422,9 @@ def _cross_entropy_indices(input, target, weight, ignore_index=-100, reduction="
     elif reduction == "sum":
         result = np.asarray(loss.sum())
     else:
-        result = np.asarray(loss.sum() / denominator)
-    return result.astype(input.dtype, copy=False), log_sum_exp
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch, silently
+            result = np.asarray(loss.sum() / denominator)
+    return result.astype(input.dtype, copy=False), peak, log_sum
 
 
 def _one_hot_along(safe, classes, axis, dtype):
@@ -427,7 +446,7 @@ def _cross_entropy_indices_recorded(g, input, target, weight, ignore_index, redu
     dtype = input.dtype
     weight_data = None if weight is None else _data(weight)
     valid, safe, element_weight, denominator = _hard_label_terms(_data(target), weight_data, ignore_index, dtype)
-    coefficient = g / denominator if reduction == "mean" else g
+    coefficient = _mean_coefficient(g, denominator) if reduction == "mean" else g
     if reduction == "none":
         coefficient = coefficient.unsqueeze(axis)
     probabilities = reduce.softmax(input, dim=axis)
@@ -449,13 +468,14 @@ def _cross_entropy_indices_vjp(grads, outputs, input, target, weight, ignore_ind
     g = grads[0]
     if isinstance(g, Tensor):
         return _cross_entropy_indices_recorded(g, input, target, weight, ignore_index, reduction, label_smoothing)
-    log_sum_exp = outputs[1]
+    _, peak, log_sum = outputs
     axis = 1 if input.ndim >= 2 else 0
     classes = input.shape[axis]
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
-    coefficient = g / denominator if reduction == "mean" else g
+    coefficient = _mean_coefficient(g, denominator) if reduction == "mean" else g
     hard = element_weight * (coefficient * (1.0 - label_smoothing))
-    grad = input - log_sum_exp
+    grad = input - peak
+    grad -= log_sum
     np.exp(grad, out=grad)  # the softmax, never formed in the forward
     if label_smoothing > 0:
         smooth = valid * (coefficient * (label_smoothing / classes))
@@ -480,7 +500,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction="mean", label_
     classes = input.shape[axis]
     if label_smoothing > 0:
         target = target * (1.0 - label_smoothing) + label_smoothing / classes
-    log_probabilities = input - _log_sum_exp(input, axis)
+    log_probabilities = _log_probabilities(input, axis)
     if weight is not None:
         target = target * weight.reshape((-1,) + (1,) * (input.ndim - axis - 1))
     loss = -np.sum(log_probabilities * target, axis=axis)
@@ -504,7 +524,7 @@ def _cross_entropy_probabilities_vjp(g, out, input, target, weight, reduction="m
     if isinstance(g, Tensor):  # recording a graph (create_graph=True)
         log_probabilities = reduce.log_softmax(input, dim=axis)
     else:
-        log_probabilities = input - _log_sum_exp(input, axis)
+        log_probabilities = _log_probabilities(input, axis)
     grad_input = grad_target = None
     if needs_input_grad[0]:
         probabilities = np.exp(log_probabilities)
@@ -536,9 +556,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                                             label_smoothing=float(label_smoothing))
     axis, classes = _class_layout(input, target, ignore_index, "cross_entropy")
     _check_weight(weight, classes, "cross_entropy")
-    loss, _ = _cross_entropy_indices(input, target, _like(weight, input), ignore_index=int(ignore_index),
-                                     reduction=reduction, label_smoothing=float(label_smoothing))
-    return loss
+    return _cross_entropy_indices(input, target, _like(weight, input), ignore_index=int(ignore_index),
+                                  reduction=reduction, label_smoothing=float(label_smoothing))[0]
 
 
 @op
@@ -550,7 +569,8 @@ def _nll(input, target, weight, ignore_index=-100, reduction="mean"):
         return loss
     if reduction == "sum":
         return np.asarray(loss.sum())
-    return np.asarray(loss.sum() / denominator).astype(input.dtype, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch, silently
+        return np.asarray(loss.sum() / denominator).astype(input.dtype, copy=False)
 
 
 @_nll.vjp
@@ -559,13 +579,13 @@ def _nll_vjp(g, out, input, target, weight, ignore_index=-100, reduction="mean")
     if isinstance(g, Tensor):  # recording a graph (create_graph=True): a dense one-hot times g
         valid, safe, element_weight, denominator = _hard_label_terms(
             _data(target), None if weight is None else _data(weight), ignore_index, input.dtype)
-        coefficient = g / denominator if reduction == "mean" else g
+        coefficient = _mean_coefficient(g, denominator) if reduction == "mean" else g
         if reduction == "none":
             coefficient = coefficient.unsqueeze(axis)
         local = _one_hot_along(safe, input.shape[axis], axis, input.dtype) * np.expand_dims(-element_weight, axis)
         return local * coefficient, None, None
     valid, safe, element_weight, denominator = _hard_label_terms(target, weight, ignore_index, input.dtype)
-    coefficient = g / denominator if reduction == "mean" else g
+    coefficient = _mean_coefficient(g, denominator) if reduction == "mean" else g
     grad = np.zeros(input.shape, dtype=input.dtype)
     grad[_at_targets(safe, axis)] = -element_weight * coefficient
     return grad, None, None

@@ -119,3 +119,81 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
         loss = loss * weight
     loss = loss.sum(input.ndim - 1) / input.shape[-1]
     return _reduce(loss, reduction)
+
+
+def _class_targets(function: str, input: Tensor, target) -> np.ndarray:
+    labels = _data(target)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{function}: expected integer class targets (int64), got {labels.dtype}")
+    return labels.astype(np.int64, copy=False)
+
+
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
+                      size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Multi-class hinge loss: sum over i != y of max(0, margin - x[y] + x[i])^p / C (times weight[y])."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    unbatched = input.ndim == 1
+    scores = input.unsqueeze(0) if unbatched else input
+    labels = _class_targets("multi_margin_loss", input, target).reshape(-1)
+    if scores.ndim != 2 or labels.shape != (scores.shape[0],):
+        raise ValueError(f"multi_margin_loss: expected input (N, C) or (C,) and target (N,) or (), got input of "
+                         f"shape {tuple(input.shape)} and target of shape {_data(target).shape}")
+    batch, classes = scores.shape
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise IndexError(f"multi_margin_loss: target {labels.tolist()} out of range for {classes} classes")
+    rows = np.arange(batch)
+    correct = scores[rows, labels].unsqueeze(1)
+    hinge = (scores - correct + margin).clamp(min=0)
+    if p == 2:
+        hinge = hinge * hinge
+    others = (np.arange(classes)[None, :] != labels[:, None]).astype(_data(input).dtype)
+    hinge = hinge * others
+    if weight is not None:
+        hinge = hinge * weight[labels].unsqueeze(1)
+    loss = hinge.sum(1) / classes
+    return _reduce(loss[0] if unbatched and reduction == "none" else loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss: for each target class j and non-target class i, max(0, 1 - (x[j] - x[i])),
+    summed and divided by C. target (N, C) lists the target classes, ended by the first -1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    unbatched = input.ndim == 1
+    scores = input.unsqueeze(0) if unbatched else input
+    labels = _class_targets("multilabel_margin_loss", input, target)
+    labels = labels[None] if labels.ndim == 1 else labels
+    if scores.ndim != 2 or labels.shape != tuple(scores.shape):
+        raise ValueError(f"multilabel_margin_loss: expected input (N, C) or (C,) and a target of the same shape, "
+                         f"got input of shape {tuple(input.shape)} and target of shape {_data(target).shape}")
+    batch, classes = scores.shape
+    valid = np.cumprod(labels >= 0, axis=1).astype(bool)  # the targets before the first -1
+    if np.any(labels[valid] >= classes):
+        raise IndexError(f"multilabel_margin_loss: a target class is out of range for {classes} classes")
+    safe = np.where(valid, labels, 0)
+    is_target = np.zeros((batch, classes), dtype=bool)
+    is_target[np.repeat(np.arange(batch), classes)[valid.reshape(-1)], labels[valid]] = True
+    target_scores = scores[np.arange(batch)[:, None], safe]  # (N, slots)
+    hinge = (1 - target_scores.unsqueeze(2) + scores.unsqueeze(1)).clamp(min=0)  # (N, slots, C)
+    pairs = (valid[:, :, None] & ~is_target[:, None, :]).astype(_data(input).dtype)
+    loss = (hinge * pairs).sum((1, 2)) / classes
+    return _reduce(loss[0] if unbatched and reduction == "none" else loss, reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin) with any distance function (pairwise_distance by default)."""
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
+    distance = pairwise_distance if distance_function is None else distance_function
+    distance_positive = distance(anchor, positive)
+    distance_negative = distance(anchor, negative)
+    if swap:
+        distance_negative = elementwise.minimum(distance_negative, distance(positive, negative))
+    return _reduce((distance_positive - distance_negative + margin).clamp(min=0), reduction)

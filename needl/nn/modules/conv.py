@@ -5,6 +5,7 @@ from ...autograd.creation import empty
 from ...autograd.tensor import Tensor
 from .. import init
 from ..functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, pad
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -112,7 +113,7 @@ class Conv1d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups,
-                         bias, padding_mode, 1, dtype)
+                         bias, padding_mode, 1, factory_dtype(device, dtype))
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_channels(input, 3)
@@ -128,7 +129,7 @@ class Conv2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, False, 0, groups,
-                         bias, padding_mode, 2, dtype)
+                         bias, padding_mode, 2, factory_dtype(device, dtype))
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_channels(input, 4)
@@ -170,7 +171,7 @@ class ConvTranspose1d(_ConvTransposeNd):
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose1d: padding must be an int, got '{padding}'")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
-                         groups, bias, padding_mode, 1, dtype)
+                         groups, bias, padding_mode, 1, factory_dtype(device, dtype))
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_channels(input, 3)
@@ -189,9 +190,15 @@ class ConvTranspose2d(_ConvTransposeNd):
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be an int or a pair, got '{padding}'")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, True, output_padding,
-                         groups, bias, padding_mode, 2, dtype)
+                         groups, bias, padding_mode, 2, factory_dtype(device, dtype))
 
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_channels(input, 4)
         return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
                                 self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+# PyTorch's module path torch.nn.modules.conv holds the 3-D and lazy convolutions too
+from .conv3d import Conv3d, ConvTranspose3d  # noqa: E402,F401
+from .lazy import (LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,  # noqa: E402,F401
+                   LazyConvTranspose2d, LazyConvTranspose3d)

@@ -1,11 +1,11 @@
-"""Linear, Bilinear and Identity layers."""
+"""Linear (and its MultiheadAttention alias NonDynamicallyQuantizableLinear), Bilinear and Identity layers."""
 import math
 
-from ...autograd import dtypes
 from ...autograd.creation import empty
 from ...autograd.tensor import Tensor
 from .. import init
 from ..functional.linear import bilinear, linear
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -27,7 +27,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_features, dtype=dtype))
@@ -48,6 +48,10 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear layer (PyTorch's name for MultiheadAttention.out_proj; quantization does not apply to needl)."""
+
+
 class Bilinear(Module):
     """y = x1 @ A @ x2 + b with weight (out_features, in1_features, in2_features)."""
 
@@ -55,7 +59,7 @@ class Bilinear(Module):
                  device=None, dtype=None):
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_features, dtype=dtype))

@@ -1,11 +1,13 @@
-"""BatchNorm1d/2d/3d, LayerNorm, GroupNorm and InstanceNorm1d/2d, with PyTorch's parameters and buffers."""
+"""BatchNorm1d/2d/3d, LayerNorm, GroupNorm, InstanceNorm1d/2d/3d, RMSNorm and LocalResponseNorm, with PyTorch's parameters and buffers."""
 import numpy as np
 
-from ...autograd import dtypes
 from ...autograd.creation import ones, zeros
 from ...autograd.tensor import Tensor
 from .. import functional as F
 from .. import init
+from ..factory import factory_dtype
+from ..functional.local_response_norm import local_response_norm
+from ..functional.rms_norm import rms_norm
 from ..module import Module
 from ..parameter import Parameter
 
@@ -21,7 +23,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.register_parameter("weight", Parameter(ones(num_features, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(zeros(num_features, dtype=dtype)) if affine and bias else None)
         if track_running_stats:
@@ -133,6 +135,11 @@ class InstanceNorm2d(_InstanceNorm):
     _batched_ndim = 4
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Normalise each channel of each sample of an (N, C, D, H, W) input over D, H, W."""
+    _batched_ndim = 5
+
+
 class LayerNorm(Module):
     """Normalise over the trailing normalized_shape axes; weight (ones) and bias (zeros) of that shape."""
 
@@ -142,7 +149,7 @@ class LayerNorm(Module):
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         if elementwise_affine:
             self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
             if bias:
@@ -180,7 +187,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.register_parameter("weight", Parameter(ones(num_channels, dtype=dtype)) if affine else None)
         self.register_parameter("bias", Parameter(zeros(num_channels, dtype=dtype)) if affine and bias else None)
 
@@ -198,3 +205,43 @@ class GroupNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
+
+
+class RMSNorm(Module):
+    """Divide by the root mean square over the trailing normalized_shape axes; weight (ones) of that shape."""
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
+                 device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = factory_dtype(device, dtype)
+        if elementwise_affine:
+            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Divide each channel by (k + alpha / size * sum of squares of `size` neighbouring channels)^beta."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

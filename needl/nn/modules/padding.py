@@ -79,6 +79,16 @@ class ZeroPad2d(ConstantPad2d):
         return f"{self.padding}"
 
 
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dims with zeros: (left, right, top, bottom, front, back) or an int."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
 class ReflectionPad1d(_PadNd):
     """Pad the last dim by reflecting at the border (without repeating the edge)."""
     mode, dims = "reflect", 1
@@ -87,6 +97,11 @@ class ReflectionPad1d(_PadNd):
 class ReflectionPad2d(_PadNd):
     """Pad the last two dims by reflection: padding (left, right, top, bottom) or an int."""
     mode, dims = "reflect", 2
+
+
+class ReflectionPad3d(_PadNd):
+    """Pad the last three dims by reflection."""
+    mode, dims = "reflect", 3
 
 
 class ReplicationPad1d(_PadNd):
@@ -99,6 +114,11 @@ class ReplicationPad2d(_PadNd):
     mode, dims = "replicate", 2
 
 
+class ReplicationPad3d(_PadNd):
+    """Pad the last three dims by repeating the edges."""
+    mode, dims = "replicate", 3
+
+
 class CircularPad1d(_PadNd):
     """Pad the last dim by wrapping around."""
     mode, dims = "circular", 1
@@ -107,3 +127,8 @@ class CircularPad1d(_PadNd):
 class CircularPad2d(_PadNd):
     """Pad the last two dims by wrapping around."""
     mode, dims = "circular", 2
+
+
+class CircularPad3d(_PadNd):
+    """Pad the last three dims by wrapping around."""
+    mode, dims = "circular", 3

@@ -123,3 +123,8 @@ class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
 
     def forward(self, input: Tensor):
         return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+# PyTorch's module path torch.nn.modules.pooling holds the 3-D, LP and unpooling layers too
+from .pooling3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d  # noqa: E402,F401
+from .unpooling import LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402,F401

@@ -2,20 +2,25 @@
 
 Each layer and direction runs as one fused tape node (needl.nn.functional.recurrent); the
 modules only check shapes, pick the weights, stack the final states and apply dropout between
-layers.
+layers. A PackedSequence input runs as one fused node per run of time steps with the same batch
+size (the sequences still running), so each sequence stops at its own length: the reverse
+direction starts at each sequence's own end, and h_n is taken at each sequence's length.
 """
 import math
 import numbers
 import warnings
 
-from ...autograd import dtypes
-from ...autograd.creation import empty
+import numpy as np
+
+from ...autograd.creation import empty, zeros
 from ...autograd.functional import cat, stack
 from ...autograd.tensor import Tensor
 from .. import init
 from ..functional import recurrent as fused
+from ..factory import factory_dtype
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
@@ -53,7 +58,7 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         gate_size = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
         self._flat_weights_names = []
@@ -158,16 +163,103 @@ class RNNBase(Module):
         stacked = [final[0].unsqueeze(0) if len(final) == 1 else stack(final, dim=0) for final in finals]
         return layer_input, stacked
 
-    def _cell_sequence(self, input, initial, weights, reverse):
+    def _cell_sequence(self, input, initial, weights, reverse, batch_first=None):
+        batch_first = self.batch_first if batch_first is None else batch_first
         if self.mode == "LSTM":
-            return fused.lstm(input, initial[0], initial[1], *weights, batch_first=self.batch_first,
-                              reverse=reverse)
+            return fused.lstm(input, initial[0], initial[1], *weights, batch_first=batch_first, reverse=reverse)
         if self.mode == "GRU":
-            return fused.gru(input, initial[0], *weights, batch_first=self.batch_first, reverse=reverse)
+            return fused.gru(input, initial[0], *weights, batch_first=batch_first, reverse=reverse)
         function = fused.rnn_tanh if self.mode == "RNN_TANH" else fused.rnn_relu
-        return function(input, initial[0], *weights, batch_first=self.batch_first, reverse=reverse)
+        return function(input, initial[0], *weights, batch_first=batch_first, reverse=reverse)
+
+    def _run_packed(self, data, batch_sizes, states):
+        """The layers over packed `data` (sum of batch_sizes, features); states as in _run, in sorted order.
+
+        Time steps with the same batch size form a run; each run is one fused call on its
+        (steps, batch, features) block. Forward: a run starts from the previous run's final
+        states (the sequences that ended there leave their final states behind). Reverse: runs
+        go from last to first, and the sequences that end in a run start there from h_0.
+        """
+        runs, start = [], 0  # (first row in data, steps, batch) per run of equal batch sizes
+        for size in np.unique(batch_sizes)[::-1]:
+            steps = int(np.count_nonzero(batch_sizes == size))
+            runs.append((start, steps, int(size)))
+            start += steps * int(size)
+        batch = int(batch_sizes[0])
+        directions = 2 if self.bidirectional else 1
+        dtype = self.weight_ih_l0.dtype
+        finals = [[] for _ in states]
+        layer_data = data
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                weights = [getattr(self, name) for name in self._all_weights[index]] + ([] if self.bias else [None, None])
+                initial = [zeros(batch, self.hidden_size, dtype=dtype) if state is None else state[index]
+                           for state in states]
+                pieces, ends = self._packed_direction(layer_data, runs, initial, weights, reverse=direction == 1)
+                outputs.append(pieces)
+                for kind, final in enumerate(ends):
+                    finals[kind].append(final)
+            layer_data = outputs[0] if directions == 1 else cat(outputs, dim=-1)
+            if self.dropout > 0 and self.training and layer + 1 < self.num_layers:
+                from ..functional import dropout
+                layer_data = dropout(layer_data, p=self.dropout, training=True)
+        return layer_data, [stack(final, dim=0) for final in finals]
+
+    def _packed_direction(self, data, runs, initial, weights, reverse):
+        """One layer and direction over the runs: (packed output, final state per kind, (B, H) each)."""
+        features = data.shape[-1]
+        blocks = [None] * len(runs)
+        order = range(len(runs) - 1, -1, -1) if reverse else range(len(runs))
+        carried, finished = None, []  # the states flowing between runs; the rows that stopped
+        for position in order:
+            start, steps, size = runs[position]
+            block = data[start:start + steps * size].reshape(steps, size, features)
+            if carried is None:
+                state = [s[:size] for s in initial]
+            elif reverse:  # the sequences that end in this run start here
+                state = [cat([c, s[c.shape[0]:size]], dim=0) for c, s in zip(carried, initial)]
+            else:
+                state = [c[:size] for c in carried]
+            result = self._cell_sequence(block, state, weights, reverse, batch_first=False)
+            blocks[position] = result[0].reshape(steps * size, -1)
+            if not reverse:  # the rows that stop after this run (the next run is smaller)
+                following = runs[position + 1][2] if position + 1 < len(runs) else 0
+                finished.append([r[following:size] for r in result[1:]])
+            carried = list(result[1:])
+        output = cat(blocks, dim=0) if len(blocks) > 1 else blocks[0]
+        if reverse:
+            return output, carried
+        ends = [cat([rows[kind] for rows in reversed(finished)], dim=0) for kind in range(len(initial))]
+        return output, ends
+
+    def _forward_packed(self, input, states, labels):
+        data = input.data
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got packed data of shape {tuple(data.shape)}")
+        if data.dtype != self.weight_ih_l0.dtype:
+            raise RuntimeError(f"{type(self).__name__}: input dtype {data.dtype} does not match the parameters' "
+                               f"dtype {self.weight_ih_l0.dtype}")
+        batch_sizes = np.asarray(input.batch_sizes._data if isinstance(input.batch_sizes, Tensor)
+                                 else input.batch_sizes, dtype=np.int64)
+        batch = int(batch_sizes[0])
+        sorted_indices = None if input.sorted_indices is None else np.asarray(input.sorted_indices._data)
+        for state, label in zip(states, labels):
+            if state is not None:
+                self._check_state(state, True, batch, label)
+        if sorted_indices is not None:  # hx comes in the caller's batch order
+            states = [None if state is None else state[:, sorted_indices] for state in states]
+        output, finals = self._run_packed(data, batch_sizes, states)
+        if input.unsorted_indices is not None:
+            unsorted = np.asarray(input.unsorted_indices._data)
+            finals = [final[:, unsorted] for final in finals]
+        return PackedSequence(output, input.batch_sizes, input.sorted_indices, input.unsorted_indices), finals
 
     def _forward(self, input, states, labels):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, states, labels)
         self._check_input(input)
         batched = input.ndim == 3
         batch_dim = 0 if self.batch_first else 1
@@ -260,7 +352,7 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        dtype = dtypes.get_default_dtype() if dtype is None else dtype
+        dtype = factory_dtype(device, dtype)
         self.weight_ih = Parameter(empty(num_chunks * hidden_size, input_size, dtype=dtype))
         self.weight_hh = Parameter(empty(num_chunks * hidden_size, hidden_size, dtype=dtype))
         if bias:

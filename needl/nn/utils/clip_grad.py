@@ -4,6 +4,7 @@ The norm is read in one pass over each gradient (a BLAS dot product for the 2-no
 joining the gradients into one array first (which would copy all of them).
 """
 import math
+import warnings
 from typing import Iterable, List
 
 import numpy as np
@@ -78,6 +79,14 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     _check_finite(total, norm_type, error_if_nonfinite)
     _scale(grads, float(max_norm), total)
     return Tensor._make(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_norm(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+    """Deprecated spelling of clip_grad_norm_ (with PyTorch's warning)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float, foreach=None) -> None:
