@@ -4,7 +4,7 @@ SWA value, update_bn recomputes batch-norm statistics for the averaged weights."
 import itertools
 import math
 from copy import deepcopy
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Iterable, List, Optional, Sequence
 
 import numpy as np
 

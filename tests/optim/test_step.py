@@ -41,6 +41,19 @@ def feed(params, step):
         param.grad = needl.tensor(np.cos(value * (step + 1)) + 0.3 * value + 0.1 * index)
 
 
+def step_in_lockstep(pairs, steps):
+    """Feed both runs the same gradients and step them together; (params, optimizer) pairs."""
+    for step in steps:
+        for params, optimizer in pairs:
+            feed(params, step)
+            optimizer.step()
+
+
+def assert_same_values(first, second):
+    for mine, theirs in zip(first, second):
+        np.testing.assert_array_equal(mine.detach().numpy(), theirs.detach().numpy())
+
+
 def snapshot(optimizer):
     """Copies of every parameter and of the state of each (by position; empty states left out)."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -137,11 +150,7 @@ def test_parameters_keep_their_arrays_and_replaced_arrays_are_noticed():
     alias = params[1].detach()  # shares the parameter's memory, as in PyTorch
     optimizer = optim.Adam(params, lr=0.1)
     reference = optim.Adam(reference_params, lr=0.1, foreach=False)
-    for step in range(2):
-        feed(params, step)
-        feed(reference_params, step)
-        optimizer.step()
-        reference.step()
+    step_in_lockstep([(params, optimizer), (reference_params, reference)], range(2))
     assert all(p._data is array for p, array in zip(params, arrays))  # never moved
     np.testing.assert_array_equal(alias.numpy(), params[1].detach().numpy())
     exp_avg = optimizer.state[params[0]]["exp_avg"]
@@ -152,13 +161,8 @@ def test_parameters_keep_their_arrays_and_replaced_arrays_are_noticed():
     with needl.no_grad():
         params[1].mul_(2)
         reference_params[1].mul_(2)
-    for step in range(2, 4):
-        feed(params, step)
-        feed(reference_params, step)
-        optimizer.step()
-        reference.step()
-    for mine, theirs in zip(params, reference_params):
-        np.testing.assert_array_equal(mine.detach().numpy(), theirs.detach().numpy())
+    step_in_lockstep([(params, optimizer), (reference_params, reference)], range(2, 4))
+    assert_same_values(params, reference_params)
     assert optimizer.state[params[0]]["exp_avg"] is exp_avg
 
 
@@ -264,13 +268,8 @@ def test_loading_a_state_dict_rebuilds_the_buckets():
     for copy, param in zip(copies, params):
         copy.data = param.detach().numpy().copy()
     resumed.load_state_dict(saved)
-    for step in range(2, 4):
-        feed(params, step)
-        feed(copies, step)
-        optimizer.step()
-        resumed.step()
-    for mine, theirs in zip(params, copies):
-        np.testing.assert_array_equal(mine.detach().numpy(), theirs.detach().numpy())
+    step_in_lockstep([(params, optimizer), (copies, resumed)], range(2, 4))
+    assert_same_values(params, copies)
 
 
 def test_zero_dimensional_and_empty_parameters_step():

@@ -6,9 +6,10 @@ from typing import Any, Callable, Dict, List, Optional, Union
 
 from ..optimizer import Optimizer
 from .base import LRScheduler, _check_optimizer, _per_group
+from .momentum import MomentumCycling
 
 
-class CyclicLR(LRScheduler):
+class CyclicLR(MomentumCycling, LRScheduler):
     """Each cycle goes from base_lr up to max_lr in step_size_up steps and back down in
     step_size_down; the height of a cycle is scaled by `mode` ('triangular': constant,
     'triangular2': halved every cycle, 'exp_range': gamma ** iterations) or by `scale_fn`,
@@ -42,18 +43,8 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                                 "option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for high, low, group in zip(self.max_momentums, self.base_momentums,
-                                            optimizer.param_groups):
-                    self._set_momentum(group, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+            self.base_momentums, self.max_momentums = self._start_momentum_cycle(
+                optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -76,12 +67,6 @@ class CyclicLR(LRScheduler):
         if self.mode == "exp_range":
             return self.gamma ** x
         return 1.0
-
-    def _set_momentum(self, group: dict, momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def get_lr(self) -> List[float]:
         cycle = math.floor(1 + self.last_epoch / self.total_size)
