@@ -65,9 +65,11 @@ class Adam(ElementwiseOptimizer):
             maximum = state_array(state, "max_exp_avg_sq", param)
             np.maximum(maximum, second_moment, out=maximum)
             second_moment = maximum
+        # m / (sqrt(v) / c + eps) * lr / (1 - beta1^t), c = sqrt(1 - beta2^t), computed as
+        # m / (sqrt(v) + eps c) * (lr c / (1 - beta1^t)): one pass fewer, equal to rounding
+        correction = math.sqrt(1 - beta2 ** step)
         denominator = np.sqrt(second_moment, out=scratch)
-        denominator /= math.sqrt(1 - beta2 ** step)
-        denominator += eps
+        denominator += eps * correction
         np.divide(exp_avg, denominator, out=scratch)
-        scratch *= lr / (1 - beta1 ** step)
+        scratch *= lr * correction / (1 - beta1 ** step)
         param -= scratch
