@@ -149,3 +149,16 @@ def test_against_pytorch():
             np.testing.assert_allclose(m.detach().numpy(), o.detach().numpy(), rtol=tolerance,
                                        atol=tolerance * 1e-2)
         assert list(ours.param_groups[0]) == list(theirs.param_groups[0])
+
+
+@pytest.mark.parametrize("make,shape", [(Adafactor, (4, 3)), (Adafactor, (5,)), (Muon, (4, 3)),
+                                        (SparseAdam, (4, 3))])
+def test_float32_stays_float32(make, shape):
+    param = needl.randn(*shape, requires_grad=True)
+    optimizer = make([param])
+    for _ in range(2):
+        param.grad = needl.randn(*shape)
+        optimizer.step()
+    assert param.dtype == np.float32
+    assert all(value.dtype == np.float32 for value in optimizer.state[param].values()
+               if isinstance(value, needl.Tensor))

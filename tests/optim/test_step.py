@@ -279,3 +279,31 @@ def test_zero_dimensional_and_empty_parameters_step():
     optimizer.step()
     assert params[0].shape == () and params[1].shape == (0,)
     assert optimizer.state[params[0]]["exp_avg"].shape == ()
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+SHAPE = st.lists(st.integers(0, 5), min_size=0, max_size=3).map(tuple)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(shapes=st.lists(SHAPE, min_size=1, max_size=6), config=st.sampled_from(CONFIGS),
+       dtype=st.sampled_from([np.float32, np.float64]), limit=st.sampled_from([8, 64, 1 << 14]),
+       missing=st.integers(0, 6))
+def test_buckets_and_one_by_one_agree_on_random_shapes(shapes, config, dtype, limit, missing):
+    """Any shapes (0-d and empty included), bucket sizes and a parameter without a gradient on
+    some steps: the bucketed step gives the one-by-one step's bits."""
+    name, options = config
+    results = []
+    for max_size in (0, limit):  # one by one, then in buckets
+        params = make_params(dtype, shapes)
+        optimizer = getattr(optim, name)(params, **options)
+        optimizer._flat_max_size = max_size
+        for step in range(3):
+            feed(params, step)
+            if missing < len(params) and step == 1:
+                params[missing].grad = None
+            optimizer.step()
+        results.append(snapshot(optimizer))
+    assert_same_snapshot(*results)
