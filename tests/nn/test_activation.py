@@ -164,3 +164,14 @@ def test_float32_gelu_in_blocks_matches_float64():
     assert F.gelu(needl.tensor(np.float32(1.0))).shape == ()
     strided = needl.tensor(values.astype(np.float32))[::3]
     np.testing.assert_allclose(F.gelu(strided).numpy(), reference.detach().numpy()[::3], rtol=1e-6, atol=1e-6)
+
+
+def test_silu_far_negative_is_quietly_zero():
+    import warnings
+    x = needl.tensor(np.array([-200.0, -90.0, 0.0, 90.0], np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.silu(x)
+        out.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), [0.0, -90.0 / (1 + np.exp(90.0)), 0.0, 90.0], atol=1e-30)
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 0.5, 1.0], atol=1e-30)

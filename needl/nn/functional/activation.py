@@ -321,11 +321,38 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 @op
 def _silu(x):
-    return x * elementwise.sigmoid(x)
+    if x.dtype.kind != "f":
+        return x * elementwise.sigmoid(x)
+    with np.errstate(over="ignore"):  # exp(-x) = inf below ~-88 (float32) gives the right 0
+        return _blockwise(_silu_block, [x])[0]
+
+
+def _silu_block(x, out):
+    """out = x / (1 + exp(-x)): four passes over one block."""
+    np.negative(x, out=out)
+    np.exp(out, out=out)
+    out += 1
+    np.divide(x, out, out=out)
+
+
+def _silu_grad_block(x, g, grad):
+    """grad = g * s * (1 + x * (1 - s)) with s = sigmoid(x), on one block."""
+    s = np.negative(x)
+    np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)
+    np.subtract(1, s, out=grad)
+    grad *= x
+    grad += 1
+    grad *= s
+    grad *= g
 
 
 @_silu.vjp
 def _silu_vjp(g, out, x):
+    if isinstance(g, np.ndarray) and x.dtype.kind == "f" and g.dtype == x.dtype:
+        with np.errstate(over="ignore"):
+            return _blockwise(_silu_grad_block, [x, g])[0]
     s = elementwise.sigmoid(x)
     return g * s * (1.0 + x * (1.0 - s))
 
