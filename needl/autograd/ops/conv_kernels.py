@@ -106,9 +106,6 @@ def weight_grad(grad, input, kernel_hw, stride, padding, dilation, groups):
     n, out_channels, ho, wo = grad.shape
     channels = input.shape[1] // groups
     kh, kw = kernel_hw
-    if conv_winograd.applicable((out_channels, channels) + tuple(kernel_hw), stride, dilation, groups,
-                                np.result_type(grad, input)):
-        return conv_winograd.weight_grad(grad, input, padding)
     pixels, depth = ho * wo, kh * kw * channels
     padded = channels_last_padded(input, padding, temporary=True)
     grad_groups = _grad_groups(grad, groups)

@@ -5,9 +5,16 @@ under it; over all tiles and channels that is 16 GEMMs (tiles, C) @ (C, C_out), 
 position of the 4x4 transformed patch, against 9 * C multiply-adds per output for im2col. The
 transforms B, A and G hold only 0, +-1 and 1/2, so they are a few adds and subtracts over
 strided views of channels-last arrays (no copy of the patches), blocked over images so that
-they stay in cache with the GEMMs. The weight gradient is the same contraction transposed:
-G^T [sum over tiles of (B^T d B) (A dY A^T)] G, 16 GEMMs with the tiles as the inner dimension.
-The input gradient of a stride-1 convolution is itself one (conv_kernels.input_grad).
+they stay in cache with the GEMMs. The input gradient of a stride-1 convolution is itself one
+(conv_kernels.input_grad).
+
+The transforms run on one core while the GEMMs use BLAS's threads, so the gain shrinks with the
+threads: one thread, CPU time, forward (ms) im2col -> Winograd: 64x32x32x32 -> 32: 16.7 -> 15.6,
+64x64x16x16 -> 64: 14.5 -> 10.3, 64x128x8x8 -> 128: 12.5 -> 9.5; with two threads (wall, medians
+of a loaded machine) 32 channels were even, 64 even, 128 ~15% faster. The weight gradient
+(the same contraction transposed, G^T [sum over tiles of (B^T d B)(A dY A^T)] G) was tried: its
+16 GEMMs have (C, C_out) outputs and the tiles as inner dimension, which two BLAS threads split
+badly, and it was 10-30% slower than im2col's at two threads; it stays im2col.
 """
 import numpy as np
 
@@ -17,7 +24,7 @@ from .windows import channels_last_padded, image_chunks, scratch
 # A^T = [[1,1,1,0],[0,1,-1,-1]] are written out as adds in _input_transform and _output_transform
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
-MIN_CHANNELS = 16  # below, the 16 GEMMs' inner dimension C is too short for BLAS to pay off
+MIN_CHANNELS = 64  # below, the 16 GEMMs (inner dimension C) and the transforms do not pay at two threads
 
 
 def applicable(weight_shape, stride, dilation, groups, dtype) -> bool:
@@ -35,17 +42,6 @@ def _weight_transform(weight, dtype):
     half = half.reshape(out_channels, channels, 3, 4).transpose(0, 1, 3, 2)
     full = np.matmul(half.reshape(-1, 3), g.T).reshape(out_channels, channels, 4, 4)  # (o, c, b, a)
     return np.ascontiguousarray(full.transpose(3, 2, 1, 0)).reshape(16, channels, out_channels)
-
-
-def _weight_transform_adjoint(total, dtype):
-    """(4, 4, C, C_out) -> (C_out, C, 3, 3): G^T t G per channel pair, the adjoint of _weight_transform."""
-    channels, out_channels = total.shape[2:]
-    g = G.astype(dtype)
-    per_pair = np.ascontiguousarray(total.transpose(3, 2, 0, 1))                     # (o, c, a, b)
-    half = np.matmul(per_pair.reshape(-1, 4), g).reshape(out_channels, channels, 4, 3)
-    half = half.transpose(0, 1, 3, 2)                                                   # (o, c, j, a)
-    full = np.matmul(half.reshape(-1, 4), g).reshape(out_channels, channels, 3, 3)    # (o, c, j, i)
-    return np.ascontiguousarray(full.transpose(0, 1, 3, 2))
 
 
 def _tiles(out_hw):
@@ -128,48 +124,3 @@ def forward(input, weight, bias, padding, out_hw):
     if not even:  # odd sizes: the last tile's extra row/column is dropped (a compact copy)
         out = np.ascontiguousarray(out[:, :out_hw[0], :out_hw[1]])
     return out.transpose(0, 3, 1, 2)
-
-
-def _gradient_transform(grad, tiles, out):
-    """out (4, 4, n, th, tw, C_out) = A dY A^T of every 2x2 tile of grad (n, 2th, 2tw, C_out),
-    without its signs (rows and columns 3 are -dY1, returned as +dY1: see _SIGNS)."""
-    even, odd = grad[:, 0::2], grad[:, 1::2]                      # (n, th, 2tw, C_out) each
-    n, th, width, c = even.shape
-    rows = scratch((2, n, th, width, c), grad.dtype, "winograd columns")
-    np.add(even, odd, out=rows[0])
-    np.subtract(even, odd, out=rows[1])
-    for a, row in enumerate((even, rows[0], rows[1], odd)):
-        left, right = row[:, :, 0::2], row[:, :, 1::2]
-        np.copyto(out[a, 0], left)
-        np.add(left, right, out=out[a, 1])
-        np.subtract(left, right, out=out[a, 2])
-        np.copyto(out[a, 3], right)
-
-
-_SIGN = np.array([1.0, 1.0, 1.0, -1.0])
-_SIGNS = np.multiply.outer(_SIGN, _SIGN)  # what _gradient_transform leaves out, per (a, b)
-
-
-def weight_grad(grad, input, padding):
-    """d<grad, conv2d(input, w)>/dw for a 3x3 weight, stride 1: (C_out, C, 3, 3)."""
-    n, out_channels, ho, wo = grad.shape
-    channels = input.shape[1]
-    dtype = np.result_type(grad, input)
-    tiles = _tiles((ho, wo))
-    padded = _padded_tiles(input, padding, tiles)
-    rows = grad.transpose(0, 2, 3, 1)
-    if (2 * tiles[0], 2 * tiles[1]) != (ho, wo):  # odd sizes: zeros for the last tiles' extra outputs
-        full = np.zeros((n, 2 * tiles[0], 2 * tiles[1], out_channels), dtype)
-        full[:, :ho, :wo] = rows
-        rows = full
-    total = np.zeros((16, channels, out_channels), dtype)
-    for start, stop in _chunks(n, tiles, channels, out_channels, total.itemsize):
-        count = (stop - start) * tiles[0] * tiles[1]
-        patches = scratch((4, 4, stop - start) + tiles + (channels,), dtype, "winograd input")
-        _input_transform(padded[start:stop], tiles, patches)
-        grads = scratch((4, 4, stop - start) + tiles + (out_channels,), dtype, "winograd products")
-        _gradient_transform(rows[start:stop], tiles, grads)
-        total += np.matmul(patches.reshape(16, count, channels).transpose(0, 2, 1),
-                           grads.reshape(16, count, out_channels))
-    total = total.reshape(4, 4, channels, out_channels) * _SIGNS[:, :, None, None].astype(dtype)
-    return _weight_transform_adjoint(total, dtype)
