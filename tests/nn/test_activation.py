@@ -111,3 +111,67 @@ def test_matches_pytorch(name):
     getattr(F, name)(mine).sum().backward()
     getattr(torch.nn.functional, name)(theirs).sum().backward()
     np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("slope", [0.2, 0.0, -0.3, 1.5])
+def test_leaky_relu_any_slope(slope):
+    x = away_from_kinks(3, 4)
+    expected = np.where(x.detach().numpy() > 0, x.detach().numpy(), slope * x.detach().numpy())
+    np.testing.assert_allclose(F.leaky_relu(x, slope).detach().numpy(), expected)
+    assert gradcheck(lambda t: F.leaky_relu(t, slope), (x,))
+    assert np.isnan(F.leaky_relu(needl.tensor([np.nan]), slope).numpy()[0])
+
+
+@pytest.mark.parametrize("name", ["leaky_relu", "elu", "selu", "celu", "gelu", "silu", "relu"])
+def test_channels_last_stays_channels_last(name):
+    """A conv's channels-last output keeps its memory layout through the activation and its gradient."""
+    values = np.random.default_rng(1).standard_normal((2, 5, 4, 3)).astype(np.float32).transpose(0, 3, 1, 2)
+    x = needl.tensor(values, requires_grad=True)
+    out = FUNCTIONS[name](x)
+    assert out.detach().numpy().strides[1] == 4 and out.dtype == np.float32
+    out.backward(needl.ones_like(out))
+    assert x.grad.dtype == np.float32
+
+
+def test_elu_family_values_and_gradients_at_both_signs():
+    x = needl.tensor(np.linspace(-3, 3, 13) + 0.01, requires_grad=True)
+    for function, alpha, scale, input_scale in [(lambda t: F.elu(t, 0.5), 0.5, 1.0, 1.0),
+                                                (F.selu, 1.6732632423543772, 1.0507009873554805, 1.0),
+                                                (lambda t: F.celu(t, 0.7), 0.7, 1.0, 1 / 0.7)]:
+        values = x.detach().numpy()
+        expected = np.where(values > 0, scale * values, alpha * scale * np.expm1(values * input_scale))
+        slope = np.where(values > 0, scale, alpha * scale * input_scale * np.exp(values * input_scale))
+        out = function(x)
+        np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12)
+        x.grad = None
+        out.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), slope, rtol=1e-12)
+
+
+def test_float32_gelu_in_blocks_matches_float64():
+    """The float32 GELU runs in blocks of BLOCK elements: check across a block boundary and at 0-d."""
+    from needl.nn.functional.activation import BLOCK
+    values = np.linspace(-7, 7, BLOCK + 1001)
+    x = needl.tensor(values.astype(np.float32), requires_grad=True)
+    out = F.gelu(x)
+    out.backward(needl.ones_like(out))
+    exact = needl.tensor(values, requires_grad=True)
+    reference = F.gelu(exact)
+    reference.backward(needl.ones_like(reference))
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(out.detach().numpy(), reference.detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), exact.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert F.gelu(needl.tensor(np.float32(1.0))).shape == ()
+    strided = needl.tensor(values.astype(np.float32))[::3]
+    np.testing.assert_allclose(F.gelu(strided).numpy(), reference.detach().numpy()[::3], rtol=1e-6, atol=1e-6)
+
+
+def test_silu_far_negative_is_quietly_zero():
+    import warnings
+    x = needl.tensor(np.array([-200.0, -90.0, 0.0, 90.0], np.float32), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.silu(x)
+        out.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), [0.0, -90.0 / (1 + np.exp(90.0)), 0.0, 90.0], atol=1e-30)
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 0.5, 1.0], atol=1e-30)

@@ -9,6 +9,7 @@ Each runs over blocks of images whose columns stay in cache (see windows.image_c
 """
 import numpy as np
 
+from . import conv_winograd
 from .windows import channels_last_padded, col2im, im2col, image_chunks, output_size, scratch
 
 
@@ -33,8 +34,10 @@ def forward(input, weight, bias, stride, padding, dilation, groups, out_hw=None)
     if out_hw is None:
         out_hw = (output_size(h, kh, stride[0], padding[0] + padding[1], dilation[0]),
                   output_size(w, kw, stride[1], padding[2] + padding[3], dilation[1]))
+    if conv_winograd.applicable(weight.shape, stride, dilation, groups, input.dtype):
+        return conv_winograd.forward(input, weight, bias, padding, out_hw)
     pixels, depth = out_hw[0] * out_hw[1], kh * kw * channels
-    padded = channels_last_padded(input, padding)
+    padded = channels_last_padded(input, padding, temporary=True)
     matrix = weight_matrix(weight, groups)
     out = np.empty((n,) + tuple(out_hw) + (out_channels,), np.result_type(input, weight))
     # each GEMM writes its groups' blocks straight into their channel slices of the output
@@ -104,7 +107,7 @@ def weight_grad(grad, input, kernel_hw, stride, padding, dilation, groups):
     channels = input.shape[1] // groups
     kh, kw = kernel_hw
     pixels, depth = ho * wo, kh * kw * channels
-    padded = channels_last_padded(input, padding)
+    padded = channels_last_padded(input, padding, temporary=True)
     grad_groups = _grad_groups(grad, groups)
     total = np.zeros((groups, depth, out_channels // groups), np.result_type(grad, input))
     for start, stop in image_chunks(n, pixels * groups * depth * total.itemsize):
