@@ -126,7 +126,7 @@ def test_bad_arguments(kwargs, message):
 def test_default_collate_structures():
     Point = namedtuple("Point", "x y")
     batch = default_collate([{"a": 1.5, "b": Point(1, "u")}, {"a": 2.5, "b": Point(2, "v")}])
-    assert batch["a"].dtype == np.float32 and batch["a"].tolist() == [1.5, 2.5]
+    assert batch["a"].dtype == np.float64 and batch["a"].tolist() == [1.5, 2.5]
     assert isinstance(batch["b"], Point) and batch["b"].x.tolist() == [1, 2]
     assert batch["b"].y == ["u", "v"]
     stacked = default_collate([needl.ones(2, dtype=needl.float64), needl.zeros(2, dtype=needl.float64)])

@@ -12,20 +12,20 @@ from ...autograd import random
 from ...autograd.creation import as_tensor
 from ...autograd.tensor import Tensor
 
-GeneratorLike = Optional[Union[np.random.Generator, int]]
+GeneratorLike = Optional[Union["random.Generator", np.random.Generator, int]]
 
 
 def as_generator(generator: GeneratorLike) -> np.random.Generator:
-    """A NumPy Generator: the one given, a new one seeded with an int, or needl's global one
-    (so `needl.manual_seed` makes shuffling and splitting reproducible)."""
-    if generator is None:
-        return random.generator()
+    """A NumPy Generator: the one given (a needl.Generator's, as it is now), a new one seeded
+    with an int, or needl's global one (so `needl.manual_seed` makes shuffling reproducible)."""
+    if generator is None or isinstance(generator, random.Generator):
+        return random.generator(generator)
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be a numpy.random.Generator, an int seed or None, got "
-                    f"{type(generator).__name__}")
+    raise TypeError(f"generator must be a needl.Generator, a numpy.random.Generator, an int seed "
+                    f"or None, got {type(generator).__name__}")
 
 
 class Dataset:
@@ -64,10 +64,11 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         return tuple(tensor[index] for tensor in self.tensors)
 
-    def get_batch(self, indices: np.ndarray) -> tuple:
-        """The batch for an index array, one fancy index per tensor."""
-        return tuple(tensor[indices] if tensor.requires_grad else Tensor._make(tensor._data[indices])
-                     for tensor in self.tensors)
+    def get_batch(self, indices: np.ndarray) -> list:
+        """The batch for an index array, one fancy index per tensor (a list, as default_collate
+        makes of tuples)."""
+        return [tensor[indices] if tensor.requires_grad else Tensor._make(tensor._data[indices])
+                for tensor in self.tensors]
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
@@ -84,6 +85,14 @@ class Subset(Dataset):
         if isinstance(index, list):
             return [self.dataset[int(self.indices[i])] for i in index]
         return self.dataset[int(self.indices[index])]
+
+    def __getitems__(self, indices: List[int]) -> list:
+        """The samples at `indices` (the DataLoader asks for a batch's at once, as PyTorch's)."""
+        keys = self.indices[indices].tolist()
+        get_items = getattr(self.dataset, "__getitems__", None)
+        if callable(get_items):
+            return get_items(keys)
+        return [self.dataset[key] for key in keys]
 
     def __len__(self) -> int:
         return len(self.indices)
