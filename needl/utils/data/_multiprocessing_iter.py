@@ -19,6 +19,8 @@ import time
 import warnings
 from typing import Any, List
 
+import numpy as np
+
 from . import _worker
 from ._fetch import BaseDataLoaderIter
 
@@ -75,6 +77,8 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
         self._order = collections.deque()     # (task id, worker) in flight, oldest first
         self._in_flight = 0
         _warn_if_too_many(loader.num_workers)
+        if context.get_start_method() == "fork":
+            _worker.blas_controller()  # found here once rather than in every worker
         try:
             for worker_id in range(loader.num_workers):
                 parent_end, child_end = context.Pipe(duplex=True)
@@ -103,6 +107,8 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
         except StopIteration:
             return
         task_id, self._next_task = self._next_task, self._next_task + 1
+        if isinstance(index, np.ndarray):
+            index = index.tobytes()  # raw int64s: cheaper to send than a pickled array
         worker.connection.send((task_id, index, worker.reader.take_released()))
         worker.pending += 1
         self._in_flight += 1
@@ -144,7 +150,10 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
         """The reply to `worker`'s oldest task of this epoch: (task id, kind, batch or error)."""
         while True:
             self._wait([worker])
-            task_id, kind, body = worker.connection.recv()
+            try:
+                task_id, kind, body = worker.connection.recv()
+            except (EOFError, OSError):  # its socket closed: the worker has died
+                self._raise_worker_death()
             stale = task_id < self._epoch_start
             if kind == _worker.BATCH:
                 if stale:
@@ -165,13 +174,17 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
         if answered:
             return answered
         if not ready:
-            self._shutdown_workers()
+            self._shutdown_workers(patient=False)
             raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
         self._raise_worker_death()
 
     def _raise_worker_death(self):
-        dead = [worker.process for worker in self._workers if worker.process.exitcode is not None]
-        self._shutdown_workers()
+        sentinels = [worker.process.sentinel for worker in self._workers]
+        ended = multiprocessing.connection.wait(sentinels, SHUTDOWN_SECONDS)
+        dead = [worker.process for worker in self._workers if worker.process.sentinel in ended]
+        for process in dead:  # its sentinel closes a moment before its exit code can be read
+            process.join(SHUTDOWN_SECONDS)
+        self._shutdown_workers(patient=False)
         killed = [process for process in dead if process.exitcode < 0]
         if killed:
             process = killed[0]
@@ -205,8 +218,9 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
                 worker.connection.send((_worker.RESUME, None, worker.reader.take_released()))
         self._prime()
 
-    def _shutdown_workers(self) -> None:
-        """Ask every worker to leave, wait a little, then terminate (then kill) the rest."""
+    def _shutdown_workers(self, patient: bool = True) -> None:
+        """Ask every worker to leave, give them SHUTDOWN_SECONDS to finish their batch (none when
+        something went wrong), then terminate (then kill) the rest."""
         if getattr(self, "_shutdown", True) or os.getpid() != self._owner:
             return
         self._shutdown = True
@@ -215,7 +229,7 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
                 worker.connection.send(None)
             except OSError:
                 pass
-        deadline = time.monotonic() + SHUTDOWN_SECONDS
+        deadline = time.monotonic() + (SHUTDOWN_SECONDS if patient else 0.0)
         for worker in self._workers:
             if worker.process.pid is not None:
                 worker.process.join(max(0.0, deadline - time.monotonic()))

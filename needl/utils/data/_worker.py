@@ -73,13 +73,26 @@ def _seed(base_seed: int, worker_id: int) -> int:
     return seed
 
 
+_blas = {}  # "controller": threadpoolctl's view of the BLAS libraries, or None without it
+
+
+def blas_controller():
+    """threadpoolctl's controller of the BLAS libraries (None without threadpoolctl), found once
+    per process: the main process finds it before forking, so that workers need not search."""
+    if "controller" not in _blas:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _blas["controller"] = ThreadpoolController()
+        except ImportError:
+            _blas["controller"] = None
+    return _blas["controller"]
+
+
 def _one_blas_thread() -> None:
     """One BLAS thread per worker, as PyTorch's workers use one thread (needs threadpoolctl)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(limits=1, user_api="blas")
+    controller = blas_controller()
+    if controller is not None:
+        controller.limit(limits=1, user_api="blas")
 
 
 def _describe_error(worker_id: int) -> tuple:
@@ -135,6 +148,8 @@ def worker_loop(dataset, iterable: bool, batch_size: Optional[int], auto_collati
                 break
             task_id, index, released = task
             writer.release(released)
+            if isinstance(index, bytes):
+                index = np.frombuffer(index, dtype=np.int64)
             if task_id == RESUME:
                 if failure is None and iterable:
                     try:

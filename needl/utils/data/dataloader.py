@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 import numpy as np
 
 from .collate import default_collate, default_convert
-from .dataset import Dataset, GeneratorLike, IterableDataset, as_generator, batch_getter
+from .dataset import Dataset, GeneratorLike, IterableDataset, as_generator, batch_is_vectorized
 from ._fetch import BaseDataLoaderIter, IterableFetcher, MapFetcher, as_index_batch
 from ._multiprocessing_iter import MultiProcessingDataLoaderIter
 from ._worker import get_worker_info
@@ -174,10 +174,13 @@ class DataLoader:
 
     @property
     def _batches_in_main(self) -> bool:
-        """Whether batches are whole fancy indexes in the main process (array-backed dataset,
-        default collate), which no worker beats."""
+        """Whether batches are made in the main process even with workers: the dataset's
+        get_batch does no per-sample work (TensorDataset's) and the default collate is used.
+        Measured (benchmarks/README.md): one gather in the main process beats receiving the
+        batch from a worker, for MNIST- and CIFAR-sized batches, with or without a batched
+        transform."""
         return (not self._iterable and self._auto_collation and self.collate_fn is default_collate
-                and batch_getter(self.dataset) is not None)
+                and batch_is_vectorized(self.dataset))
 
     def _index_iterator(self) -> Iterator:
         """One epoch of what fetchers take: int64 index batches, single indices (batch_size=None),

@@ -2,6 +2,10 @@
 
 Array-backed datasets also define `get_batch(indices)`, returning the whole collated batch for an
 integer index array with one fancy index per array, so the DataLoader does no per-sample work.
+A dataset whose `get_batch` never falls back to per-sample work says so with
+`batch_is_vectorized()` returning True: with worker processes, the DataLoader then still makes
+its batches in the main process (a gather there is faster than receiving from a worker), while
+other datasets' batches are made by the workers.
 """
 import math
 from typing import Iterator, List, Optional, Sequence, Union
@@ -70,6 +74,9 @@ class TensorDataset(Dataset):
         return [tensor[indices] if tensor.requires_grad else Tensor._make(tensor._data[indices])
                 for tensor in self.tensors]
 
+    def batch_is_vectorized(self) -> bool:
+        return True
+
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
@@ -107,6 +114,15 @@ def batch_getter(dataset: Dataset):
             return None
         return lambda indices: inner(dataset.indices[indices])
     return getattr(dataset, "get_batch", None)
+
+
+def batch_is_vectorized(dataset: Dataset) -> bool:
+    """Whether `dataset` (or the dataset under its Subsets) has a get_batch that does no
+    per-sample work (it says so with `batch_is_vectorized()`)."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    says = getattr(dataset, "batch_is_vectorized", None)
+    return batch_getter(dataset) is not None and callable(says) and bool(says())
 
 
 class ConcatDataset(Dataset):
