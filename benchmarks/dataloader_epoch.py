@@ -13,7 +13,10 @@ Contenders: needl's DataLoader and PyTorch's at their defaults with num_workers=
 num_workers=2 (both start two worker processes every epoch), and for dataloader_epoch a plain
 NumPy loop (a permutation, the same transform per sample, np.stack, the hand-written MLP step).
 The orders differ (each shuffles with its own generator), so the epochs' mean losses are compared
-loosely. Run: python benchmarks/dataloader_epoch.py [--quick] [names]
+loosely. Workers pay off only with cores to spare: on a machine shared with other sessions, Linux
+(sched_autogroup) gives a session its share of the CPU however many processes it starts, and the
+wall times say little; `--cpu-time` shows what the main process itself spends (the workers' CPU is
+not in it). Run: python benchmarks/dataloader_epoch.py [--quick] [--cpu-time] [names]
 """
 import numpy as np
 

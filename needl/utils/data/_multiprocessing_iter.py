@@ -108,7 +108,7 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
             return
         task_id, self._next_task = self._next_task, self._next_task + 1
         if isinstance(index, np.ndarray):
-            index = index.tobytes()  # raw int64s: cheaper to send than a pickled array
+            index = index.astype(np.int64, copy=False).tobytes()  # cheaper than a pickled array
         worker.connection.send((task_id, index, worker.reader.take_released()))
         worker.pending += 1
         self._in_flight += 1
@@ -126,6 +126,8 @@ class MultiProcessingDataLoaderIter(BaseDataLoaderIter):
 
     def _next_data(self) -> Any:
         while True:
+            if self._shutdown:  # after an error that stopped the workers
+                raise StopIteration
             if not self._in_flight:
                 if not self._persistent:
                     self._shutdown_workers()

@@ -11,6 +11,11 @@ mapping of the segment, without a copy; when every array of a batch has died, th
 goes back to the worker with the next task and a later batch is written there, so a steady epoch
 allocates and maps nothing. Where descriptors cannot be passed (Windows), arrays ride in the
 pickle. Only pickles from our own workers are loaded, read from a socket pair nobody else holds.
+
+Measured, the main process's CPU per batch received (float32 64x1x28x28 + int64 labels): these
+segments 26-40 us, the raw bytes through a pipe 38-49 us, pickles through a pipe 206-263 us, a
+multiprocessing.Queue 335 us; for 64x3x64x64: 119, 412, 3900 and 3235 us. A pipe also blocks the
+worker until the main process reads, so it cannot run ahead (prefetch) on large batches.
 """
 import io
 import mmap
