@@ -10,9 +10,9 @@ import numpy as np
 
 from . import dtypes
 from .printing import set_printoptions
-from .ops import (arithmetic, comparison, counting, cumulative, elementwise, exponential, indexing,
-                  linalg, products, rearrange, reduce, rounding, sorting, strided, triangular,
-                  trigonometric)
+from .ops import (arithmetic, comparison, complex as complex_ops, counting, cumulative, elementwise,
+                  exponential, indexing, linalg, products, rearrange, reduce, rounding, sorting,
+                  strided, triangular, trigonometric)
 from .ops import shape as shape_ops
 from .tensor import Tensor, _dim
 
@@ -28,6 +28,8 @@ iinfo = dtypes.iinfo
 promote_types = dtypes.promote_types
 can_cast = dtypes.can_cast
 Size = dtypes.Size
+complex64 = cfloat = dtypes.complex64
+complex128 = cdouble = dtypes.complex128
 memory_format = strided.memory_format
 contiguous_format = strided.contiguous_format
 channels_last = strided.channels_last
@@ -37,10 +39,6 @@ preserve_format = strided.preserve_format
 
 def is_floating_point(input: Tensor) -> bool:
     return input.dtype.kind == "f"
-
-
-def is_complex(input: Tensor) -> bool:
-    return input.dtype.kind == "c"
 
 
 def is_nonzero(input: Tensor) -> bool:
@@ -89,6 +87,7 @@ log10 = exponential.log10
 logaddexp = exponential.logaddexp
 logaddexp2 = exponential.logaddexp2
 xlogy = exponential.xlogy
+logit = exponential.logit
 reciprocal = exponential.reciprocal
 rsqrt = exponential.rsqrt
 square = exponential.square
@@ -113,10 +112,6 @@ addcdiv = arithmetic.addcdiv
 clamp_min = arithmetic.clamp_min
 clamp_max = arithmetic.clamp_max
 positive = arithmetic.positive
-
-
-def logit(input: Tensor, eps=None) -> Tensor:
-    return exponential.logit(input, eps=eps)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
@@ -147,6 +142,144 @@ clip = clamp
 
 def masked_fill(input: Tensor, mask, value) -> Tensor:
     return input.masked_fill(mask, value)
+
+
+# ---- complex numbers ------------------------------------------------------------------------
+is_complex = complex_ops.is_complex
+real = complex_ops.real
+imag = complex_ops.imag
+conj = complex_ops.conj
+conj_physical = complex_ops.conj_physical
+complex = complex_ops.complex
+view_as_real = complex_ops.view_as_real
+view_as_complex = complex_ops.view_as_complex
+angle = complex_ops.angle
+polar = complex_ops.polar
+
+
+def resolve_conj(input: Tensor) -> Tensor:
+    return input  # conjugation is never lazy in needl
+
+
+def is_conj(input: Tensor) -> bool:
+    return False
+
+
+# ---- special functions ----------------------------------------------------------------------
+# needl.special and needl.linalg are imported on the first call, which keeps `import needl` fast
+# (they would add about a fifth to it); each name is the function of the same name there, with
+# PyTorch's top-level signature (torch.erf is torch.special.erf ...)
+def erf(input: Tensor) -> Tensor:
+    from ..special import erf
+    return erf(input)
+
+
+def erfc(input: Tensor) -> Tensor:
+    from ..special import erfc
+    return erfc(input)
+
+
+def erfinv(input: Tensor) -> Tensor:
+    from ..special import erfinv
+    return erfinv(input)
+
+
+def lgamma(input: Tensor) -> Tensor:
+    from ..special import gammaln
+    return gammaln(input)
+
+
+def digamma(input: Tensor) -> Tensor:
+    from ..special import digamma
+    return digamma(input)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    from ..special import polygamma
+    return polygamma(n, input)
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    from ..special import multigammaln
+    return multigammaln(input, p)
+
+
+def igamma(input: Tensor, other: Tensor) -> Tensor:
+    from ..special import gammainc
+    return gammainc(input, other)
+
+
+def igammac(input: Tensor, other: Tensor) -> Tensor:
+    from ..special import gammaincc
+    return gammaincc(input, other)
+
+
+def i0(input: Tensor) -> Tensor:
+    from ..special import i0
+    return i0(input)
+
+
+def sinc(input: Tensor) -> Tensor:
+    from ..special import sinc
+    return sinc(input)
+
+
+# ---- linear algebra: torch.linalg's, and the older forms of needl/linalg/legacy.py -------------
+def det(input: Tensor) -> Tensor:
+    from ..linalg import det
+    return det(input)
+
+
+def logdet(input: Tensor) -> Tensor:
+    from ..linalg.legacy import logdet
+    return logdet(input)
+
+
+def slogdet(input: Tensor):
+    """(sign, logabsdet), a named tuple."""
+    from ..linalg import slogdet
+    return slogdet(input)
+
+
+def inverse(input: Tensor) -> Tensor:
+    from ..linalg import inv
+    return inv(input)
+
+
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    from ..linalg import matrix_power
+    return matrix_power(input, n)
+
+
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    from ..linalg.legacy import cholesky
+    return cholesky(input, upper)
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True):
+    """(U, S, V) with input = U diag(S) V^H (V, not Vh), a named tuple."""
+    from ..linalg.legacy import svd
+    return svd(input, some, compute_uv)
+
+
+def qr(input: Tensor, some: bool = True):
+    from ..linalg.legacy import qr
+    return qr(input, some)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    from ..linalg.legacy import pinverse
+    return pinverse(input, rcond)
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    from ..linalg.legacy import norm
+    return norm(input, p, dim, keepdim, dtype)
+
+
+def cross(input: Tensor, other: Tensor, dim=None) -> Tensor:
+    from ..linalg.legacy import cross
+    return cross(input, other, dim)
 
 
 # ---- comparisons and tests ------------------------------------------------------------------
@@ -449,7 +582,7 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
 
 # the names `needl` re-exports at the top level
 _MODULES = (
-    "math", "np", "dtypes", "arithmetic", "comparison", "counting", "cumulative", "elementwise",
+    "math", "np", "dtypes", "arithmetic", "comparison", "complex_ops", "counting", "cumulative", "elementwise",
     "exponential", "indexing", "linalg", "products", "rearrange", "reduce", "rounding", "sorting",
     "strided", "triangular", "trigonometric", "shape_ops", "Tensor")
 __all__ = sorted(name for name in globals() if not name.startswith("_") and name not in _MODULES)

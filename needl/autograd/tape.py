@@ -351,6 +351,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 if input_grad.shape != data.shape:
                     input_grad = sum_to_shape(input_grad, data.shape)
                 if input_grad.dtype != data.dtype:
+                    if input_grad.dtype.kind == "c" and data.dtype.kind != "c":
+                        input_grad = input_grad.real  # a real input of complex arithmetic: dL/dx, as PyTorch
                     input_grad = input_grad.astype(data.dtype)
                 producer = input.grad_fn
                 if producer is not None:

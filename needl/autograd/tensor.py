@@ -998,6 +998,117 @@ class Tensor:
     def xlogy(self, other):
         return exponential.xlogy(self, other)
 
+    # special functions and linear algebra: needl.special and needl.linalg are imported on first
+    # use (keeping `import needl` fast); each method is the function of the same name there
+    def erf(self):
+        from ..special import erf
+        return erf(self)
+
+    def erfc(self):
+        from ..special import erfc
+        return erfc(self)
+
+    def erfinv(self):
+        from ..special import erfinv
+        return erfinv(self)
+
+    def lgamma(self):
+        from ..special import gammaln
+        return gammaln(self)
+
+    def digamma(self):
+        from ..special import digamma
+        return digamma(self)
+
+    def polygamma(self, n):
+        from ..special import polygamma
+        return polygamma(n, self)
+
+    def mvlgamma(self, p):
+        from ..special import multigammaln
+        return multigammaln(self, p)
+
+    def i0(self):
+        from ..special import i0
+        return i0(self)
+
+    def sinc(self):
+        from ..special import sinc
+        return sinc(self)
+
+    def det(self):
+        from ..linalg import det
+        return det(self)
+
+    def logdet(self):
+        from ..linalg.legacy import logdet
+        return logdet(self)
+
+    def slogdet(self):
+        from ..linalg import slogdet
+        return slogdet(self)
+
+    def inverse(self):
+        from ..linalg import inv
+        return inv(self)
+
+    def matrix_power(self, n):
+        from ..linalg import matrix_power
+        return matrix_power(self, n)
+
+    def cholesky(self, upper=False):
+        from ..linalg.legacy import cholesky
+        return cholesky(self, upper)
+
+    def svd(self, some=True, compute_uv=True):
+        from ..linalg.legacy import svd
+        return svd(self, some, compute_uv)
+
+    def qr(self, some=True):
+        from ..linalg.legacy import qr
+        return qr(self, some)
+
+    def pinverse(self, rcond=1e-15):
+        from ..linalg.legacy import pinverse
+        return pinverse(self, rcond)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        from ..linalg.legacy import norm
+        return norm(self, p, dim, keepdim, dtype)
+
+    def cross(self, other, dim=None):
+        from ..linalg.legacy import cross
+        return cross(self, other, dim)
+
+    # complex numbers (needl/autograd/ops/complex.py)
+    @property
+    def real(self) -> "Tensor":
+        from .ops.complex import real
+        return real(self)
+
+    @property
+    def imag(self) -> "Tensor":
+        from .ops.complex import imag
+        return imag(self)
+
+    def conj(self):
+        from .ops.complex import conj
+        return conj(self)
+
+    def conj_physical(self):
+        from .ops.complex import conj_physical
+        return conj_physical(self)
+
+    def resolve_conj(self):
+        return self  # conjugation is never lazy in needl
+
+    def is_conj(self) -> bool:
+        return False
+
+    def angle(self):
+        from .ops.complex import angle
+        return angle(self)
+
     def reciprocal(self):
         return exponential.reciprocal(self)
 
@@ -1120,7 +1231,8 @@ class Tensor:
     def dot(self, tensor):
         return products.dot(self, tensor)
 
-    vdot = dot
+    def vdot(self, other):
+        return products.vdot(self, other)
 
     def outer(self, vec2):
         return products.outer(self, vec2)
@@ -1388,7 +1500,7 @@ class Tensor:
         return self._apply_(exponential.log10)
 
     def logit_(self, eps=None):
-        return self._apply_(exponential.logit, eps=eps)
+        return self._apply_(exponential.logit_op, eps=eps)
 
     def tan_(self):
         return self._apply_(trigonometric.tan)

@@ -1,11 +1,10 @@
 """The older top-level forms PyTorch keeps beside torch.linalg (torch.svd, torch.norm, torch.inverse...),
-with their own arguments and return types; the lead wires them as needl.<name> and Tensor methods."""
+with their own arguments and return types: needl.<name> and the Tensor methods are these.
+(torch.trace, diagonal, dot, outer and ger are the core ops of needl/autograd/ops.)"""
 from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.ops import reduce
-from ..autograd.ops import shape as shape_ops
 from ..autograd.tensor import Tensor
 from . import _checks
 from .decompositions import pinv, svd as linalg_svd
@@ -17,21 +16,19 @@ svd_result = namedtuple("svd", ["U", "S", "V"])
 
 inverse = inv
 __all__ = ["svd", "qr", "norm", "inverse", "det", "logdet", "slogdet", "cholesky", "pinverse",
-           "matrix_power", "cross", "trace", "outer", "ger", "dot", "diagonal"]
+           "matrix_power", "cross"]
 
 
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> svd_result:
     """torch.svd: (U, S, V) with V, not Vh; some=True gives the thin factors; without compute_uv,
-    U and V are zero matrices."""
+    U and V are zero matrices of shape (m, m) and (n, n), whatever some says (as PyTorch)."""
     if not compute_uv:
         from .decompositions import svdvals
-        S = svdvals(input)
         data = _checks.array(input)
         m, n = data.shape[-2:]
-        columns = min(m, n) if some else None
-        U = np.zeros(data.shape[:-2] + (m, columns if some else m), data.dtype)
-        V = np.zeros(data.shape[:-2] + (n, columns if some else n), data.dtype)
-        return svd_result(Tensor._make(U), S, Tensor._make(V))
+        batch = data.shape[:-2]
+        return svd_result(Tensor._make(np.zeros(batch + (m, m), data.dtype)), svdvals(input),
+                          Tensor._make(np.zeros(batch + (n, n), data.dtype)))
     U, S, Vh = linalg_svd(input, full_matrices=not some)
     return svd_result(U, S, Vh.mT if isinstance(Vh, Tensor) else Vh)
 
@@ -40,12 +37,6 @@ def qr(input: Tensor, some: bool = True):
     """torch.qr: (Q, R), reduced when some (the default), complete otherwise."""
     from .decompositions import qr as linalg_qr
     return linalg_qr(input, mode="reduced" if some else "complete")
-
-
-def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """torch.diagonal / Tensor.diagonal: as linalg.diagonal, with dim1=0, dim2=1 by default."""
-    from .products import diagonal as linalg_diagonal
-    return linalg_diagonal(input, offset=offset, dim1=dim1, dim2=dim2)
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -78,29 +69,3 @@ def cross(input: Tensor, other: Tensor, dim: int = None) -> Tensor:
         if dim is None:
             raise RuntimeError(f"no dimension of size 3 in input (shape {tuple(shape)})")
     return linalg_cross(input, other, dim=dim)
-
-
-def trace(input: Tensor) -> Tensor:
-    """The sum of the main diagonal of a 2-D tensor."""
-    if _checks.array(input).ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {_checks.array(input).ndim}")
-    return reduce.sum(diagonal(input), dim=-1)
-
-
-def outer(input: Tensor, vec2: Tensor) -> Tensor:
-    """The outer product of two 1-D tensors."""
-    return shape_ops.unsqueeze(input, dim=1) * shape_ops.unsqueeze(vec2, dim=0)
-
-
-ger = outer
-
-
-def dot(input: Tensor, other: Tensor) -> Tensor:
-    """The inner product of two 1-D tensors of the same length."""
-    a, b = _checks.array(input), _checks.array(other)
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a.shape != b.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
-                           f"to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
-    return reduce.sum(input * other)

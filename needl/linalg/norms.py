@@ -1,70 +1,18 @@
-"""Norms: vector_norm (one op with a gradient per order), matrix_norm and norm built on it,
-and cond. PyTorch's conventions: the 2-norm's gradient is 0 at 0, the max norms share their
-gradient evenly between tied entries."""
+"""Norms: vector_norm (the core op pnorm, one gradient per order, shared with dist and cdist),
+matrix_norm and norm built on it, and cond. PyTorch's conventions: the 2-norm's gradient is 0 at
+0, the max norms share their gradient evenly between tied entries."""
 import math
 import numbers
 
 import numpy as np
 
-from ..autograd import op
 from ..autograd.ops import elementwise, reduce
+from ..autograd.ops.products import pnorm
 from ..autograd.ops import shape as shape_ops
 from ..autograd.tensor import Tensor
 from . import _checks
 from .decompositions import svdvals
 from .inverse import inv
-
-
-def _axes(dim, ndim):
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, "
-                             f"{max(ndim, 1) - 1}], but got {d})")
-    axes = tuple(d % ndim if ndim else 0 for d in dims)
-    if len(set(axes)) != len(axes):
-        raise RuntimeError(f"linalg.vector_norm: dim {dim} appears multiple times in the list of dims")
-    return axes
-
-
-@op
-def _vector_norm(x, ord=2, dim=None, keepdim=False):
-    axes = _axes(dim, x.ndim)
-    magnitude = np.abs(x)
-    if ord == 2:
-        return np.sqrt(np.add.reduce(x * x, axis=axes, keepdims=keepdim))
-    if ord == math.inf:
-        return np.max(magnitude, axis=axes, keepdims=keepdim)
-    if ord == -math.inf:
-        return np.min(magnitude, axis=axes, keepdims=keepdim)
-    if ord == 0:
-        return np.count_nonzero(x, axis=axes, keepdims=keepdim).astype(x.dtype)
-    if ord == 1:
-        return np.add.reduce(magnitude, axis=axes, keepdims=keepdim)
-    with np.errstate(divide="ignore"):
-        return np.add.reduce(magnitude ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
-
-
-@_vector_norm.vjp
-def _vector_norm_vjp(g, out, x, ord=2, dim=None, keepdim=False):
-    axes = _axes(dim, x.ndim)
-    if not keepdim:  # the reduced dimensions back, so that out and g broadcast against x
-        out, g = np.expand_dims(out, axes), np.expand_dims(g, axes)
-    if ord == 0:
-        return x * 0.0
-    if ord == 1:
-        return g * np.sign(x)
-    if ord in (math.inf, -math.inf):
-        winners = np.abs(x) == out
-        count = _checks.array(winners).sum(axis=axes, keepdims=True)
-        return g * np.sign(x) * winners / count
-    zero = _checks.array(out) == 0
-    safe = np.where(zero, 1.0, out)
-    if ord == 2:
-        return np.where(zero, 0.0, g / safe) * x
-    return np.where(zero, 0.0, g / safe ** (ord - 1)) * x * np.abs(x) ** (ord - 2)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -77,7 +25,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     if _checks.array(x).size == 0 and (ord < 0 or ord == math.inf):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor "
                            f"because the operation does not have an identity")
-    return _vector_norm(x, ord=float(ord) if ord not in (1, 2, 0) else ord, dim=dim, keepdim=keepdim)
+    return pnorm(x, ord=float(ord) if ord not in (1, 2, 0) else ord, dim=dim, keepdim=keepdim)
 
 
 def _matrix_dims(dim, ndim):
@@ -98,7 +46,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     ndim = _checks.array(A).ndim
     rows, columns = _matrix_dims(tuple(dim), ndim)
     if ord == "fro":
-        return _vector_norm(A, ord=2, dim=(rows, columns), keepdim=keepdim)
+        return pnorm(A, ord=2, dim=(rows, columns), keepdim=keepdim)
     if ord in ("nuc", 2, -2):
         # the two dims last, the singular values reduced, the dims put back if keepdim
         rest = [d for d in range(ndim) if d not in (rows, columns)]

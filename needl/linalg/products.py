@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from ..autograd import op
-from ..autograd.ops import reduce
+from ..autograd.ops import reduce, triangular
 from ..autograd.ops import shape as shape_ops
 from ..autograd.ops.linalg import matmul
 from ..autograd.tensor import Tensor
@@ -109,32 +109,7 @@ def multi_dot(tensors) -> Tensor:
     return result
 
 
-@op
-def _diagonal(A, offset=0, dim1=-2, dim2=-1):
-    return np.diagonal(A, offset, dim1, dim2)
-
-
-@_diagonal.vjp
-def _diagonal_vjp(g, out, A, offset=0, dim1=-2, dim2=-1):
-    return _diagonal_scatter(g, shape=A.shape, offset=offset, dim1=dim1, dim2=dim2)
-
-
-@op
-def _diagonal_scatter(g, shape=(), offset=0, dim1=-2, dim2=-1):
-    """Zeros of `shape` with g written on the diagonal that _diagonal reads."""
-    out = np.zeros(shape, g.dtype)
-    matrices = np.moveaxis(out, (dim1, dim2), (-2, -1))  # a view: writing it writes out
-    index = np.arange(g.shape[-1])
-    matrices[..., index + max(-offset, 0), index + max(offset, 0)] = g
-    return out
-
-
-@_diagonal_scatter.vjp
-def _diagonal_scatter_vjp(gg, out, g, shape=(), offset=0, dim1=-2, dim2=-1):
-    return _diagonal(gg, offset=offset, dim1=dim1, dim2=dim2)
-
-
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """The diagonal (offset above it, or below if negative) of the matrices formed by dim1 and dim2,
-    as a new last dimension."""
-    return _diagonal(A, offset=offset, dim1=dim1, dim2=dim2)
+    as a new last dimension (a view: torch.diagonal with the last two dims as the default)."""
+    return triangular.diagonal(A, offset=offset, dim1=dim1, dim2=dim2)

@@ -114,7 +114,10 @@ class LBFGS(Optimizer):
     and returns the loss.
     """
 
-    _flat_state = True  # the state holds flat vectors, not arrays shaped like the parameter
+    _scalar_state = ("func_evals", "n_iter", "t", "H_diag", "prev_loss")
+
+    def _state_shape(self, param, key):
+        return None  # the state holds flat vectors and lists of them, not arrays shaped like p
 
     def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20,
                  max_eval: Optional[int] = None, tolerance_grad: float = 1e-7,
@@ -135,6 +138,12 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _flat_grad(self) -> np.ndarray:
+        """All gradients as one vector (zeros for a parameter without one), shapes checked."""
+        for index, param in enumerate(self._params):
+            if param.grad is not None and param.grad._data.shape != param._data.shape:
+                raise RuntimeError(f"the gradient of parameter {index} has shape "
+                                   f"{param.grad._data.shape} but the parameter has shape "
+                                   f"{param._data.shape}")
         return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None
                                else p.grad._data.reshape(-1) for p in self._params])
 
@@ -144,6 +153,7 @@ class LBFGS(Optimizer):
         for param in self._params:
             size = param._data.size
             param._data += step_size * direction[offset:offset + size].reshape(param._data.shape)
+            param._bump_version()
             offset += size
 
     def _loss_and_grad_at(self, closure, t, direction):
@@ -154,6 +164,7 @@ class LBFGS(Optimizer):
         grad = self._flat_grad()
         for param, data in zip(self._params, saved):
             param._data[...] = data
+            param._bump_version()
         return loss, grad
 
     def step(self, closure: Optional[Callable] = None):

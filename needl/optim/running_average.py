@@ -7,11 +7,16 @@ import numpy as np
 
 def lerp_(average: np.ndarray, value: np.ndarray, weight: float,
           out: Optional[np.ndarray] = None) -> np.ndarray:
-    """average += weight * (value - average) in place (torch's lerp_); returns the scratch
-    array `out` (allocated when None), which then holds weight * (value - average)."""
+    """average += weight * (value - average) in place, as torch's lerp_ computes it (from the
+    value's side, value - (1 - weight) * (value - average), when weight >= 0.5); `out` is a
+    scratch array (allocated when None), returned."""
     out = np.subtract(value, average, out=out)
-    out *= weight
-    average += out
+    if weight < 0.5:
+        out *= weight
+        average += out
+    else:
+        out *= 1 - weight
+        np.subtract(value, out, out=average)
     return out
 
 

@@ -1,14 +1,15 @@
-"""Elementary special functions: logit expit xlogy xlog1py entr sinc expm1 exp2, and the aliases
-torch.special keeps for log1p, softmax, log_softmax and logsumexp."""
+"""Elementary special functions: expit entr sinc, and the names torch.special shares with the
+top level (logit xlogy xlog1py expm1 exp2 log1p softmax log_softmax logsumexp), which are the
+core ops themselves."""
 import math
 
 import numpy as np
 
 from ..autograd import op
-from ..autograd.ops import elementwise, reduce
+from ..autograd.functional import log_softmax, logsumexp, softmax  # noqa: F401
+from ..autograd.ops import elementwise
+from ..autograd.ops.exponential import exp2, expm1, logit, xlog1py, xlogy  # noqa: F401
 from ._arrays import result_dtype
-
-_LOG_TWO = math.log(2.0)
 
 
 def _floating(x) -> np.ndarray:
@@ -16,78 +17,9 @@ def _floating(x) -> np.ndarray:
     return x.astype(result_dtype(x), copy=False)
 
 
-def _pair(x, y):
-    """x and y as arrays of one floating dtype; Python scalars take the other operand's dtype."""
-    x_array, y_array = np.asarray(x), np.asarray(y)
-    weak = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y)]
-    if weak[0] and not weak[1]:
-        dtype = result_dtype(y_array)
-    elif weak[1] and not weak[0]:
-        dtype = result_dtype(x_array)
-    else:
-        dtype = np.result_type(result_dtype(x_array), result_dtype(y_array))
-    return x_array.astype(dtype, copy=False), y_array.astype(dtype, copy=False)
-
-
 def expit(input):
     """The logistic sigmoid 1 / (1 + exp(-x)) (torch.special.expit)."""
     return elementwise.sigmoid(input)
-
-
-@op
-def _logit(input, eps=None):
-    x = _floating(input)
-    if eps is not None:
-        x = np.clip(x, eps, 1.0 - eps)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(x / (1.0 - x))
-
-
-@_logit.vjp
-def _logit_vjp(g, out, input, eps=None):
-    grad = g / (input * (1.0 - input))
-    if eps is None:
-        return grad
-    return np.where((input < eps) | (input > 1.0 - eps), 0.0, grad)  # flat where clamped, as PyTorch
-
-
-def logit(input, eps: float = None):
-    """log(p / (1 - p)); with eps, p is first clamped to [eps, 1 - eps] (and the gradient is 0 outside)."""
-    return _logit(input, eps=eps)
-
-
-def _times_log(input, other, log):
-    """input * log(other), 0 where input == 0 unless other is nan."""
-    x, y = _pair(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((x == 0) & ~np.isnan(y), 0.0, x * log(y)).astype(x.dtype, copy=False)
-
-
-@op
-def xlogy(input, other):
-    """input * log(other), 0 where input == 0 (unless other is nan), as PyTorch's xlogy."""
-    return _times_log(input, other, np.log)
-
-
-@xlogy.vjp
-def xlogy_vjp(g, out, input, other, needs_input_grad):
-    # d/dx = log(y) (0 where y == 0), as PyTorch: x = 0 does not stop the gradient to x
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (g * xlogy(other != 0, other) if needs_input_grad[0] else None,
-                g * input / other if needs_input_grad[1] else None)
-
-
-@op
-def xlog1py(input, other):
-    """input * log1p(other), 0 where input == 0 (unless other is nan)."""
-    return _times_log(input, other, np.log1p)
-
-
-@xlog1py.vjp
-def xlog1py_vjp(g, out, input, other, needs_input_grad):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (g * xlog1py(other != -1, other) if needs_input_grad[0] else None,
-                g * input / (other + 1.0) if needs_input_grad[1] else None)
 
 
 @op
@@ -128,41 +60,4 @@ def sinc_vjp(g, out, input):
     return g * np.where(small, series * input, (np.cos(safe * math.pi) - out) / safe)
 
 
-@op
-def expm1(input):
-    """exp(x) - 1, accurate for small x."""
-    return np.expm1(_floating(input))
-
-
-@expm1.vjp
-def expm1_vjp(g, out, input):
-    return g * (out + 1.0)
-
-
-@op
-def exp2(input):
-    """2 ** x."""
-    return np.exp2(_floating(input))
-
-
-@exp2.vjp
-def exp2_vjp(g, out, input):
-    return g * out * _LOG_TWO
-
-
 log1p = elementwise.log1p
-
-
-def softmax(input, dim: int, dtype=None):
-    """torch.special.softmax: exp(x) / sum(exp(x)) along dim."""
-    return reduce.softmax(input if dtype is None else input.astype(dtype), dim=dim)
-
-
-def log_softmax(input, dim: int, dtype=None):
-    """torch.special.log_softmax along dim."""
-    return reduce.log_softmax(input if dtype is None else input.astype(dtype), dim=dim)
-
-
-def logsumexp(input, dim, keepdim: bool = False):
-    """torch.special.logsumexp: log(sum(exp(x))) over dim, computed stably."""
-    return reduce.logsumexp(input, dim=dim, keepdim=keepdim)

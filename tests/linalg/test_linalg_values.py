@@ -119,7 +119,7 @@ def test_products_against_numpy():
     np.testing.assert_allclose(linalg.multi_dot(chain).numpy(), np.linalg.multi_dot([c.numpy() for c in chain]))
     B = tensor(2, 3, 4)
     np.testing.assert_allclose(linalg.diagonal(B, offset=1).numpy(), np.diagonal(B.numpy(), 1, -2, -1))
-    assert legacy.trace(A).item() == pytest.approx(np.trace(A.numpy()))
+    assert needl.trace(A).item() == pytest.approx(np.trace(A.numpy()))
     assert legacy.cross(tensor(3, 2), tensor(3, 2, seed=1)).shape == (3, 2)  # dim: the first of size 3
 
 
@@ -130,6 +130,8 @@ def test_legacy_svd_returns_v_and_compute_uv_false_returns_zeros():
     assert U.shape == (4, 3)
     U, S, V = legacy.svd(A, some=False, compute_uv=False)
     assert U.shape == (4, 4) and V.shape == (3, 3) and not U.numpy().any()
+    U, S, V = legacy.svd(A, compute_uv=False)  # some has no effect then, as in PyTorch
+    assert U.shape == (4, 4) and V.shape == (3, 3) and not V.numpy().any()
     np.testing.assert_allclose(S.numpy(), np.linalg.svd(A.numpy(), compute_uv=False))
 
 
@@ -185,14 +187,14 @@ def test_batched_shapes_including_empty_batches(batch, n, seed):
                                atol=1e-10)
 
 
-def test_legacy_qr_diagonal_outer_dot():
+def test_legacy_qr_and_the_core_diagonal_outer_dot():
     A = tensor(4, 3)
     Q, R = legacy.qr(A)
     assert Q.shape == (4, 3) and legacy.qr(A, some=False).Q.shape == (4, 4)
     B = tensor(3, 4, 5)
-    np.testing.assert_allclose(legacy.diagonal(B, 1).numpy(), np.diagonal(B.numpy(), 1, 0, 1))
+    np.testing.assert_allclose(needl.diagonal(B, 1).numpy(), np.diagonal(B.numpy(), 1, 0, 1))
     a, b = tensor(3), tensor(4, seed=1)
-    np.testing.assert_allclose(legacy.outer(a, b).numpy(), np.outer(a.numpy(), b.numpy()))
-    assert legacy.dot(a, a).item() == pytest.approx(float(a.numpy() @ a.numpy()))
-    with pytest.raises(RuntimeError, match="1D tensors expected"):
-        legacy.dot(A, A)
+    np.testing.assert_allclose(needl.outer(a, b).numpy(), np.outer(a.numpy(), b.numpy()))
+    assert needl.dot(a, a).item() == pytest.approx(float(a.numpy() @ a.numpy()))
+    with pytest.raises(RuntimeError, match="1D tensors expected, but got 2D and 2D tensors"):
+        needl.dot(A, A)

@@ -83,6 +83,13 @@ SCHEDULERS = [
     ("OneCycleLR", dict(max_lr=0.5, total_steps=20)),
     ("OneCycleLR", dict(max_lr=[0.5], total_steps=20, three_phase=True, anneal_strategy="linear",
                         pct_start=0.25)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2, step_size_down=4,
+                      mode="triangular2")),
+    ("CyclicLR", dict(base_lr=[0.01], max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9,
+                      base_momentum=0.7, max_momentum=0.95)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, scale_fn=lambda x: 0.5 ** x,
+                      scale_mode="iterations", cycle_momentum=False)),
 ]
 
 

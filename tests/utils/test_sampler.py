@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,46 @@ def test_worker_options_are_accepted():
     loader = DataLoader(dataset(4), batch_size=2, num_workers=2, pin_memory=True,
                         persistent_workers=True, prefetch_factor=2)
     assert [batch[0].tolist() for batch in loader] == [[0, 1], [2, 3]]
+
+
+def test_an_endless_random_sampler_draws_lazily():
+    # the "infinite loader" idiom: 1e10 draws would be 74.5 GiB if drawn at once
+    sampler = RandomSampler(range(10), replacement=True, num_samples=int(1e10), generator=0)
+    assert len(sampler) == int(1e10)
+    first = list(itertools.islice(iter(sampler), 200_000))  # crosses several chunks
+    assert len(first) == 200_000 and set(first) == set(range(10))
+    loader = DataLoader(dataset(), batch_size=3, sampler=sampler)
+    batches = list(itertools.islice(iter(loader), 5))
+    assert all(batch[0].shape == (3,) and 0 <= int(batch[0].min()) <= int(batch[0].max()) < 10
+               for batch in batches)
+    assert len(loader) == -(-int(1e10) // 3)
+
+
+def test_an_endless_weighted_sampler_draws_lazily():
+    sampler = WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=int(1e10), generator=0)
+    first = np.array(list(itertools.islice(iter(sampler), 100_000)))
+    counts = np.bincount(first, minlength=3)
+    assert len(sampler) == int(1e10) and counts[0] == 0 and 2.8 < counts[2] / counts[1] < 3.2
+
+
+def test_batches_are_cut_across_chunk_boundaries():
+    class Chunks(Sampler):
+        def index_chunks(self):
+            yield from (np.arange(0, 5), np.arange(5, 6), np.arange(6, 11))
+
+        def __len__(self):
+            return 11
+
+    assert list(Chunks()) == list(range(11))
+    assert list(BatchSampler(Chunks(), 4, drop_last=False)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10]]
+    assert list(BatchSampler(Chunks(), 4, drop_last=True)) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    endless = BatchSampler(itertools.count(), 2, drop_last=False)  # any iterable, consumed lazily
+    assert list(itertools.islice(endless, 3)) == [[0, 1], [2, 3], [4, 5]]
+
+
+def test_permutation_rounds_are_drawn_one_at_a_time():
+    sampler = RandomSampler(range(4), num_samples=10, generator=3)
+    chunks = list(sampler.index_chunks())
+    assert [len(c) for c in chunks] == [4, 4, 2] and all(sorted(c.tolist()) == [0, 1, 2, 3] for c in chunks[:2])
+    with pytest.raises(ValueError, match="empty data_source"):
+        list(RandomSampler([], replacement=True, num_samples=3))

@@ -4,6 +4,7 @@ import numpy as np
 from ..function import op
 from ..tensor import Tensor
 from . import return_types
+from .complex import conj
 from .dims import wrap_dim
 from .shape import gather
 
@@ -52,7 +53,7 @@ def cumprod_vjp(g, out, x, dim=0):
         return g
     raw = _raw(x)
     if np.all(raw):
-        return _reverse_cumsum(g * out, axis) / x
+        return _reverse_cumsum(g * conj(out), axis) / conj(x)
     # With zeros: before the first zero of a slice the usual rule holds; at the first zero z the
     # gradient is the sum over j >= z of g_j times the product of x_k (k <= j, k != z); after it, 0.
     length = raw.shape[axis]
@@ -61,9 +62,9 @@ def cumprod_vjp(g, out, x, dim=0):
     first_zero = np.where(np.any(raw == 0, axis=axis, keepdims=True), first_zero, length)
     before, at = positions < first_zero, positions == first_zero
     safe = np.where(before, x, 1)
-    usual = np.where(before, _reverse_cumsum(g * out, axis) / safe, 0)
+    usual = np.where(before, _reverse_cumsum(g * conj(out), axis) / conj(safe), 0)
     without_zero = np.cumprod(np.where(at, 1, x), axis=axis)
-    at_zero = np.where(at, _reverse_cumsum(g * without_zero, axis), 0)
+    at_zero = np.where(at, _reverse_cumsum(g * conj(without_zero), axis), 0)
     return usual + at_zero
 
 

@@ -1,11 +1,13 @@
 """Powers, exponentials and logarithms beyond exp/log/sqrt: exp2 expm1 log2 log10 logaddexp
-logit xlogy reciprocal rsqrt square float_power."""
+logit xlogy xlog1py reciprocal rsqrt square float_power (torch.special's expm1 exp2 logit xlogy
+xlog1py are these)."""
 import math
 
 import numpy as np
 
 from ..function import op
 from ..tensor import Tensor
+from .complex import conj
 from .elementwise import pow
 from .promotion import floating, promote_floating
 
@@ -21,7 +23,7 @@ def exp2(x):
 
 @exp2.vjp
 def exp2_vjp(g, out, x):
-    return g * out * math.log(2)
+    return g * conj(out) * math.log(2)
 
 
 @op
@@ -31,7 +33,7 @@ def expm1(x):
 
 @expm1.vjp
 def expm1_vjp(g, out, x):
-    return g * (out + 1)
+    return g * conj(out + 1)
 
 
 @op
@@ -41,7 +43,7 @@ def log2(x):
 
 @log2.vjp
 def log2_vjp(g, out, x):
-    return g / (x * math.log(2))
+    return g / (conj(x) * math.log(2))
 
 
 @op
@@ -51,7 +53,7 @@ def log10(x):
 
 @log10.vjp
 def log10_vjp(g, out, x):
-    return g / (x * math.log(10))
+    return g / (conj(x) * math.log(10))
 
 
 @op
@@ -78,41 +80,70 @@ def logaddexp2_vjp(g, out, input, other, needs_input_grad):
 
 
 @op
-def logit(x, eps=None):
-    """log(x / (1 - x)); with eps, x is first clamped to [eps, 1 - eps]."""
+def logit_op(x, eps=None):
     x = floating(x)
     if eps is not None:
         x = np.clip(x, eps, 1 - eps)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(x / (1 - x))
 
 
-@logit.vjp
-def logit_vjp(g, out, x, eps=None):
+@logit_op.vjp
+def logit_op_vjp(g, out, x, eps=None):
     grad = g / (x * (1 - x))
     if eps is None:
         return grad
     raw = _raw(x)
-    return np.where((raw < eps) | (raw > 1 - eps), 0, grad)
+    return np.where((raw < eps) | (raw > 1 - eps), 0, grad)  # flat where clamped, as PyTorch
+
+
+def logit(input, eps: float = None):
+    """log(p / (1 - p)); with eps, p is first clamped to [eps, 1 - eps] (and the gradient is 0 outside)."""
+    return logit_op(input, eps=eps)
+
+
+def _times_log(input, other, log):
+    """input * log(other), 0 where input is 0 (also where log(other) is infinite), nan where other is nan."""
+    input, other = promote_floating(input, other)
+    dtype = np.result_type(input, other)  # a Python number takes the tensor's dtype (log(3.0) would be float64)
+    input, other = np.asarray(input, dtype), np.asarray(other, dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        product = input * log(other)
+    return np.where((input == 0) & ~np.isnan(other), 0, product)
+
+
+def _times_log_grads(g, input, other, needs_input_grad, function, pole):
+    """PyTorch's gradients of function(input, other) = input * log(other - pole): function(g, other),
+    0 where input is 0 and other is at or past the pole; and g * input / (other - pole)."""
+    grad_input = grad_other = None
+    if needs_input_grad[0]:
+        grad_input = np.where((_raw(input) == 0) & (_raw(other) <= pole), 0, function(g, other))
+    if needs_input_grad[1]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_other = g * input / (other - pole if pole else other)
+    return grad_input, grad_other
 
 
 @op
 def xlogy(input, other):
     """input * log(other), 0 where input is 0 (also where other is 0), nan where other is nan."""
-    input, other = promote_floating(input, other)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        product = input * np.log(other)
-    return np.where((input == 0) & ~np.isnan(other), 0, product)
+    return _times_log(input, other, np.log)
 
 
 @xlogy.vjp
 def xlogy_vjp(g, out, input, other, needs_input_grad):
-    grad_input = grad_other = None
-    if needs_input_grad[0]:
-        grad_input = g * xlogy(_raw(input) != 0, other)
-    if needs_input_grad[1]:
-        grad_other = g * input / other
-    return grad_input, grad_other
+    return _times_log_grads(g, input, other, needs_input_grad, xlogy, 0)
+
+
+@op
+def xlog1py(input, other):
+    """input * log1p(other), 0 where input is 0 (unless other is nan)."""
+    return _times_log(input, other, np.log1p)
+
+
+@xlog1py.vjp
+def xlog1py_vjp(g, out, input, other, needs_input_grad):
+    return _times_log_grads(g, input, other, needs_input_grad, xlog1py, -1)
 
 
 @op
@@ -122,7 +153,7 @@ def reciprocal(x):
 
 @reciprocal.vjp
 def reciprocal_vjp(g, out, x):
-    return -g * out * out
+    return -g * conj(out * out)
 
 
 @op
@@ -132,7 +163,7 @@ def rsqrt(x):
 
 @rsqrt.vjp
 def rsqrt_vjp(g, out, x):
-    return g * out * out * out * -0.5
+    return g * conj(out * out * out) * -0.5
 
 
 @op
@@ -142,7 +173,7 @@ def square(x):
 
 @square.vjp
 def square_vjp(g, out, x):
-    return g * x * 2
+    return g * conj(x) * 2
 
 
 def float_power(input, exponent):

@@ -5,6 +5,7 @@ import string
 import numpy as np
 
 from ..function import op
+from .complex import conj
 
 
 def _matmul_shapes_error(a, b):
@@ -28,6 +29,8 @@ def matmul(a, b):
 def matmul_vjp(g, out, a, b, needs_input_grad):
     # 1-D operands are lifted to matrices, as matmul itself does, and dropped again at the end
     vector_a, vector_b = a.ndim == 1, b.ndim == 1
+    if g.dtype.kind == "c":  # PyTorch's complex convention: g @ b^H and a^H @ g
+        a, b = conj(a), conj(b)
     if vector_a and vector_b:  # a dot product
         return (g * b if needs_input_grad[0] else None), (g * a if needs_input_grad[1] else None)
     if vector_a:
@@ -78,6 +81,8 @@ def einsum(equation, *operands):
 @einsum.vjp
 def einsum_vjp(g, out, equation, *operands, needs_input_grad):
     terms, output = _explicit(equation, [o.shape for o in operands])
+    if g.dtype.kind == "c":  # PyTorch's complex convention: the other operands conjugated
+        operands = [conj(operand) for operand in operands]
     grads = [None]
     for i, (term, operand) in enumerate(zip(terms, operands)):
         if not needs_input_grad[i + 1]:

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from . import (cumulative, elementwise, exponential, linalg, rearrange, reduce, rounding, shape,
-               trigonometric, triangular)
+from . import (complex, cumulative, elementwise, exponential, linalg, rearrange, reduce, rounding,
+               shape, trigonometric, triangular)
 
 
 def _off_tape(function):
@@ -29,6 +29,7 @@ UFUNCS = {
     np.square: exponential.square, np.floor: rounding.floor, np.ceil: rounding.ceil,
     np.trunc: rounding.trunc, np.fmod: rounding.fmod, np.remainder: rounding.remainder,
     np.floor_divide: rounding.floor_divide, np.copysign: rounding.copysign,
+    np.conjugate: complex.conj,
 }
 for _ufunc in (np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
                np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.invert,
@@ -69,6 +70,8 @@ FUNCTIONS = {
     np.sum: _sum,
     np.mean: _mean,
     np.where: lambda condition, x, y: elementwise.where(condition, x, y),
+    np.real: complex.real,
+    np.imag: complex.imag,
     np.broadcast_to: lambda x, shape_: shape.expand(x, sizes=tuple(shape_)),
     np.expand_dims: _expand_dims,
     np.reshape: lambda x, shape_: shape.reshape(x, shape=shape_),

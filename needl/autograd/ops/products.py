@@ -4,12 +4,15 @@
 Each is matmul or einsum (BLAS through NumPy) plus the checks PyTorch makes, so that a shape
 mistake reads like PyTorch's message instead of a broadcast that silently succeeds.
 """
+import math
 import string
 
 import numpy as np
 
 from ..function import op
 from ..tensor import Tensor
+from .complex import conj
+from .dims import wrap_dims
 from .linalg import einsum, matmul
 
 
@@ -49,8 +52,8 @@ def mv(input, vec) -> Tensor:
 
 def dot(input, tensor) -> Tensor:
     """The inner product of two 1-D tensors of the same size."""
-    _expect_dims("dot", input, 1, "self")
-    _expect_dims("dot", tensor, 1, "tensor")
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors")
     if input.shape != tensor.shape:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                            f"[{tensor.shape[0]}] to have the same number of elements, but got "
@@ -59,7 +62,8 @@ def dot(input, tensor) -> Tensor:
 
 
 def vdot(input, other) -> Tensor:
-    return dot(input, other)
+    """The dot product of conj(input) and other (1-D tensors of the same size)."""
+    return dot(conj(input), other)
 
 
 def outer(input, vec2) -> Tensor:
@@ -190,46 +194,59 @@ def cdist(x1, x2, p: float = 2.0, compute_mode=None) -> Tensor:
     if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or large and compute_mode != "donot_use_mm_for_euclid_dist"):
         return _euclidean_cdist(x1, x2)
     difference = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    return _pnorm_last(difference, p)
+    return pnorm(difference, ord=float(p), dim=-1)
+
+
+def _norm_axes(dim, ndim):
+    """dim (None: all, an int, or several) as a tuple of distinct non-negative axes."""
+    axes = wrap_dims(dim, ndim, "linalg.vector_norm")
+    if axes is None:
+        return tuple(range(ndim))
+    return axes if isinstance(axes, tuple) else (axes,)
 
 
 @op
-def _pnorm(x, p=2.0, axis=None):
-    """The p-norm over `axis` (None: everything); p = inf is the largest |x|, p = 0 counts nonzeros."""
+def pnorm(x, ord=2, dim=None, keepdim=False):
+    """(sum |x|^ord)^(1/ord) over dim (None: all elements); ord inf / -inf: the largest / smallest
+    |x| (inf of nothing is 0), 0: the count of nonzeros. linalg.vector_norm, dist and cdist use it."""
+    axes = _norm_axes(dim, x.ndim)
+    if ord == 2:
+        square = x * x if x.dtype.kind != "c" else np.square(np.abs(x))
+        return np.sqrt(np.add.reduce(square, axis=axes, keepdims=keepdim))
+    if ord == 0:
+        return np.count_nonzero(x, axis=axes, keepdims=keepdim).astype(x.dtype)
     magnitude = np.abs(x)
-    if p == np.inf:
-        return np.amax(magnitude, axis=axis) if x.size else np.zeros(np.sum(x, axis=axis).shape, x.dtype)
-    if p == 0:
-        return np.sum(magnitude != 0, axis=axis).astype(x.dtype)
-    if p == 1:
-        return np.sum(magnitude, axis=axis)
-    if p == 2:
-        return np.sqrt(np.sum(magnitude * magnitude, axis=axis))
-    return np.sum(magnitude ** p, axis=axis) ** (1.0 / p)
+    if ord == math.inf:
+        return np.max(magnitude, axis=axes, keepdims=keepdim, initial=0)
+    if ord == -math.inf:
+        return np.min(magnitude, axis=axes, keepdims=keepdim)
+    if ord == 1:
+        return np.add.reduce(magnitude, axis=axes, keepdims=keepdim)
+    with np.errstate(divide="ignore"):
+        return np.add.reduce(magnitude ** ord, axis=axes, keepdims=keepdim) ** (1.0 / ord)
 
 
-@_pnorm.vjp
-def _pnorm_vjp(g, out, x, p=2.0, axis=None):
-    raw = getattr(x, "_data", x)
-    if axis is not None:
-        g, out = np.expand_dims(g, axis), np.expand_dims(out, axis)
-    if p == 0:
-        return g * 0 * x
-    if p == np.inf:
-        winners = np.abs(raw) == getattr(out, "_data", out)
-        return g * np.sign(raw) * winners / np.sum(winners, axis=axis, keepdims=True)
-    if p == 1:
-        return g * np.sign(raw)
-    zero = getattr(out, "_data", out) == 0
-    # x |x|^(p-2) / norm^(p-1), 0 where the norm is 0 (PyTorch's subgradient)
-    safe = np.where(zero, 1, out)
-    return np.where(zero, 0, g * x * np.abs(x) ** (p - 2) / safe ** (p - 1))
-
-
-def _pnorm_last(input, p):
-    return _pnorm(input, p=float(p), axis=-1)
+@pnorm.vjp
+def pnorm_vjp(g, out, x, ord=2, dim=None, keepdim=False):
+    # PyTorch's conventions: the gradient is 0 where the norm is 0; tied extremes share it evenly
+    axes = _norm_axes(dim, x.ndim)
+    if not keepdim:  # the reduced dimensions back, so that out and g broadcast against x
+        out, g = np.expand_dims(out, axes), np.expand_dims(g, axes)
+    if ord == 0:
+        return x * 0.0
+    if ord == 1:
+        return g * np.sign(x)
+    if ord in (math.inf, -math.inf):
+        winners = np.abs(x) == out
+        count = np.asarray(getattr(winners, "_data", winners)).sum(axis=axes, keepdims=True)
+        return g * np.sign(x) * winners / count
+    zero = np.asarray(getattr(out, "_data", out)) == 0
+    safe = np.where(zero, 1.0, out)
+    if ord == 2:
+        return np.where(zero, 0.0, g / safe) * x
+    return np.where(zero, 0.0, g / safe ** (ord - 1)) * x * np.abs(x) ** (ord - 2)
 
 
 def dist(input, other, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcast), over all elements."""
-    return _pnorm(input - other, p=float(p), axis=None)
+    return pnorm(input - other, ord=float(p))

@@ -11,6 +11,7 @@ import numpy as np
 from ..function import op
 from ..tensor import Tensor
 from . import return_types
+from .complex import conj
 from .dims import wrap_dim, wrap_dims
 from .shape import scatter_add
 
@@ -165,8 +166,8 @@ def _products_of_others(x, axis):
 @prod.vjp
 def prod_vjp(g, out, x, dim=None, keepdim=False):
     if np.all(_raw(x)) or x.ndim == 0:
-        return _expand(g, x, dim, keepdim) * _expand(out, x, dim, keepdim) / x
-    return _expand(g, x, dim, keepdim) * _products_of_others(x, wrap_dims(dim, x.ndim, "prod"))
+        return _expand(g, x, dim, keepdim) * conj(_expand(out, x, dim, keepdim) / x)
+    return _expand(g, x, dim, keepdim) * conj(_products_of_others(x, wrap_dims(dim, x.ndim, "prod")))
 
 
 def _extreme_vjp(g, out, x, dim, keepdim):

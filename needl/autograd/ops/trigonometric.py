@@ -5,6 +5,7 @@ Integer inputs compute in the default float dtype, as in PyTorch.
 import numpy as np
 
 from ..function import op
+from .complex import conj
 from .promotion import floating, promote_floating
 
 
@@ -15,7 +16,7 @@ def tan(x):
 
 @tan.vjp
 def tan_vjp(g, out, x):
-    return g * (1 + out * out)
+    return g * conj(1 + out * out)
 
 
 @op
@@ -25,7 +26,7 @@ def asin(x):
 
 @asin.vjp
 def asin_vjp(g, out, x):
-    return g / np.sqrt(1 - x * x)
+    return g / conj(np.sqrt(1 - x * x))
 
 
 @op
@@ -35,7 +36,7 @@ def acos(x):
 
 @acos.vjp
 def acos_vjp(g, out, x):
-    return -g / np.sqrt(1 - x * x)
+    return -g / conj(np.sqrt(1 - x * x))
 
 
 @op
@@ -45,7 +46,7 @@ def atan(x):
 
 @atan.vjp
 def atan_vjp(g, out, x):
-    return g / (1 + x * x)
+    return g / conj(1 + x * x)
 
 
 @op
@@ -55,7 +56,7 @@ def sinh(x):
 
 @sinh.vjp
 def sinh_vjp(g, out, x):
-    return g * np.cosh(x)
+    return g * conj(np.cosh(x))
 
 
 @op
@@ -65,7 +66,7 @@ def cosh(x):
 
 @cosh.vjp
 def cosh_vjp(g, out, x):
-    return g * np.sinh(x)
+    return g * conj(np.sinh(x))
 
 
 @op
@@ -75,7 +76,7 @@ def asinh(x):
 
 @asinh.vjp
 def asinh_vjp(g, out, x):
-    return g / np.sqrt(x * x + 1)
+    return g / conj(np.sqrt(x * x + 1))
 
 
 @op
@@ -85,6 +86,8 @@ def acosh(x):
 
 @acosh.vjp
 def acosh_vjp(g, out, x):
+    if x.dtype.kind == "c":  # sqrt(z - 1) sqrt(z + 1), which is not sqrt(z^2 - 1) off the real line
+        return g / conj(np.sqrt(x - 1) * np.sqrt(x + 1))
     return g / np.sqrt(x * x - 1)
 
 
@@ -95,7 +98,7 @@ def atanh(x):
 
 @atanh.vjp
 def atanh_vjp(g, out, x):
-    return g / (1 - x * x)
+    return g / conj(1 - x * x)
 
 
 @op

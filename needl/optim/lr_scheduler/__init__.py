@@ -6,6 +6,7 @@ A scheduler rewrites `group['lr']` of each optimizer group at every `step()`; ca
 from .base import LRScheduler
 from .composite import ChainedScheduler, SequentialLR
 from .cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from .cyclic import CyclicLR
 from .decay import ExponentialLR, MultiStepLR, PolynomialLR, StepLR
 from .lambda_lr import LambdaLR, MultiplicativeLR
 from .one_cycle import OneCycleLR
@@ -16,5 +17,5 @@ _LRScheduler = LRScheduler  # the old name, still used by some subclasses in the
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
            "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler", "OneCycleLR",
-           "ReduceLROnPlateau"]
+           "CosineAnnealingWarmRestarts", "CyclicLR", "SequentialLR", "ChainedScheduler",
+           "OneCycleLR", "ReduceLROnPlateau"]

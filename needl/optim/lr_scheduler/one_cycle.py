@@ -4,9 +4,10 @@ from typing import List, Union
 
 from ..optimizer import Optimizer
 from .base import LRScheduler, _check_optimizer, _per_group
+from .momentum import MomentumCycling
 
 
-class OneCycleLR(LRScheduler):
+class OneCycleLR(MomentumCycling, LRScheduler):
     """The 1cycle policy, stepped once per batch: warm up from max_lr / div_factor to max_lr over
     pct_start of total_steps, then anneal to initial_lr / final_div_factor; momentum (or Adam's
     beta1) cycles the opposite way between max_momentum and base_momentum."""
@@ -61,24 +62,8 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                                 "option enabled")
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for group, high, low in zip(optimizer.param_groups, max_momentums, base_momentums):
-                    self._set_momentum(group, high)
-                    group["max_momentum"] = high
-                    group["base_momentum"] = low
+            self._start_momentum_cycle(optimizer, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict, momentum: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (momentum, *group["betas"][1:])
-        else:
-            group["momentum"] = momentum
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
