@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import needl
-from needl.utils.data import (DataLoader, Dataset, IterableDataset, TensorDataset,
-                              default_collate, random_split)
+from needl.utils.data import (DataLoader, Dataset, IterableDataset, Subset, TensorDataset,
+                              default_collate, default_convert, random_split)
 
 
 def labelled(n=10):
@@ -126,12 +126,146 @@ def test_bad_arguments(kwargs, message):
 def test_default_collate_structures():
     Point = namedtuple("Point", "x y")
     batch = default_collate([{"a": 1.5, "b": Point(1, "u")}, {"a": 2.5, "b": Point(2, "v")}])
-    assert batch["a"].dtype == np.float32 and batch["a"].tolist() == [1.5, 2.5]
+    assert batch["a"].dtype == np.float64 and batch["a"].tolist() == [1.5, 2.5]
     assert isinstance(batch["b"], Point) and batch["b"].x.tolist() == [1, 2]
     assert batch["b"].y == ["u", "v"]
     stacked = default_collate([needl.ones(2, dtype=needl.float64), needl.zeros(2, dtype=needl.float64)])
     assert stacked.shape == (2, 2) and stacked.dtype == np.float64
     with pytest.raises(RuntimeError, match="equal size"):
         default_collate([(1, 2), (1,)])
-    with pytest.raises(TypeError, match="found object"):
+    with pytest.raises(TypeError, match="found <class 'object'>"):
         default_collate([object()])
+
+
+def test_default_collate_follows_pytorchs_dtype_rules():
+    assert default_collate([1.5, 2.0]).dtype == np.float64  # Python floats: float64
+    assert default_collate([1, 2]).dtype == np.int64
+    assert default_collate([True, False]).dtype == np.bool_
+    assert default_collate([np.float32(1), np.float32(2)]).dtype == np.float32
+    assert default_collate([np.array(1.0), np.array(2.0)]).shape == (2,)
+    batch = default_collate([(1, "a"), (2, "b")])
+    assert isinstance(batch, list) and batch[1] == ["a", "b"]  # a tuple of fields: a list
+    with pytest.raises(TypeError, match="found <U1"):
+        default_collate([np.array(["a"]), np.array(["b"])])
+    with pytest.raises(RuntimeError, match=r"equal size, but got \[2\] at entry 0 and \[3\] at entry 1"):
+        default_collate([np.zeros(2), np.zeros(3)])
+    stacked = default_collate([needl.ones(2, requires_grad=True), needl.zeros(2)])
+    assert stacked.requires_grad and stacked.grad_fn is not None  # recorded, as torch.stack
+
+
+def test_default_convert_turns_arrays_into_tensors_and_keeps_the_rest():
+    Point = namedtuple("Point", "x y")
+    converted = default_convert((np.arange(3), 1, np.float32(2), "s", Point(np.zeros(1), 2.0)))
+    assert isinstance(converted, list) and converted[1] == 1 and converted[3] == "s"
+    assert isinstance(converted[0], needl.Tensor) and converted[0].dtype == np.int64
+    assert converted[2].shape == () and converted[2].dtype == np.float32
+    assert isinstance(converted[4], Point) and isinstance(converted[4].x, needl.Tensor)
+    assert default_convert({"a": np.ones(2)})["a"].tolist() == [1.0, 1.0]
+    strings = np.array(["a", "b"])
+    assert default_convert(strings) is strings
+
+
+def test_collate_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import default_collate as torch_collate, default_convert as torch_convert
+    Point = namedtuple("Point", "x y")
+    samples = [{"i": 1, "f": 0.5, "b": True, "n": np.float32(3), "a": np.ones((2, 2), np.int32),
+                "s": "x", "t": (1, 2.5), "p": Point(1, [2, 3])} for _ in range(3)]
+    ours, theirs = default_collate(samples), torch_collate(samples)
+    converted_ours, converted_theirs = default_convert(samples[0]), torch_convert(samples[0])
+
+    def same(mine, reference):
+        assert type(mine).__name__ == type(reference).__name__ or (
+            isinstance(mine, needl.Tensor) and isinstance(reference, torch.Tensor))
+        if isinstance(reference, torch.Tensor):
+            assert str(mine.dtype).split(".")[-1] == str(reference.dtype).split(".")[-1]
+            np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+        elif isinstance(reference, dict):
+            assert list(mine) == list(reference)
+            for key in reference:
+                same(mine[key], reference[key])
+        elif isinstance(reference, (list, tuple)):
+            assert len(mine) == len(reference)
+            for a, b in zip(mine, reference):
+                same(a, b)
+        else:
+            assert mine == reference
+
+    same(ours, theirs)
+    same(converted_ours, converted_theirs)
+
+
+def test_getitems_gets_a_batch_of_indices_at_once():
+    class Batched(Dataset):
+        calls = []
+
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, index):
+            raise AssertionError("one sample at a time")
+
+        def __getitems__(self, indices):
+            self.calls.append(indices)
+            return [(index, -index) for index in indices]
+
+    batches = [[field.tolist() for field in batch] for batch in DataLoader(Batched(), batch_size=4)]
+    assert batches == [[[0, 1, 2, 3], [0, -1, -2, -3]], [[4, 5], [-4, -5]]]
+    assert Batched.calls == [[0, 1, 2, 3], [4, 5]] and isinstance(Batched.calls[0][0], int)
+    subset = Subset(Batched(), [5, 1])
+    assert next(iter(DataLoader(subset, batch_size=2)))[0].tolist() == [5, 1]
+
+
+def test_needl_generator_and_the_workers_base_seed():
+    generator = needl.Generator().manual_seed(4)
+    first = labels_of(DataLoader(labelled(30), batch_size=30, shuffle=True, generator=generator))
+    generator.manual_seed(4)
+    assert labels_of(DataLoader(labelled(30), batch_size=30, shuffle=True, generator=generator)) \
+        == first
+    loader = DataLoader(labelled(30), batch_size=30, shuffle=True, generator=4)
+    assert labels_of(loader) == first  # an int seed: the same stream (base seed, then order)
+
+
+def test_iterator_length_and_iterable_dataset_length():
+    class Sized(IterableDataset):
+        def __iter__(self):
+            return iter(range(7))
+
+        def __len__(self):
+            return 7
+
+    assert len(DataLoader(Sized(), batch_size=3)) == 3
+    assert len(DataLoader(Sized(), batch_size=3, drop_last=True)) == 2
+    assert len(iter(DataLoader(labelled(), batch_size=4))) == 3
+    with pytest.raises(TypeError):
+        len(DataLoader(IterableStream(), batch_size=2))
+
+
+class IterableStream(IterableDataset):
+    def __iter__(self):
+        return iter(range(3))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(shuffle=True), "expected unspecified shuffle option"),
+    (dict(sampler=[0]), "expected unspecified sampler option"),
+    (dict(batch_sampler=[[0]]), "expected unspecified batch_sampler option")])
+def test_iterable_dataset_refuses_samplers(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DataLoader(IterableStream(), **kwargs)
+
+
+def test_options_pytorch_refuses():
+    with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+        DataLoader(labelled(), batch_size=None, drop_last=True)
+    loader = DataLoader(labelled(), batch_size=2, pin_memory=True)  # accepted: needl is on the CPU
+    with pytest.raises(ValueError, match="batch_size attribute should not be set"):
+        loader.batch_size = 3
+    loader.num_workers = 0  # not frozen, as in PyTorch
+    assert loader.collate_fn is default_collate
+    assert DataLoader(labelled(), batch_size=None).collate_fn is default_convert
+
+
+def test_tensor_dataset_batches_are_lists_like_collated_tuples():
+    batch = next(iter(DataLoader(labelled(), batch_size=3)))
+    assert isinstance(batch, list) and len(batch) == 2

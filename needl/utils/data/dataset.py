@@ -2,6 +2,10 @@
 
 Array-backed datasets also define `get_batch(indices)`, returning the whole collated batch for an
 integer index array with one fancy index per array, so the DataLoader does no per-sample work.
+A dataset whose `get_batch` never falls back to per-sample work says so with
+`batch_is_vectorized()` returning True: with worker processes, the DataLoader then still makes
+its batches in the main process (a gather there is faster than receiving from a worker), while
+other datasets' batches are made by the workers.
 """
 import math
 from typing import Iterator, List, Optional, Sequence, Union
@@ -12,20 +16,20 @@ from ...autograd import random
 from ...autograd.creation import as_tensor
 from ...autograd.tensor import Tensor
 
-GeneratorLike = Optional[Union[np.random.Generator, int]]
+GeneratorLike = Optional[Union["random.Generator", np.random.Generator, int]]
 
 
 def as_generator(generator: GeneratorLike) -> np.random.Generator:
-    """A NumPy Generator: the one given, a new one seeded with an int, or needl's global one
-    (so `needl.manual_seed` makes shuffling and splitting reproducible)."""
-    if generator is None:
-        return random.generator()
+    """A NumPy Generator: the one given (a needl.Generator's, as it is now), a new one seeded
+    with an int, or needl's global one (so `needl.manual_seed` makes shuffling reproducible)."""
+    if generator is None or isinstance(generator, random.Generator):
+        return random.generator(generator)
     if isinstance(generator, np.random.Generator):
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator must be a numpy.random.Generator, an int seed or None, got "
-                    f"{type(generator).__name__}")
+    raise TypeError(f"generator must be a needl.Generator, a numpy.random.Generator, an int seed "
+                    f"or None, got {type(generator).__name__}")
 
 
 class Dataset:
@@ -64,10 +68,14 @@ class TensorDataset(Dataset):
     def __getitem__(self, index):
         return tuple(tensor[index] for tensor in self.tensors)
 
-    def get_batch(self, indices: np.ndarray) -> tuple:
-        """The batch for an index array, one fancy index per tensor."""
-        return tuple(tensor[indices] if tensor.requires_grad else Tensor._make(tensor._data[indices])
-                     for tensor in self.tensors)
+    def get_batch(self, indices: np.ndarray) -> list:
+        """The batch for an index array, one fancy index per tensor (a list, as default_collate
+        makes of tuples)."""
+        return [tensor[indices] if tensor.requires_grad else Tensor._make(tensor._data[indices])
+                for tensor in self.tensors]
+
+    def batch_is_vectorized(self) -> bool:
+        return True
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
@@ -85,6 +93,14 @@ class Subset(Dataset):
             return [self.dataset[int(self.indices[i])] for i in index]
         return self.dataset[int(self.indices[index])]
 
+    def __getitems__(self, indices: List[int]) -> list:
+        """The samples at `indices` (the DataLoader asks for a batch's at once, as PyTorch's)."""
+        keys = self.indices[indices].tolist()
+        get_items = getattr(self.dataset, "__getitems__", None)
+        if callable(get_items):
+            return get_items(keys)
+        return [self.dataset[key] for key in keys]
+
     def __len__(self) -> int:
         return len(self.indices)
 
@@ -98,6 +114,15 @@ def batch_getter(dataset: Dataset):
             return None
         return lambda indices: inner(dataset.indices[indices])
     return getattr(dataset, "get_batch", None)
+
+
+def batch_is_vectorized(dataset: Dataset) -> bool:
+    """Whether `dataset` (or the dataset under its Subsets) has a get_batch that does no
+    per-sample work (it says so with `batch_is_vectorized()`)."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    says = getattr(dataset, "batch_is_vectorized", None)
+    return batch_getter(dataset) is not None and callable(says) and bool(says())
 
 
 class ConcatDataset(Dataset):
