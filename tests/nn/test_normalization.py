@@ -172,6 +172,14 @@ def test_normalize():
     np.testing.assert_allclose(np.linalg.norm(F.normalize(x.detach(), dim=1).detach().numpy(), axis=1), 1)
 
 
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_normalize_zero_row_has_finite_gradient(p):
+    """A zero row's norm is clamped to eps, so its gradient is 1/eps, as PyTorch's (not NaN)."""
+    x = needl.zeros(2, 3, requires_grad=True)
+    F.normalize(x, p=p, dim=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 1e12, rtol=1e-6)
+
+
 @pytest.mark.parametrize("layer_name", ["BatchNorm2d", "LayerNorm", "GroupNorm"])
 def test_matches_pytorch(layer_name):
     torch = pytest.importorskip("torch")

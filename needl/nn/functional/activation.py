@@ -21,27 +21,6 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _numpy_erf(x: np.ndarray) -> np.ndarray:
-    """erf to ~1e-15 in float64: Taylor series for |x| < 2.5, erfc's continued fraction beyond."""
-    x64 = np.asarray(x, dtype=np.float64)
-    a = np.abs(x64)
-    small = np.minimum(a, 2.5)
-    term = small.copy()
-    total = small.copy()
-    square = small * small
-    for n in range(1, 60):
-        term = term * (-square) / n
-        total += term / (2 * n + 1)
-    series = total * (2.0 / math.sqrt(math.pi))
-    large = np.maximum(a, 2.5)
-    fraction = large.copy()
-    for k in range(60, 0, -1):  # erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
-        fraction = large + (k / 2.0) / fraction
-    tail = 1.0 - np.exp(-large * large) / (math.sqrt(math.pi) * fraction)
-    result = np.where(a < 2.5, series, tail) * np.sign(x64)
-    return result.astype(np.result_type(x), copy=False) if np.asarray(x).dtype.kind == "f" else result
-
-
 # erf(x) = tanh(P(x)) with P odd of degree 13: a least-squares fit of atanh(erf(x)) on [0, 4],
 # reweighted towards the smallest worst-case relative error of erf; within 4 float32 ulps on
 # [-4, 4], and erf(+-4) rounds to +-1 in float32. 16x faster than SciPy's float32 erf here.
@@ -90,28 +69,16 @@ def _erf_block(x, out):
     _erf_into(x.astype(np.float32, copy=True), out)
 
 
-def _float32_erf(x: np.ndarray) -> np.ndarray:
+def float32_erf(x: np.ndarray) -> np.ndarray:
     """erf in float32 arithmetic, accurate to float32 precision, in blocks, in x's layout."""
     return _blockwise(_erf_block, [np.asarray(x)], dtype=np.float32)[0]
 
 
-def _erf_array(x: np.ndarray) -> np.ndarray:
-    """float32 (and half) through the fast float32 form; float64 and the rest to ~1e-15."""
-    if x.dtype in (np.float32, np.float16):
-        return _float32_erf(x).astype(x.dtype, copy=False)
-    return _numpy_erf(x)
-
-
-@op
 def erf(x):
-    """The error function, an op so that GELU's gradient can be recorded."""
-    return _erf_array(x)
-
-
-@erf.vjp
-def erf_vjp(g, out, x):
-    """d erf / dx = 2 / sqrt(pi) * exp(-x^2)."""
-    return g * elementwise.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))
+    """needl.special.erf (which uses float32_erf on float32), imported on first use: needl.special
+    costs ~30 ms of import time that most programs never need."""
+    from ...special import erf as special_erf
+    return special_erf(x)
 
 
 def _elementwise(function, input: Tensor, inplace: bool, **options) -> Tensor:

@@ -321,8 +321,5 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps)."""
-    if p == 2:
-        norm = (input * input).sum(dim, keepdim=True) ** 0.5
-    else:
-        norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    norm = input.norm(p=p, dim=dim, keepdim=True)  # its gradient at a zero row is 0, as PyTorch's
     return input / norm.clamp(min=eps)
