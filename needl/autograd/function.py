@@ -64,6 +64,17 @@ class op:
             self.read_inputs = (tuple(name in read for name in positional), star is not None and star in read)
         return backward
 
+    def reads_only_shapes(self, *names: str) -> "op":
+        """Declare that the vjp looks only at the shape of these parameters (it hands them to a
+        helper that reads .shape or .ndim, which the code analysis cannot see through), so that
+        they may be written in place before backward, as PyTorch allows."""
+        parameters = list(inspect.signature(self.backward).parameters.values())
+        positional = [p.name for p in parameters[2:] if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        named, star = self.read_inputs or ((True,) * len(positional), True)
+        self.read_inputs = (tuple(read and name not in names for name, read in zip(positional, named)),
+                            star and not any(p.kind == p.VAR_POSITIONAL and p.name in names for p in parameters))
+        return self
+
     def reads_input(self, index: int) -> bool:
         if self.read_inputs is None:
             return True

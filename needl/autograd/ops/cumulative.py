@@ -41,6 +41,9 @@ def cumsum_vjp(g, out, x, dim=0):
     return g if axis is None else _reverse_cumsum(g, axis)
 
 
+cumsum.reads_only_shapes("x")
+
+
 @op
 def cumprod(x, dim=0):
     return _accumulated(np.cumprod, x, dim, "cumprod")

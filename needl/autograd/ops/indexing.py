@@ -185,6 +185,9 @@ def scatter_vjp(g, out, x, src, dim=0, index=None, needs_input_grad=(True, True)
             _source_grad(g[key], src, np.asarray(index)) if needs_input_grad[1] else None)
 
 
+scatter.reads_only_shapes("x", "src")
+
+
 @op
 def scatter_add_op(x, src, dim=0, index=None):
     """x with src added at index along dim (repeated indices add up)."""
@@ -197,6 +200,9 @@ def scatter_add_op(x, src, dim=0, index=None):
 def scatter_add_vjp(g, out, x, src, dim=0, index=None, needs_input_grad=(True, True)):
     key = _scatter_key(x, index, dim, "scatter_add")
     return g, (_source_grad(g[key], src, np.asarray(index)) if needs_input_grad[1] else None)
+
+
+scatter_add_op.reads_only_shapes("x", "src")
 
 
 _REDUCE_START = {"sum": 0, "prod": 1, "mean": 0, "amax": -np.inf, "amin": np.inf}
@@ -310,6 +316,9 @@ def index_add_vjp(g, out, x, source, dim=0, index=None, alpha=1, needs_input_gra
         return g, None
     picked = g[along_key(x, dim, index, "index_add")]
     return g, (picked if alpha == 1 else picked * alpha)
+
+
+index_add_op.reads_only_shapes("x")
 
 
 def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:

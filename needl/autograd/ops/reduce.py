@@ -20,38 +20,41 @@ def _raw(value):
     return value._data if isinstance(value, Tensor) else value
 
 
-def _expand(g, x, dim, keepdim):
-    """Broadcast a reduced gradient back over the reduced axes of x (a read-only view).
+def _expand(g, shape, dim, keepdim):
+    """Broadcast a reduced gradient back over the reduced axes of an input of this shape (a read-only
+    view). It takes the shape, not the input, so that sum and mean do not save their input.
 
     Small gradients are filled into a fresh array instead: NumPy's ops on a stride-0 view take a
     slower path that costs more than the copy below about 4096 elements.
     """
-    axis = wrap_dims(dim, x.ndim, "reduction")
+    ndim, size = len(shape), math.prod(shape)
+    axis = wrap_dims(dim, ndim, "reduction")
     if not keepdim and axis is not None:
         g = np.expand_dims(g, axis)
-    if type(g) is np.ndarray and 0 < x.size <= 4096:
-        full = np.empty(x.shape, g.dtype)
+    if type(g) is np.ndarray and 0 < size <= 4096:
+        full = np.empty(shape, g.dtype)
         full[...] = g
         return full
-    if type(g) is np.ndarray and g.flags.c_contiguous and x.size:
+    if type(g) is np.ndarray and g.flags.c_contiguous and size:
         # the view np.broadcast_to makes, built directly: 3x cheaper for the small arrays of a tape
-        strides = (0,) * (x.ndim - g.ndim)
+        strides = (0,) * (ndim - g.ndim)
         if g.ndim:  # a full reduction (0-d g) needs no per-axis strides
             strides += tuple(0 if size == 1 else stride for size, stride in zip(g.shape, g.strides))
         # positional arguments and setflags: each half the cost of keywords and view.flags.writeable
-        view = np.ndarray(x.shape, g.dtype, g, 0, strides)
+        view = np.ndarray(shape, g.dtype, g, 0, strides)
         view.setflags(write=False)
         return view
-    return np.broadcast_to(g, x.shape)
+    return np.broadcast_to(g, shape)
 
 
-def _count(x, axis) -> int:
-    """How many elements of x each output element of a reduction over `axis` summarises."""
+def _count(shape, axis) -> int:
+    """How many elements of an input of this shape each output element of a reduction over `axis`
+    summarises."""
     if axis is None:
-        return math.prod(x.shape)
+        return math.prod(shape)
     count = 1
     for a in (axis,) if isinstance(axis, int) else axis:
-        count *= x.shape[a]
+        count *= shape[a]
     return count
 
 
@@ -68,7 +71,7 @@ def sum(x, dim=None, keepdim=False):
 
 @sum.vjp
 def sum_vjp(g, out, x, dim=None, keepdim=False):
-    return _expand(g, x, dim, keepdim)
+    return _expand(g, x.shape, dim, keepdim)
 
 
 def _check_floating(x, name: str) -> None:
@@ -83,21 +86,21 @@ def mean(x, dim=None, keepdim=False):
     axis = wrap_dims(dim, x.ndim, "mean")
     if x.size == 0:  # PyTorch's nan, without NumPy's empty-slice warning
         with np.errstate(invalid="ignore"):
-            return np.add.reduce(x, axis=axis, keepdims=keepdim) / x.dtype.type(_count(x, axis))
+            return np.add.reduce(x, axis=axis, keepdims=keepdim) / x.dtype.type(_count(x.shape, axis))
     return np.mean(x, axis=axis, keepdims=keepdim)
 
 
 @mean.vjp
 def mean_vjp(g, out, x, dim=None, keepdim=False):
-    count = _count(x, wrap_dims(dim, x.ndim, "mean"))
-    return _expand(g * (1.0 / count if count else np.nan), x, dim, keepdim)
+    count = _count(x.shape, wrap_dims(dim, x.ndim, "mean"))
+    return _expand(g * (1.0 / count if count else np.nan), x.shape, dim, keepdim)
 
 
 def _variance(x, dim, correction, keepdim, name):
     """var in float64 for float16/32 inputs, as PyTorch accumulates: data near 1e-30 keeps its std."""
     _check_floating(x, name)
     axis = wrap_dims(dim, x.ndim, name)
-    if _count(x, axis) - correction <= 0:
+    if _count(x.shape, axis) - correction <= 0:
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
                       f"the reduction factor (input numel divided by output numel).", stacklevel=4)
     wide = np.float64 if x.dtype.itemsize < 8 else None
@@ -114,11 +117,11 @@ def var(x, dim=None, correction=1, keepdim=False):
 @var.vjp
 def var_vjp(g, out, x, dim=None, correction=1, keepdim=False):
     axis = wrap_dims(dim, x.ndim, "var")
-    freedom = _count(x, axis) - correction
+    freedom = _count(x.shape, axis) - correction
     centred = x - x.mean(axis=axis, keepdims=True)
     # PyTorch's 2 / (N - correction): inf with no degree of freedom left (a nan gradient, not an error)
     with np.errstate(invalid="ignore"):
-        return _expand(g, x, dim, keepdim) * centred * (2.0 / freedom if freedom else np.inf)
+        return _expand(g, x.shape, dim, keepdim) * centred * (2.0 / freedom if freedom else np.inf)
 
 
 @op
@@ -166,15 +169,15 @@ def _products_of_others(x, axis):
 @prod.vjp
 def prod_vjp(g, out, x, dim=None, keepdim=False):
     if np.all(_raw(x)) or x.ndim == 0:
-        return _expand(g, x, dim, keepdim) * conj(_expand(out, x, dim, keepdim) / x)
-    return _expand(g, x, dim, keepdim) * conj(_products_of_others(x, wrap_dims(dim, x.ndim, "prod")))
+        return _expand(g, x.shape, dim, keepdim) * conj(_expand(out, x.shape, dim, keepdim) / x)
+    return _expand(g, x.shape, dim, keepdim) * conj(_products_of_others(x, wrap_dims(dim, x.ndim, "prod")))
 
 
 def _extreme_vjp(g, out, x, dim, keepdim):
     """amax/amin: the gradient is shared evenly between the tied extremes, as in PyTorch."""
-    winners = x == _expand(out, x, dim, keepdim)
+    winners = x == _expand(out, x.shape, dim, keepdim)
     count = winners.sum(axis=wrap_dims(dim, x.ndim, "amax"), keepdims=True)
-    return _expand(g, x, dim, keepdim) * winners / count
+    return _expand(g, x.shape, dim, keepdim) * winners / count
 
 
 @op
@@ -315,7 +318,7 @@ def logsumexp(x, dim=None, keepdim=False):
 
 @logsumexp.vjp
 def logsumexp_vjp(g, out, x, dim=None, keepdim=False):
-    return _expand(g, x, dim, keepdim) * np.exp(x - _expand(out, x, dim, keepdim))
+    return _expand(g, x.shape, dim, keepdim) * np.exp(x - _expand(out, x.shape, dim, keepdim))
 
 
 def _softmax_axis(x, dim, name):
@@ -371,7 +374,7 @@ def nansum(x, dim=None, keepdim=False):
 
 @nansum.vjp
 def nansum_vjp(g, out, x, dim=None, keepdim=False):
-    return np.where(np.isnan(_raw(x)), 0, _expand(g, x, dim, keepdim))
+    return np.where(np.isnan(_raw(x)), 0, _expand(g, x.shape, dim, keepdim))
 
 
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -418,6 +418,9 @@ def cat_vjp(g, out, *tensors, dim=0):
     return tuple(grads)
 
 
+cat.reads_only_shapes("tensors")
+
+
 @op
 def stack(*tensors, dim=0):
     axis = _joined_axis(tensors, dim, "stack")
@@ -432,6 +435,9 @@ def stack(*tensors, dim=0):
 def stack_vjp(g, out, *tensors, dim=0):
     axis = dim % out.ndim
     return tuple(g[(slice(None),) * axis + (i,)] for i in range(len(tensors)))
+
+
+stack.reads_only_shapes("tensors")
 
 
 def _slices(x, axis, sizes):

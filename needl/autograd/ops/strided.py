@@ -132,6 +132,9 @@ def as_strided_vjp(g, out, x, size=(), stride=(), storage_offset=None):
     return _remap(g, source=source, target=target, size=flat.size)
 
 
+as_strided.reads_only_shapes("x")
+
+
 def _windows(x, dimension, size, step):
     axis = wrap_dim(dimension, x.ndim, "unfold")
     length = x.shape[axis] if x.ndim else 1
