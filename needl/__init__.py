@@ -28,10 +28,11 @@ __version__ = "0.1.0"
 _SUBMODULES = frozenset({
     "accelerator", "amp", "autograd", "backends", "compiler", "cpu", "cuda", "datasets",
     "distributed", "distributions", "fft", "func", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx",
-    "optim", "profiler", "serialization", "special", "testing", "utils", "vision", "viz",
+    "optim", "profiler", "serialization", "special", "storage", "testing", "utils", "vision", "viz",
 })
 # top-level names that live in a lazily imported subpackage
-_LAZY_NAMES = {"save": "serialization", "load": "serialization"}
+_LAZY_NAMES = {"save": "serialization", "load": "serialization",
+               "UntypedStorage": "storage", "TypedStorage": "storage"}
 
 
 def _assert(condition, message) -> None:

@@ -862,6 +862,38 @@ class Tensor:
     def element_size(self) -> int:
         return self._data.itemsize
 
+    def untyped_storage(self):
+        """The bytes of the memory this tensor views (shared with it: see needl/storage.py)."""
+        from ..storage import UntypedStorage
+        return UntypedStorage(self._data)
+
+    def storage(self):
+        from ..storage import TypedStorage
+        return TypedStorage(self._data)
+
+    def resize_(self, *sizes, memory_format=None) -> "Tensor":
+        """Give this tensor a new shape in place: a prefix of its memory if it has enough elements
+        (contiguous), else new memory whose first elements are the old ones, the rest zeros."""
+        if self.requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = tuple(int(size) for size in _shape(sizes))
+        if any(size < 0 for size in shape):
+            raise RuntimeError(f"resize_(): negative dimension in the requested size {list(shape)}")
+        count = int(np.prod(shape))
+        if self._data.flags.c_contiguous and count <= self._data.size:
+            self._data = self._data.reshape(-1)[:count].reshape(shape)
+        else:
+            old = self._data.reshape(-1)
+            new = np.zeros(shape, self._data.dtype)
+            kept = min(count, old.size)
+            new.reshape(-1)[:kept] = old[:kept]
+            self._data = new
+        self._bump_version()
+        return self
+
+    def resize_as_(self, other, memory_format=None) -> "Tensor":
+        return self.resize_(other.shape)
+
     @property
     def itemsize(self) -> int:
         return self._data.itemsize
