@@ -12,6 +12,11 @@ from ...autograd import Tensor
 from ...autograd.function import op
 from ...autograd.functional import stack
 from ._second_order import composed_vjp, is_create_graph
+from ._workspace import Workspace
+
+# the large per-call buffers (gates, states, their gradients) of every recurrent op come from here,
+# so that a training loop reuses the same memory instead of paging in fresh arrays every step
+_buffers = Workspace(capacity=256 * 2**20)
 
 # NumPy's float32 exp is about twice as fast as its tanh, so the gates use
 # sigmoid(x) = 1 / (1 + exp(-x)) and tanh(x) = 2 sigmoid(2x) - 1: the forward scales the gate
@@ -26,6 +31,13 @@ def _sigmoid_of_negated(buffer):
     np.exp(buffer, out=buffer)
     buffer += 1
     np.reciprocal(buffer, out=buffer)
+
+
+def _copy(array):
+    """array.copy() into a workspace buffer."""
+    copy = _buffers.empty(array.shape, array.dtype)
+    np.copyto(copy, array)
+    return copy
 
 
 def _array(value):
@@ -203,7 +215,7 @@ def _step_inputs(input, h0, batch_first, reverse, hidden, with_bias):
     series = _time_major(input, batch_first)
     steps, batch, features = series.shape
     width = features + with_bias
-    buffer = np.empty((steps + 1, batch, width + hidden), input.dtype)
+    buffer = _buffers.empty((steps + 1, batch, width + hidden), input.dtype)
     offset = 1 if reverse else 0
     buffer[offset:offset + steps, :, :features] = series
     if with_bias:
@@ -219,7 +231,7 @@ def _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden):
     features = weight_ih.shape[1]
     bias = _bias_sum(bias_ih, bias_hh)
     start = features + (bias is not None)
-    combined = np.empty((4 * hidden, start + hidden), weight_ih.dtype)
+    combined = _buffers.empty((4 * hidden, start + hidden), weight_ih.dtype)
     for target, source in ((slice(0, 2 * hidden), slice(0, 2 * hidden)),  # i, f
                            (slice(2 * hidden, 3 * hidden), slice(3 * hidden, 4 * hidden)),  # o
                            (slice(3 * hidden, 4 * hidden), slice(2 * hidden, 3 * hidden))):  # g
@@ -241,9 +253,9 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
     weights = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden).T
     operands, _, width = _step_inputs(input, h0, batch_first, reverse, hidden,
                                       bias_ih is not None or bias_hh is not None)
-    gates = np.empty((steps, batch, 4 * hidden), dtype)  # pre-activations, then activations (i, f, o, g)
-    cells = np.empty((steps + 1, batch, hidden), dtype)
-    cell_tanh = np.empty((steps, batch, hidden), dtype)
+    gates = _buffers.empty((steps, batch, 4 * hidden), dtype)  # pre-activations, then activations (i, f, o, g)
+    cells = _buffers.empty((steps + 1, batch, hidden), dtype)
+    cell_tanh = _buffers.empty((steps, batch, hidden), dtype)
     input_times_candidate = np.empty((batch, hidden), dtype)
     cells[steps if reverse else 0] = _initial_state(c0, batch, hidden, "c0")
     sigmoid_part = slice(0, 3 * hidden)
@@ -264,8 +276,9 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
     last = 0 if reverse else steps
     output = hiddens[:steps] if reverse else hiddens[1:]
     output = output[0] if single_step else _time_major(output, batch_first)
+    # h_n and c_n are copies, so that a caller who keeps them does not keep the buffers taken;
     # the arrays after the first three are what the vjp needs; the public lstm() drops them
-    return output, hiddens[last], cells[last], gates, operands, cells, cell_tanh
+    return output, hiddens[last].copy(), cells[last].copy(), gates, operands, cells, cell_tanh
 
 
 @_lstm.vjp
@@ -290,7 +303,7 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
     # d pre-activation = coefficient * upstream, in PyTorch's gate order (i, f, g, o):
     # i, f, g take the cell gradient, o takes the hidden gradient. The loop turns each step's
     # coefficients into that step's gate gradients in place.
-    coefficient = np.empty((steps, batch, 4, hidden), dtype)
+    coefficient = _buffers.empty((steps, batch, 4, hidden), dtype)
     for slot, gate, factor in ((0, input_gate, candidate), (1, forget_gate, cells[previous]),
                                (3, output_gate, cell_tanh)):
         target = coefficient[:, :, slot]  # sigmoid'(x) = s (1 - s)
@@ -301,7 +314,7 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
     np.multiply(candidate, candidate, out=target)
     np.subtract(1, target, out=target)
     target *= input_gate
-    hidden_to_cell = cell_tanh * cell_tanh
+    hidden_to_cell = np.multiply(cell_tanh, cell_tanh, out=_buffers.empty(cell_tanh.shape, dtype))
     np.subtract(1, hidden_to_cell, out=hidden_to_cell)
     hidden_to_cell *= output_gate
 
@@ -398,10 +411,10 @@ def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, r
     weight_ih, weight_hh, bias, bias_hn = _gru_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
     recurrent = weight_hh.T
     # input projections first, then the r, z, n activations in place
-    gates = _project(input, weight_ih, bias, batch_first, out=np.empty((steps, batch, 3 * hidden), dtype))
+    gates = _project(input, weight_ih, bias, batch_first, out=_buffers.empty((steps, batch, 3 * hidden), dtype))
     reset_times_hidden = np.empty((batch, hidden), dtype)
-    hidden_gates = np.empty((steps, batch, 3 * hidden), dtype)     # h @ W_hh.T (+ b_hn on n)
-    hiddens = np.empty((steps + 1, batch, hidden), dtype)
+    hidden_gates = _buffers.empty((steps, batch, 3 * hidden), dtype)     # h @ W_hh.T (+ b_hn on n)
+    hiddens = _buffers.empty((steps + 1, batch, hidden), dtype)
     first = steps if reverse else 0
     hiddens[first] = _initial_state(h0, batch, hidden, "h0")
     two = 2 * hidden
@@ -425,7 +438,7 @@ def _gru(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=False, r
     last = 0 if reverse else steps
     output = hiddens[:steps] if reverse else hiddens[1:]
     output = output[0] if single_step else _time_major(output, batch_first)
-    return output, hiddens[last], gates, hidden_gates, hiddens
+    return output, hiddens[last].copy(), gates, hidden_gates, hiddens  # h_n: see _lstm
 
 
 @_gru.vjp
@@ -450,7 +463,7 @@ def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batc
     previous_hiddens = hiddens[previous]
 
     # d pre-activation (hidden side) = coefficient * grad of h'; order (r, z, n)
-    coefficient = np.empty((steps, batch, 3, hidden), dtype)
+    coefficient = _buffers.empty((steps, batch, 3, hidden), dtype)
     new_slope = coefficient[:, :, 2]                       # (1 - z) (1 - n^2), the input side of n
     np.multiply(new, new, out=new_slope)
     np.subtract(1, new_slope, out=new_slope)
@@ -461,11 +474,11 @@ def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batc
     np.subtract(previous_hiddens, new, out=coefficient[:, :, 1])
     coefficient[:, :, 1] *= update
     coefficient[:, :, 1] *= 1 - update
-    input_new_slope = new_slope.copy()
+    input_new_slope = _copy(new_slope)
     new_slope *= reset                                     # the hidden side of n sits inside r * (...)
 
     grad_hidden_gates = coefficient.reshape(steps, batch, 3 * hidden)  # filled in place, step by step
-    grad_states = np.empty((steps, batch, hidden), dtype)  # gradient reaching each step's output h'
+    grad_states = _buffers.empty((steps, batch, hidden), dtype)  # gradient reaching each step's output h'
     grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
     grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
     scratch = np.empty((batch, hidden), dtype)
@@ -482,7 +495,7 @@ def _gru_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, batc
             np.multiply(state, update[t], out=scratch)
             grad_hidden += scratch
 
-    grad_input_gates = grad_hidden_gates.copy()
+    grad_input_gates = _copy(grad_hidden_gates)
     np.multiply(input_new_slope, grad_states, out=grad_input_gates.reshape(steps, batch, 3, hidden)[:, :, 2])
     grad_h0 = grad_hidden if needs_input_grad[1] else None
     grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _input_and_weight_grads(
@@ -516,7 +529,7 @@ def _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
         input, batch_first = input[None], False
     steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 1, batch_first, "rnn")
     recurrent = weight_hh.T
-    hiddens = np.empty((steps + 1, batch, hidden), input.dtype)
+    hiddens = _buffers.empty((steps + 1, batch, hidden), input.dtype)
     # each step's input projection goes straight into the slot of that step's output
     _project(input, weight_ih, _bias_sum(bias_ih, bias_hh), batch_first,
              out=hiddens[:steps] if reverse else hiddens[1:])
@@ -534,7 +547,7 @@ def _rnn(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity="tanh",
     last = 0 if reverse else steps
     output = hiddens[:steps] if reverse else hiddens[1:]
     output = output[0] if single_step else _time_major(output, batch_first)
-    return output, hiddens[last], hiddens
+    return output, hiddens[last].copy(), hiddens  # h_n: see _lstm
 
 
 @_rnn.vjp
@@ -555,10 +568,10 @@ def _rnn_vjp(grads, out, input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonl
     dtype = hiddens.dtype
     outputs = hiddens[:steps] if reverse else hiddens[1:]
     if nonlinearity == "tanh":
-        slope = outputs * outputs
+        slope = np.multiply(outputs, outputs, out=_buffers.empty(outputs.shape, dtype))
         np.subtract(1, slope, out=slope)
     else:
-        slope = (outputs > 0).astype(dtype)
+        slope = np.greater(outputs, 0, out=_buffers.empty(outputs.shape, dtype))
     grad_pre = slope  # filled in place, step by step
     grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
     grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
