@@ -205,41 +205,50 @@ def _rnn_composed(input, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearit
 
 
 # ---- LSTM -------------------------------------------------------------------------------------
+# The LSTM keeps every per-step array feature-major, (features, batch): a step's GEMM is
+# [W_ih, b, W_hh] (4H, I + 1 + H) @ [x_t; 1; h] (I + 1 + H, B), so that each gate is a contiguous
+# (H, B) block of the (4H, B) result and every elementwise pass runs over contiguous memory (a
+# (B, H) slice of a (B, 4H) row-major result is 128-float runs, 5x slower per element in NumPy).
+# Gates are stored in the order (o, i, f, g): the three sigmoid gates are one block, and so are
+# the three gates that take the cell's gradient.
+
+def _gate_order(hidden):
+    """Row indices that take PyTorch's (i, f, g, o) gate rows to needl's (o, i, f, g)."""
+    return np.r_[3 * hidden:4 * hidden, 0:3 * hidden]
+
 
 def _step_inputs(input, h0, batch_first, reverse, hidden, with_bias):
-    """The (T + 1, B, I [+ 1] + H) buffer of the steps' GEMM operands [x_t, 1, h_prev]: the
-    input and a ones column (for the bias) are copied in once, the loop writes each step's h
-    into the slot of the step that reads it, so one GEMM per step gives every gate, and the
-    weight gradients (with the bias's) are one GEMM over all steps. Slot `previous` of step t
-    (see `_steps`) holds x_t; the initial state sits in slot 0 (forward) or T (reverse)."""
+    """The (I [+ 1] + H, T + 1, B) buffer of the steps' GEMM operands [x_t; 1; h_prev]: the input
+    and a ones row (for the bias) are copied in once, the loop writes each step's h into the slot
+    of the step that reads it, and the weight gradients (the bias's too) are one GEMM over all
+    steps. Slot `previous` of step t (see `_steps`) holds x_t; the initial state sits in slot 0
+    (forward) or T (reverse)."""
     series = _time_major(input, batch_first)
     steps, batch, features = series.shape
     width = features + with_bias
-    buffer = _buffers.empty((steps + 1, batch, width + hidden), input.dtype)
+    buffer = _buffers.empty((width + hidden, steps + 1, batch), input.dtype)
     offset = 1 if reverse else 0
-    buffer[offset:offset + steps, :, :features] = series
+    buffer[:features, offset:offset + steps] = series.transpose(2, 0, 1)
     if with_bias:
-        buffer[:, :, features] = 1
-    buffer[steps if reverse else 0, :, width:] = _initial_state(h0, batch, hidden, "h0")
-    return buffer, slice(offset, offset + steps), width
+        buffer[features] = 1
+    buffer[width:, steps if reverse else 0] = np.transpose(_initial_state(h0, batch, hidden, "h0"))
+    return buffer, width
 
 
 def _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden):
-    """[W_ih, b, W_hh] in one (4H, I [+ 1] + H) matrix, rows reordered to (i, f, o, g) and the
+    """[W_ih, b, W_hh] in one (4H, I [+ 1] + H) matrix, rows in the order (o, i, f, g) and the
     sigmoid gates' rows halved: sigmoid(x) = (tanh(x / 2) + 1) / 2, so that one tanh call (NumPy's
     float32 tanh is faster than its exp) covers every gate of a step."""
     features = weight_ih.shape[1]
     bias = _bias_sum(bias_ih, bias_hh)
     start = features + (bias is not None)
+    order = _gate_order(hidden)
     combined = _buffers.empty((4 * hidden, start + hidden), weight_ih.dtype)
-    for target, source in ((slice(0, 2 * hidden), slice(0, 2 * hidden)),  # i, f
-                           (slice(2 * hidden, 3 * hidden), slice(3 * hidden, 4 * hidden)),  # o
-                           (slice(3 * hidden, 4 * hidden), slice(2 * hidden, 3 * hidden))):  # g
-        combined[target, :features] = weight_ih[source]
-        combined[target, start:] = weight_hh[source]
-        if bias is not None:
-            combined[target, features] = bias[source]
-    combined[:3 * hidden] *= 0.5
+    combined[:, :features] = weight_ih[order]
+    combined[:, start:] = weight_hh[order]
+    if bias is not None:
+        combined[:, features] = bias[order]
+    combined[:3 * hidden] *= weight_ih.dtype.type(0.5)
     return combined
 
 
@@ -250,35 +259,34 @@ def _lstm(input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh, batch_first=Fal
         input, batch_first = input[None], False
     steps, batch, hidden = _sequence_shape(input, weight_ih, weight_hh, 4, batch_first, "lstm")
     dtype = input.dtype
-    weights = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden).T
-    operands, _, width = _step_inputs(input, h0, batch_first, reverse, hidden,
-                                      bias_ih is not None or bias_hh is not None)
-    gates = _buffers.empty((steps, batch, 4 * hidden), dtype)  # pre-activations, then activations (i, f, o, g)
-    cells = _buffers.empty((steps + 1, batch, hidden), dtype)
-    cell_tanh = _buffers.empty((steps, batch, hidden), dtype)
-    input_times_candidate = np.empty((batch, hidden), dtype)
-    cells[steps if reverse else 0] = _initial_state(c0, batch, hidden, "c0")
-    sigmoid_part = slice(0, 3 * hidden)
+    weights = _lstm_weights(weight_ih, weight_hh, bias_ih, bias_hh, hidden)
+    operands, width = _step_inputs(input, h0, batch_first, reverse, hidden, bias_ih is not None or bias_hh is not None)
+    gates = _buffers.empty((steps, 4 * hidden, batch), dtype)  # pre-activations, then activations (o, i, f, g)
+    cells = _buffers.empty((steps + 1, hidden, batch), dtype)
+    cell_tanh = _buffers.empty((steps, hidden, batch), dtype)
+    input_times_candidate = np.empty((hidden, batch), dtype)
+    cells[steps if reverse else 0] = np.transpose(_initial_state(c0, batch, hidden, "c0"))
+    half = dtype.type(0.5)
     for t, previous, current in _steps(steps, reverse):
         gate = gates[t]
-        np.matmul(operands[previous], weights, out=gate)
+        np.matmul(weights, operands[:, previous], out=gate)
         np.tanh(gate, out=gate)
-        sigmoid = gate[:, sigmoid_part]
-        sigmoid *= 0.5
-        sigmoid += 0.5
-        cell = cells[current]
-        np.multiply(gate[:, hidden:2 * hidden], cells[previous], out=cell)
-        np.multiply(gate[:, :hidden], gate[:, 3 * hidden:], out=input_times_candidate)
+        sigmoid = gate[:3 * hidden]
+        sigmoid *= half
+        sigmoid += half
+        cell = cells[current]  # c' = f c + i g
+        np.multiply(gate[2 * hidden:3 * hidden], cells[previous], out=cell)
+        np.multiply(gate[hidden:2 * hidden], gate[3 * hidden:], out=input_times_candidate)
         cell += input_times_candidate
         np.tanh(cell, out=cell_tanh[t])
-        np.multiply(gate[:, 2 * hidden:3 * hidden], cell_tanh[t], out=operands[current, :, width:])
-    hiddens = operands[:, :, width:]
+        np.multiply(gate[:hidden], cell_tanh[t], out=operands[width:, current])  # h' = o tanh(c')
+    hiddens = operands[width:]
     last = 0 if reverse else steps
-    output = hiddens[:steps] if reverse else hiddens[1:]
+    output = (hiddens[:, :steps] if reverse else hiddens[:, 1:]).transpose(1, 2, 0)  # (T, B, H) view
     output = output[0] if single_step else _time_major(output, batch_first)
-    # h_n and c_n are copies, so that a caller who keeps them does not keep the buffers taken;
-    # the arrays after the first three are what the vjp needs; the public lstm() drops them
-    return output, hiddens[last].copy(), cells[last].copy(), gates, operands, cells, cell_tanh
+    # h_n and c_n are (B, H) copies, so that a caller who keeps them does not keep the buffers
+    # taken; the arrays after the first three are what the vjp needs; the public lstm() drops them
+    return output, hiddens[:, last].T.copy(), cells[last].T.copy(), gates, operands, cells, cell_tanh
 
 
 @_lstm.vjp
@@ -294,51 +302,57 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
     if single_step:
         input, batch_first = input[None], False
         grad_output = None if grad_output is None else grad_output[None]
-    steps, batch, hidden = cell_tanh.shape
+    steps, hidden, batch = cell_tanh.shape
     dtype = gates.dtype
-    activations = gates.reshape(steps, batch, 4, hidden)
-    input_gate, forget_gate, output_gate, candidate = (activations[:, :, k] for k in range(4))
+    one = dtype.type(1)
+    output_gate, input_gate, forget_gate, candidate = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
     previous = slice(1, steps + 1) if reverse else slice(0, steps)
 
-    # d pre-activation = coefficient * upstream, in PyTorch's gate order (i, f, g, o):
-    # i, f, g take the cell gradient, o takes the hidden gradient. The loop turns each step's
-    # coefficients into that step's gate gradients in place.
-    coefficient = _buffers.empty((steps, batch, 4, hidden), dtype)
-    for slot, gate, factor in ((0, input_gate, candidate), (1, forget_gate, cells[previous]),
-                               (3, output_gate, cell_tanh)):
-        target = coefficient[:, :, slot]  # sigmoid'(x) = s (1 - s)
-        np.subtract(1, gate, out=target)
-        target *= gate
-        target *= factor
-    target = coefficient[:, :, 2]  # tanh'(x) = 1 - g^2
+    # d pre-activation = coefficient * upstream, gate order (o, i, f, g): o takes the hidden
+    # gradient, i, f, g the cell gradient. The loop multiplies in each step's upstream gradients.
+    coefficient = _buffers.empty((steps, 4 * hidden, batch), dtype)
+    sigmoids = coefficient[:, :3 * hidden]  # sigmoid'(x) = s (1 - s)
+    np.subtract(one, gates[:, :3 * hidden], out=sigmoids)
+    sigmoids *= gates[:, :3 * hidden]
+    coefficient[:, :hidden] *= cell_tanh
+    coefficient[:, hidden:2 * hidden] *= candidate
+    coefficient[:, 2 * hidden:3 * hidden] *= cells[previous]
+    target = coefficient[:, 3 * hidden:]  # tanh'(x) = 1 - g^2
     np.multiply(candidate, candidate, out=target)
-    np.subtract(1, target, out=target)
+    np.subtract(one, target, out=target)
     target *= input_gate
     hidden_to_cell = np.multiply(cell_tanh, cell_tanh, out=_buffers.empty(cell_tanh.shape, dtype))
-    np.subtract(1, hidden_to_cell, out=hidden_to_cell)
+    np.subtract(one, hidden_to_cell, out=hidden_to_cell)
     hidden_to_cell *= output_gate
 
-    grad_gates = coefficient.reshape(steps, batch, 4 * hidden)
-    grad_hidden = np.zeros((batch, hidden), dtype) if grad_h_n is None else grad_h_n.astype(dtype, copy=True)
-    grad_cell = np.zeros((batch, hidden), dtype) if grad_c_n is None else grad_c_n.astype(dtype, copy=True)
-    grad_output = None if grad_output is None else _time_major(grad_output, batch_first)
-    scratch = np.empty((batch, hidden), dtype)
+    # the pre-activation gradients, (4H, T, B): step t's (4H, B) block is the recurrent GEMM's
+    # operand, and the whole buffer is a (4H, T B) matrix for the weight gradients' GEMM
+    grad_gates = _buffers.empty((4 * hidden, steps, batch), dtype)
+    cell_part = coefficient[:, hidden:].reshape(steps, 3, hidden, batch)
+    grad_cell_part = grad_gates[hidden:].reshape(3, hidden, steps, batch)
+    recurrent = np.ascontiguousarray(weight_hh[_gate_order(hidden)].T)  # (H, 4H)
+    # (H, B) C-contiguous copies: the loop updates them in place and writes them with matmul
+    grad_hidden = np.zeros((hidden, batch), dtype) if grad_h_n is None else np.array(grad_h_n.T, dtype, order="C")
+    grad_cell = np.zeros((hidden, batch), dtype) if grad_c_n is None else np.array(grad_c_n.T, dtype, order="C")
+    if grad_output is not None:  # as (T, H, B), so that each step adds a contiguous block
+        grad_output = _copy(_time_major(grad_output, batch_first).transpose(0, 2, 1))
+    scratch = np.empty((hidden, batch), dtype)
     order = _steps(steps, reverse)
     for position, (t, _, _) in enumerate(reversed(order)):
         if grad_output is not None:
             grad_hidden += grad_output[t]
         np.multiply(grad_hidden, hidden_to_cell[t], out=scratch)
         grad_cell += scratch
-        coefficient[t, :, :3] *= grad_cell[:, None, :]
-        coefficient[t, :, 3] *= grad_hidden
+        np.multiply(cell_part[t], grad_cell, out=grad_cell_part[:, :, t])
+        np.multiply(coefficient[t, :hidden], grad_hidden, out=grad_gates[:hidden, t])
         grad_cell *= forget_gate[t]
         if position + 1 < steps or needs_input_grad[1]:
-            np.matmul(grad_gates[t], weight_hh, out=grad_hidden)
+            np.matmul(recurrent, grad_gates[:, t], out=grad_hidden)
 
-    grad_h0 = grad_hidden if needs_input_grad[1] else None
-    grad_c0 = grad_cell if needs_input_grad[2] else None
+    grad_h0 = grad_hidden.T.copy() if needs_input_grad[1] else None
+    grad_c0 = grad_cell.T.copy() if needs_input_grad[2] else None
     grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh = _stacked_operand_grads(
-        grad_gates, operands[previous], weight_ih, hidden, batch_first,
+        grad_gates, operands[:, previous], weight_ih, hidden, batch_first,
         (needs_input_grad[0],) + tuple(needs_input_grad[3:]))
     return _squeeze_step((grad_input, grad_h0, grad_c0, grad_weight_ih, grad_weight_hh, grad_bias_ih,
                           grad_bias_hh), single_step)
@@ -346,26 +360,27 @@ def _lstm_vjp(grads, out, input, h0, c0, weight_ih, weight_hh, bias_ih, bias_hh,
 
 def _stacked_operand_grads(grad_gates, operands, weight_ih, hidden, batch_first, needs):
     """grad input, grad weight_ih, grad weight_hh, grad bias_ih, grad bias_hh (`needs` says which)
-    from the (T, B, G) pre-activation gradients and the steps' [x, 1, h] operands (T, B, I [+ 1] + H):
-    one GEMM for all the weight and bias gradients, one for the input's."""
-    steps, batch, width = grad_gates.shape
-    flat = grad_gates.reshape(steps * batch, width)
+    from the (4H, T, B) pre-activation gradients (gate order (o, i, f, g)) and the steps' [x; 1; h]
+    operands (I [+ 1] + H, T, B): one GEMM for all the weight and bias gradients, one for the
+    input's; the rows go back to PyTorch's gate order (i, f, g, o)."""
+    width, steps, batch = grad_gates.shape
+    flat = grad_gates.reshape(width, steps * batch)
     features = weight_ih.shape[1]
+    to_pytorch = np.argsort(_gate_order(hidden))
     grad_input = grad_weight_ih = grad_weight_hh = grad_bias_ih = grad_bias_hh = None
     if needs[0]:
-        grad_input = _time_major((flat @ weight_ih).reshape(steps, batch, -1), batch_first)
+        grad_input = _time_major((flat.T @ weight_ih[_gate_order(hidden)]).reshape(steps, batch, -1), batch_first)
     if any(needs[1:]):
-        combined = flat.T @ operands.reshape(steps * batch, -1)  # (G, I [+ 1] + H)
+        combined = (flat @ operands.reshape(operands.shape[0], steps * batch).T)[to_pytorch]  # (4H, I [+ 1] + H)
         if needs[1]:
             grad_weight_ih = np.ascontiguousarray(combined[:, :features])
         if needs[2]:
             grad_weight_hh = np.ascontiguousarray(combined[:, combined.shape[1] - hidden:])
-        if needs[3]:  # the ones column: there is one whenever a bias is given
+        if needs[3]:  # the ones row: there is one whenever a bias is given
             grad_bias_ih = combined[:, features].copy()
         if needs[4]:
             grad_bias_hh = combined[:, features].copy()
     return grad_input, grad_weight_ih, grad_weight_hh, grad_bias_ih, grad_bias_hh
-
 
 def lstm(input, h0, c0, weight_ih, weight_hh, bias_ih=None, bias_hh=None, batch_first: bool = False,
          reverse: bool = False):
