@@ -211,11 +211,16 @@ class Tensor:
         return -1  # PyTorch's answer for CPU tensors
 
     def share_memory_(self) -> "Tensor":
-        """No-op: needl's worker processes share nothing by this route (PyTorch moves to shared memory)."""
+        """Move the array into shared memory (an anonymous memory file), in place: processes forked
+        later, or sent the tensor through needl.multiprocessing, see each other's writes. `.grad`
+        is not moved; views of the old array keep the old memory. No-op if already shared."""
+        from ..multiprocessing.shared_memory import share_tensors
+        share_tensors((self,))
         return self
 
     def is_shared(self) -> bool:
-        return False
+        from ..multiprocessing.shared_memory import is_shared
+        return is_shared(self._data)
 
     def type(self, dtype=None):
         return str(self.dtype) if dtype is None else self.astype(dtype)
