@@ -106,14 +106,10 @@ def share_tensors(tensors: Iterable) -> None:
     """
     from .reductions import init_reductions
     init_reductions()  # Parameter is registered once needl.nn is loaded
-    pending, arrays = [], {}
-    for tensor in tensors:
-        array = tensor._data
-        if not is_shared(array):
-            pending.append(tensor)
-            arrays.setdefault(id(array), array)
+    pending = {id(tensor): tensor for tensor in tensors if not is_shared(tensor._data)}
     if not pending:
         return
+    arrays = {id(tensor._data): tensor._data for tensor in pending.values()}
     offsets, end = {}, 0
     for key, array in arrays.items():
         offsets[key] = end
@@ -123,7 +119,7 @@ def share_tensors(tensors: Iterable) -> None:
     for key, array in arrays.items():
         moved[key] = np.ndarray(array.shape, array.dtype, buffer=segment, offset=offsets[key])
         np.copyto(moved[key], array)
-    for tensor in pending:
+    for tensor in pending.values():
         tensor._data = moved[id(tensor._data)]
         if getattr(tensor, "_base", None) is not None:  # no longer a view of that base's memory
             del tensor._base
