@@ -10,7 +10,8 @@ requires_grad. The receiver maps the file, once per process, and views it: both 
 each other's writes. `.grad`, hooks and the graph are not sent, as in PyTorch.
 """
 import sys
-from multiprocessing.reduction import DupFd, ForkingPickler
+from multiprocessing import reduction
+from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 
@@ -27,7 +28,11 @@ def rebuild_segment(descriptor, size: int) -> Segment:
 def reduce_segment(segment: Segment):
     # the pickle memo sends each segment once per message, however many tensors view it (spawn
     # refuses a descriptor listed twice)
-    return rebuild_segment, (DupFd(segment.descriptor), len(segment))
+    if not hasattr(reduction, "DupFd"):
+        raise RuntimeError(f"sending a shared tensor to another process passes its memory file's "
+                           f"descriptor, which {sys.platform} cannot do; send a copy "
+                           f"(tensor.numpy().copy()) instead")
+    return rebuild_segment, (reduction.DupFd(segment.descriptor), len(segment))
 
 
 def rebuild_tensor(cls, segment: Segment, shape: tuple, dtype: np.dtype, strides: tuple,
@@ -55,6 +60,8 @@ def reduce_tensor(tensor: Tensor):
 def init_reductions() -> None:
     """Register the reducers (again is free): Tensor at once, Parameter once needl.nn is loaded
     (importing it here would make every user of needl.multiprocessing pay for needl.nn)."""
+    if len(_registered) == 3:
+        return
     if not _registered:
         ForkingPickler.register(Segment, reduce_segment)
         ForkingPickler.register(Tensor, reduce_tensor)

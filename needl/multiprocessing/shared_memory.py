@@ -76,7 +76,7 @@ def open_segment(descriptor: int, size: int) -> Segment:
     segment = _segments.get((status.st_dev, status.st_ino))
     if segment is None:
         return Segment(descriptor, size)
-    if descriptor != segment.descriptor:  # spawn passes a descriptor under its own number
+    if descriptor != segment.descriptor:  # never close the one the Segment keeps
         os.close(descriptor)
     return segment
 
