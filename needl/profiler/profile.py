@@ -9,6 +9,7 @@ With a `schedule`, `prof.step()` marks each training step: steps are skipped, wa
 recorded as the schedule says, and `on_trace_ready(prof)` gets each finished span of recorded
 steps. Nothing is swapped in (and nothing costs) outside the recorded steps.
 """
+import json
 import time
 import uuid
 import warnings
@@ -239,7 +240,6 @@ class profile:
 
     def add_metadata_json(self, key: str, value: str) -> None:
         """A JSON value (given as text) written at the top level of the exported trace."""
-        import json
         self._metadata[key] = json.loads(value)
 
     def _trace_metadata(self) -> dict:
