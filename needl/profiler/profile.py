@@ -128,6 +128,9 @@ class profile:
 
     def step(self) -> None:
         """Mark the start of the next step: the schedule decides whether it is recorded."""
+        if profile._active is not self:
+            raise RuntimeError("prof.step() was called outside the profile: call it inside the `with` block "
+                               "(or between start() and stop())")
         self._close_step_range()
         previous, self.step_num = self.current_action, self.step_num + 1
         self.current_action = self.schedule(self.step_num)

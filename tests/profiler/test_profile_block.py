@@ -222,9 +222,12 @@ def test_start_and_stop_without_a_block():
     prof = profile()
     prof.start()
     needl.ones(2).exp()
+    prof.step()
     prof.stop()
     needl.ones(2).exp()
     assert prof.statistics["exp"].count == 1 and profile._active is None
+    with pytest.raises(RuntimeError, match="outside the profile"):
+        prof.step()  # would install the timed methods with nobody to take them out
 
 
 def test_toggle_collection_pauses_recording():
