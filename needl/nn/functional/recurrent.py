@@ -1,10 +1,11 @@
 """Fused recurrent ops: one layer and direction of an LSTM, GRU or Elman RNN over a whole sequence.
 
-Each call is one tape node. The forward projects the inputs of every time step with one matmul
-before the loop, so the loop does only the recurrent matmul and the gate math, in preallocated
-buffers; the vjp runs backward through time with one small matmul per step and then gets the
-weight and input gradients with one large matmul each. Weights use PyTorch's layout and gate
-order (LSTM: i, f, g, o; GRU: r, z, n); a 2-D input is a single time step (the cells use that).
+Each call is one tape node. The loop does one matmul per step (the GRU and RNN project every
+step's input with one matmul before it; the LSTM's step GEMM takes [x_t; 1; h] at once) and the
+gate math in buffers reused between calls (`_workspace`); the vjp runs backward through time with
+one small matmul per step and then gets the weight and input gradients with one large matmul
+each. Weights use PyTorch's layout and gate order (LSTM: i, f, g, o; GRU: r, z, n); a 2-D input
+is a single time step (the cells use that).
 """
 import numpy as np
 
