@@ -343,3 +343,8 @@ def adjust_saturation(img: Any, saturation_factor: float) -> Any:
 def adjust_hue(img: Any, hue_factor: float) -> Any:
     return _apply(img, lambda array: array_ops.adjust_hue(array, hue_factor),
                   lambda pic: pil_ops.adjust_hue(pic, hue_factor))
+
+
+from .functional_augment import (adjust_sharpness, affine, autocontrast, elastic_transform,  # noqa: E402
+                                 equalize, erase, five_crop, gaussian_blur, invert, perspective,
+                                 posterize, solarize, ten_crop)

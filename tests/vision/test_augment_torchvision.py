@@ -1,0 +1,149 @@
+"""The augmentation functionals against torchvision's on the same inputs (skipped without it)."""
+import numpy as np
+import pytest
+
+import needl
+from needl.vision.transforms import functional as F
+
+RNG = np.random.default_rng(3)
+IMAGE_U8 = RNG.integers(0, 256, (3, 17, 23), dtype=np.uint8)
+IMAGE_F32 = RNG.random((3, 17, 23), dtype=np.float32)
+CORNERS = [[0, 0], [22, 0], [22, 16], [0, 16]]
+MOVED = [[2, 1], [20, 3], [22, 14], [1, 15]]
+
+
+@pytest.fixture(scope="module")
+def TF(torchvision):
+    import torchvision.transforms.functional as TF
+    return TF
+
+
+@pytest.fixture(scope="module")
+def torch(torchvision):
+    import torch
+    return torch
+
+
+def both(image, torch):
+    return needl.tensor(image), torch.from_numpy(image.copy())
+
+
+def assert_close(ours, theirs, dtype, share=0.01):
+    """Exact shapes and dtypes; floats to 1e-5 (float32 arithmetic in another order); integers
+    within 1 on a small share of pixels (a float32 value near .5 may round the other way)."""
+    ours = ours.numpy() if isinstance(ours, needl.Tensor) else np.asarray(ours)
+    theirs = theirs.numpy() if hasattr(theirs, "numpy") else np.asarray(theirs)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    if np.dtype(dtype).kind == "u":
+        difference = np.abs(ours.astype(int) - theirs.astype(int))
+        assert difference.max() <= 1 and (difference > 0).mean() <= share
+    else:
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+TONE = [("invert", ()), ("autocontrast", ()), ("solarize", (0.6,)), ("adjust_sharpness", (0.3,)),
+        ("adjust_sharpness", (2.5,))]
+
+
+@pytest.mark.parametrize("image", [IMAGE_U8, IMAGE_F32], ids=["uint8", "float32"])
+@pytest.mark.parametrize("name,arguments", TONE)
+def test_tone_tensor(TF, torch, image, name, arguments):
+    if name == "solarize" and image.dtype == np.uint8:
+        arguments = (150,)
+    ours, theirs = both(image, torch)
+    assert_close(getattr(F, name)(ours, *arguments), getattr(TF, name)(theirs, *arguments),
+                 image.dtype)
+
+
+@pytest.mark.parametrize("bits", [0, 3, 8])
+def test_posterize_and_equalize_uint8(TF, torch, bits):
+    batch = RNG.integers(0, 256, (2, 3, 9, 8), dtype=np.uint8)
+    batch[1, 2] = 7  # a constant channel: equalize leaves it
+    batch[0, 1, :4] = 200
+    ours, theirs = both(batch, torch)
+    assert_close(F.posterize(ours, bits), TF.posterize(theirs, bits), np.uint8, share=0)
+    assert_close(F.equalize(ours), TF.equalize(theirs), np.uint8, share=0)
+
+
+@pytest.mark.parametrize("name,arguments", TONE + [("posterize", (3,)), ("equalize", ())])
+def test_tone_pil(TF, Image, name, arguments):
+    if name == "solarize":
+        arguments = (150,)
+    picture = Image.fromarray(IMAGE_U8.transpose(1, 2, 0))
+    assert np.array_equal(np.asarray(getattr(F, name)(picture, *arguments)),
+                          np.asarray(getattr(TF, name)(picture, *arguments)))
+
+
+@pytest.mark.parametrize("image", [IMAGE_U8, IMAGE_F32], ids=["uint8", "float32"])
+@pytest.mark.parametrize("kernel_size,sigma", [(3, None), ((5, 3), (1.5, 0.7)), (7, 2.0)])
+def test_gaussian_blur(TF, torch, Image, image, kernel_size, sigma):
+    ours, theirs = both(image, torch)
+    assert_close(F.gaussian_blur(ours, kernel_size, sigma),
+                 TF.gaussian_blur(theirs, kernel_size, sigma), image.dtype)
+    picture = Image.fromarray(IMAGE_U8.transpose(1, 2, 0))
+    assert_close(F.gaussian_blur(picture, kernel_size, sigma),
+                 TF.gaussian_blur(picture, kernel_size, sigma), np.uint8)
+
+
+AFFINES = [(30.0, [0, 0], 1.0, [0.0, 0.0], None), (-12.5, [3, -2], 0.8, [10.0, 0.0], None),
+           (45.0, [1, 2], 1.3, [5.0, -7.0], [4, 6]), (0.0, [0, 0], 1.0, [16.7, 0.0], [0, 0])]
+
+
+@pytest.mark.parametrize("angle,translate,scale,shear,center", AFFINES)
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("fill", [None, [0.2, 0.4, 0.6]])
+def test_affine_tensor(TF, torch, angle, translate, scale, shear, center, mode, fill):
+    ours, theirs = both(IMAGE_F32, torch)
+    got = F.affine(ours, angle, translate, scale, shear, F.InterpolationMode(mode), fill, center)
+    expected = TF.affine(theirs, angle, translate, scale, shear, TF.InterpolationMode(mode),
+                         fill, center)
+    if mode == "nearest":  # a float32 coordinate at a tie may round the other way
+        assert got.shape == tuple(expected.shape)
+        assert (np.abs(got.numpy() - expected.numpy()) > 1e-6).mean() < 0.01
+    else:
+        assert_close(got, expected, np.float32)
+
+
+@pytest.mark.parametrize("angle,translate,scale,shear,center", AFFINES)
+def test_affine_uint8_and_pil(TF, torch, Image, angle, translate, scale, shear, center):
+    ours, theirs = both(IMAGE_U8, torch)
+    assert_close(F.affine(ours, angle, translate, scale, shear, center=center),
+                 TF.affine(theirs, angle, translate, scale, shear, center=center), np.uint8,
+                 share=0.02)
+    picture = Image.fromarray(IMAGE_U8.transpose(1, 2, 0))
+    assert np.array_equal(
+        np.asarray(F.affine(picture, angle, translate, scale, shear, center=center, fill=5)),
+        np.asarray(TF.affine(picture, angle, translate, scale, shear, center=center, fill=5)))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("fill", [None, [0.5, 0.5, 0.5]])
+def test_perspective(TF, torch, Image, mode, fill):
+    ours, theirs = both(IMAGE_F32, torch)
+    got = F.perspective(ours, CORNERS, MOVED, F.InterpolationMode(mode), fill)
+    expected = TF.perspective(theirs, CORNERS, MOVED, TF.InterpolationMode(mode), fill)
+    if mode == "nearest":
+        assert (np.abs(got.numpy() - expected.numpy()) > 1e-6).mean() < 0.01
+    else:
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-4)
+    picture = Image.fromarray(IMAGE_U8.transpose(1, 2, 0))
+    assert np.array_equal(
+        np.asarray(F.perspective(picture, CORNERS, MOVED, F.InterpolationMode(mode))),
+        np.asarray(TF.perspective(picture, CORNERS, MOVED, TF.InterpolationMode(mode))))
+
+
+def test_elastic_transform(TF, torch):
+    displacement = (RNG.random((1, 17, 23, 2), dtype=np.float32) - 0.5) * 0.2
+    ours, theirs = both(IMAGE_F32, torch)
+    assert_close(F.elastic_transform(ours, needl.tensor(displacement)),
+                 TF.elastic_transform(theirs, torch.from_numpy(displacement)), np.float32)
+
+
+def test_erase_and_crops(TF, torch):
+    ours, theirs = both(IMAGE_F32, torch)
+    value = RNG.random((3, 4, 5), dtype=np.float32)
+    assert_close(F.erase(ours, 2, 3, 4, 5, needl.tensor(value)),
+                 TF.erase(theirs, 2, 3, 4, 5, torch.from_numpy(value)), np.float32)
+    for got, expected in zip(F.ten_crop(ours, (9, 6), vertical_flip=True),
+                             TF.ten_crop(theirs, [9, 6], vertical_flip=True)):
+        assert_close(got, expected, np.float32)
