@@ -357,7 +357,8 @@ class RandomPerspective:
         reach_y = int(distortion_scale * (height // 2))
         top_left = [_randint(0, reach_x + 1), _randint(0, reach_y + 1)]
         top_right = [_randint(width - reach_x - 1, width), _randint(0, reach_y + 1)]
-        bottom_right = [_randint(width - reach_x - 1, width), _randint(height - reach_y - 1, height)]
+        bottom_right = [_randint(width - reach_x - 1, width),
+                        _randint(height - reach_y - 1, height)]
         bottom_left = [_randint(0, reach_x + 1), _randint(height - reach_y - 1, height)]
         startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
         return startpoints, [top_left, top_right, bottom_right, bottom_left]

@@ -345,6 +345,7 @@ def adjust_hue(img: Any, hue_factor: float) -> Any:
                   lambda pic: pil_ops.adjust_hue(pic, hue_factor))
 
 
-from .functional_augment import (adjust_sharpness, affine, autocontrast, elastic_transform,  # noqa: E402
-                                 equalize, erase, five_crop, gaussian_blur, invert, perspective,
-                                 posterize, solarize, ten_crop)
+# the augmentation operations live beside, in functional_augment (which builds on the above)
+from .functional_augment import (adjust_sharpness, affine, autocontrast,  # noqa: E402,F401
+                                 elastic_transform, equalize, erase, five_crop, gaussian_blur,
+                                 invert, perspective, posterize, solarize, ten_crop)

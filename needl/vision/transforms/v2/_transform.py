@@ -1,0 +1,101 @@
+"""torchvision.transforms.v2's calling convention: a transform takes one sample or several
+inputs (nested tuples, lists and dicts of images, labels, anything), transforms the images in
+it and passes the rest through.
+
+Which leaves are images (torchvision's heuristic, without tv_tensors): every PIL image; and
+when there is no PIL image, the first Tensor met depth-first (a label Tensor after it is
+passed through). NumPy arrays are passed through except by the conversions (ToImage...). All
+the images of one sample get the same random draws: each is transformed from the same state
+of needl's generator.
+"""
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from ....autograd import random
+from ....autograd.tensor import Tensor
+from ... import pillow
+
+
+def flatten(tree: Any) -> Tuple[List[Any], Callable[[List[Any]], Any]]:
+    """The leaves of nested tuples, lists and dicts, and the function rebuilding the tree."""
+    if isinstance(tree, (list, tuple, dict)):
+        items = list(tree.values()) if isinstance(tree, dict) else list(tree)
+        flat = [flatten(item) for item in items]
+        sizes = [len(leaves) for leaves, _ in flat]
+        leaves = [leaf for part, _ in flat for leaf in part]
+
+        def rebuild(new_leaves: List[Any]) -> Any:
+            parts, start = [], 0
+            for (_, rebuild_part), size in zip(flat, sizes):
+                parts.append(rebuild_part(new_leaves[start:start + size]))
+                start += size
+            if isinstance(tree, dict):
+                return type(tree)(zip(tree.keys(), parts))
+            if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a named tuple
+                return type(tree)(*parts)
+            return type(tree)(parts)
+        return leaves, rebuild
+    return [tree], lambda new_leaves: new_leaves[0]
+
+
+class Transform:
+    """The base of the v2 transforms: `__call__(*inputs)` finds the images, draws
+    `make_params(images)` once and calls `transform(image, params)` on each. A custom
+    transform overrides those two, as in torchvision; needl's own override `_transform_image`."""
+
+    #: also transform NumPy arrays (the conversions do)
+    _arrays: bool = False
+    #: also transform PIL images
+    _pil: bool = True
+
+    def make_params(self, flat_inputs: List[Any]) -> Dict[str, Any]:
+        """The random parameters shared by the images of one sample."""
+        return {}
+
+    def transform(self, inpt: Any, params: Dict[str, Any]) -> Any:
+        return self._transform_image(inpt)
+
+    def _transform_image(self, image: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} should override transform(inpt, "
+                                  f"params)")
+
+    def _image_indices(self, leaves: Sequence[Any]) -> List[int]:
+        has_pil = any(pillow.is_pil_image(leaf) for leaf in leaves)
+        indices, tensor_taken = [], has_pil
+        for index, leaf in enumerate(leaves):
+            if pillow.is_pil_image(leaf):
+                if self._pil:
+                    indices.append(index)
+            elif isinstance(leaf, np.ndarray) and self._arrays:
+                indices.append(index)
+            elif isinstance(leaf, Tensor) and not tensor_taken:
+                indices.append(index)
+                tensor_taken = True
+        return indices
+
+    def __call__(self, *inputs: Any) -> Any:
+        sample = inputs if len(inputs) > 1 else inputs[0]
+        leaves, rebuild = flatten(sample)
+        indices = self._image_indices(leaves)
+        if not indices:
+            return sample
+        params = self.make_params([leaves[index] for index in indices])
+        generator = random.generator()
+        state = generator.bit_generator.state
+        outputs = list(leaves)
+        for count, index in enumerate(indices):
+            if count:
+                generator.bit_generator.state = state  # the same draws for every image
+            outputs[index] = self.transform(leaves[index], params)
+        return rebuild(outputs)
+
+
+def v2_class(v1_class: type, module: str, arrays: bool = False, pil: bool = True) -> type:
+    """`v1_class` with v2's calling convention (same name, arguments and behaviour per image)."""
+    def _transform_image(self, image):
+        return v1_class.__call__(self, image)
+    return type(v1_class.__name__, (Transform, v1_class),
+                {"_transform_image": _transform_image, "__call__": Transform.__call__,
+                 "_arrays": arrays, "_pil": pil, "__module__": module,
+                 "__doc__": v1_class.__doc__, "__qualname__": v1_class.__name__})
