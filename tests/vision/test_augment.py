@@ -226,7 +226,7 @@ def test_aug_mix_mixes_between_original_and_chains():
     (lambda: T.RandomAffine(3, shear=(1, 2, 3)), ValueError, "length 2 or 4"),
     (lambda: T.RandomAffine(3, fill="x"), TypeError, "Fill should be"),
     (lambda: T.RandomErasing(value="noise"), ValueError, "should be 'random'"),
-    (lambda: T.RandomErasing(scale=(0.5, 0.1)), ValueError, "\\(min, max\\)"),
+    (lambda: T.RandomErasing(scale=(0.1, 1.5)), ValueError, "between 0 and 1"),
     (lambda: T.RandomErasing(p=1.5), ValueError, "between 0 and 1"),
     (lambda: T.RandomErasing(1.0, value=[1, 2])(chw(HWC)), ValueError, "single value or 3"),
     (lambda: F.erase(__import__("PIL.Image").Image.fromarray(HWC), 0, 0, 1, 1, 0), TypeError,
@@ -250,3 +250,8 @@ def test_aug_mix_mixes_between_original_and_chains():
 def test_bad_arguments_raise_torchvisions_errors(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_erasing_warns_on_reversed_ranges_as_torchvision():
+    with pytest.warns(UserWarning, match="\\(min, max\\)"):
+        T.RandomErasing(scale=(0.3, 0.1))

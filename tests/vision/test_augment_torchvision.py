@@ -147,3 +147,89 @@ def test_erase_and_crops(TF, torch):
     for got, expected in zip(F.ten_crop(ours, (9, 6), vertical_flip=True),
                              TF.ten_crop(theirs, [9, 6], vertical_flip=True)):
         assert_close(got, expected, np.float32)
+
+
+OPS = [("ShearX", 0.25), ("ShearY", -0.2), ("TranslateX", 4.0), ("TranslateY", -3.0),
+       ("Rotate", 20.0), ("Brightness", 0.5), ("Color", -0.4), ("Contrast", 0.6),
+       ("Sharpness", 0.7), ("Posterize", 5.0), ("Solarize", 120.0), ("AutoContrast", 0.0),
+       ("Equalize", 0.0), ("Invert", 0.0), ("Identity", 0.0)]
+
+
+@pytest.mark.parametrize("name,magnitude", OPS)
+def test_autoaugment_operations(torchvision, torch, Image, name, magnitude):
+    from torchvision.transforms import autoaugment as theirs
+    from needl.vision.transforms import autoaugment as ours
+    mode = "nearest"
+    image, expected_image = both(IMAGE_U8, torch)
+    got = ours._apply_op(image, name, magnitude, F.InterpolationMode(mode), [0.0, 0.0, 0.0])
+    expected = theirs._apply_op(expected_image, name, magnitude,
+                                theirs.InterpolationMode(mode), [0.0, 0.0, 0.0])
+    if name in ("ShearX", "ShearY", "Rotate"):  # nearest ties may round the other way
+        assert (got.numpy() != expected.numpy()).mean() < 0.01
+    else:
+        assert_close(got, expected, np.uint8)
+    picture = Image.fromarray(IMAGE_U8.transpose(1, 2, 0))
+    assert np.array_equal(
+        np.asarray(ours._apply_op(picture, name, magnitude, F.InterpolationMode(mode), None)),
+        np.asarray(theirs._apply_op(picture, name, magnitude, theirs.InterpolationMode(mode),
+                                    None)))
+
+
+def test_policies_and_augmentation_spaces(torchvision):
+    import torchvision.transforms as TT
+    from needl.vision import transforms as T
+    for policy in ("IMAGENET", "CIFAR10", "SVHN"):
+        assert T.AutoAugment(T.AutoAugmentPolicy[policy]).policies == \
+            TT.AutoAugment(TT.AutoAugmentPolicy[policy]).policies
+    pairs = [(T.AutoAugment(), TT.AutoAugment(), (10, (20, 30))),
+             (T.RandAugment(), TT.RandAugment(), (31, (20, 30))),
+             (T.TrivialAugmentWide(), TT.TrivialAugmentWide(), (31,)),
+             (T.AugMix(all_ops=False), TT.AugMix(all_ops=False), (10, (20, 30)))]
+    for ours, theirs, arguments in pairs:
+        ours, theirs = ours._augmentation_space(*arguments), theirs._augmentation_space(*arguments)
+        assert list(ours) == list(theirs)
+        for name in ours:
+            np.testing.assert_allclose(ours[name][0], theirs[name][0].numpy(), rtol=1e-6)
+            assert ours[name][1] == theirs[name][1]
+
+
+def _error_of(make):
+    try:
+        make()
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return type(error), str(error)
+    return None
+
+
+@pytest.mark.parametrize("name,arguments", [
+    ("GaussianBlur", (4,)), ("GaussianBlur", (3, -1.0)), ("GaussianBlur", (3, (2.0, 1.0))),
+    ("GaussianBlur", (3, (1.0, 2.0, 3.0))), ("RandomAffine", (-3,)), ("RandomAffine", ([1],)),
+    ("RandomAffine", (3, (0.1, 1.5))), ("RandomAffine", (3, None, (0.0, 1.0))),
+    ("RandomAffine", (3, None, None, (1, 2, 3))), ("RandomErasing", (0.5, (0.1, 1.5))),
+    ("RandomErasing", (1.5,)), ("RandomErasing", (0.5, (0.1, 0.2), (1, 2), "noise")),
+    ("AugMix", (11,)), ("FiveCrop", ((1, 2, 3),))])
+def test_constructor_errors_match(torchvision, name, arguments):
+    import torchvision.transforms as TT
+    from needl.vision import transforms as T
+    ours, theirs = _error_of(lambda: getattr(T, name)(*arguments)), \
+        _error_of(lambda: getattr(TT, name)(*arguments))
+    assert theirs is not None and ours is not None
+    assert ours[0] is theirs[0] and ours[1] == theirs[1]
+
+
+def test_v2_conversions(torchvision, torch):
+    from torchvision.transforms.v2 import functional as TF2
+    from needl.vision.transforms.v2 import functional as F2
+    hwc = IMAGE_U8.transpose(1, 2, 0).copy()
+    np.testing.assert_array_equal(F2.to_image(hwc).numpy(), TF2.to_image(hwc).numpy())
+    ours, theirs = both(IMAGE_U8, torch)
+    for dtype, scale in ((np.float32, True), (np.float32, False)):
+        assert_close(F2.to_dtype(ours, needl.float32, scale),
+                     TF2.to_dtype(theirs, torch.float32, scale), np.float32)
+    floats, float_theirs = both(IMAGE_F32, torch)
+    assert_close(F2.to_dtype(floats, needl.uint8, True), TF2.to_dtype(float_theirs, torch.uint8,
+                                                                      True), np.uint8)
+    assert_close(F2.permute_channels(ours, [2, 0, 1]), TF2.permute_channels(theirs, [2, 0, 1]),
+                 np.uint8)
+    gray = ours[:1]
+    assert_close(F2.grayscale_to_rgb(gray), TF2.grayscale_to_rgb(theirs[:1]), np.uint8)
