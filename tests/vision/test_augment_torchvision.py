@@ -12,18 +12,6 @@ CORNERS = [[0, 0], [22, 0], [22, 16], [0, 16]]
 MOVED = [[2, 1], [20, 3], [22, 14], [1, 15]]
 
 
-@pytest.fixture(scope="module")
-def TF(torchvision):
-    import torchvision.transforms.functional as TF
-    return TF
-
-
-@pytest.fixture(scope="module")
-def torch(torchvision):
-    import torch
-    return torch
-
-
 def both(image, torch):
     return needl.tensor(image), torch.from_numpy(image.copy())
 
@@ -184,7 +172,8 @@ def test_policies_and_augmentation_spaces(torchvision):
     pairs = [(T.AutoAugment(), TT.AutoAugment(), (10, (20, 30))),
              (T.RandAugment(), TT.RandAugment(), (31, (20, 30))),
              (T.TrivialAugmentWide(), TT.TrivialAugmentWide(), (31,)),
-             (T.AugMix(all_ops=False), TT.AugMix(all_ops=False), (10, (20, 30)))]
+             (T.AugMix(all_ops=False), TT.AugMix(all_ops=False), (10, (20, 30))),
+             (T.AugMix(), TT.AugMix(), (10, (20, 30)))]
     for ours, theirs, arguments in pairs:
         ours, theirs = ours._augmentation_space(*arguments), theirs._augmentation_space(*arguments)
         assert list(ours) == list(theirs)

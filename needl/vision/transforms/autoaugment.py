@@ -155,6 +155,24 @@ def _posterize_bins(bins: int, top: int, spread: int) -> np.ndarray:
 _NO_MAGNITUDE = (np.array(0.0, dtype=np.float32), False)
 
 
+def _space(bins: int, shear: float, translate: Tuple[float, float], rotate: float,
+           factor: float, posterize: Tuple[int, int]) -> Space:
+    """The operations the policies share, in torchvision's order, each with `bins` magnitudes
+    from 0 to its largest: shear, translate (x, y in pixels), rotate (degrees), the enhance
+    factors; posterize from `posterize[0]` bits down by `posterize[1]`."""
+    space = {"ShearX": (_linspace(0.0, shear, bins), True),
+             "ShearY": (_linspace(0.0, shear, bins), True),
+             "TranslateX": (_linspace(0.0, translate[0], bins), True),
+             "TranslateY": (_linspace(0.0, translate[1], bins), True),
+             "Rotate": (_linspace(0.0, rotate, bins), True)}
+    space.update({name: (_linspace(0.0, factor, bins), True)
+                  for name in ("Brightness", "Color", "Contrast", "Sharpness")})
+    space.update({"Posterize": (_posterize_bins(bins, *posterize), False),
+                  "Solarize": (_linspace(255.0, 0.0, bins), False),
+                  "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE})
+    return space
+
+
 def _tensor_fill(fill, img) -> Optional[List[float]]:
     if not isinstance(img, (Tensor, np.ndarray)) or fill is None:
         return fill
@@ -196,18 +214,10 @@ class AutoAugment(_Augment):
 
     def _augmentation_space(self, num_bins: int, image_size: Tuple[int, int]) -> Space:
         height, width = image_size
-        return {"ShearX": (_linspace(0.0, 0.3, num_bins), True),
-                "ShearY": (_linspace(0.0, 0.3, num_bins), True),
-                "TranslateX": (_linspace(0.0, 150.0 / 331.0 * width, num_bins), True),
-                "TranslateY": (_linspace(0.0, 150.0 / 331.0 * height, num_bins), True),
-                "Rotate": (_linspace(0.0, 30.0, num_bins), True),
-                "Brightness": (_linspace(0.0, 0.9, num_bins), True),
-                "Color": (_linspace(0.0, 0.9, num_bins), True),
-                "Contrast": (_linspace(0.0, 0.9, num_bins), True),
-                "Sharpness": (_linspace(0.0, 0.9, num_bins), True),
-                "Posterize": (_posterize_bins(num_bins, 8, 4), False),
-                "Solarize": (_linspace(255.0, 0.0, num_bins), False),
-                "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE, "Invert": _NO_MAGNITUDE}
+        space = _space(num_bins, 0.3, (150.0 / 331.0 * width, 150.0 / 331.0 * height), 30.0, 0.9,
+                       (8, 4))
+        space["Invert"] = _NO_MAGNITUDE
+        return space
 
     @staticmethod
     def get_params(transform_num: int) -> Tuple[int, np.ndarray, np.ndarray]:
@@ -247,10 +257,10 @@ class RandAugment(_Augment):
         self.num_magnitude_bins = num_magnitude_bins
 
     def _augmentation_space(self, num_bins: int, image_size: Tuple[int, int]) -> Space:
-        space = {"Identity": _NO_MAGNITUDE}
-        space.update(AutoAugment._augmentation_space(self, num_bins, image_size))
-        del space["Invert"]
-        return space
+        height, width = image_size
+        return {"Identity": _NO_MAGNITUDE,
+                **_space(num_bins, 0.3, (150.0 / 331.0 * width, 150.0 / 331.0 * height), 30.0,
+                         0.9, (8, 4))}
 
     def __call__(self, img):
         fill = _tensor_fill(self.fill, img)
@@ -280,18 +290,7 @@ class TrivialAugmentWide(_Augment):
 
     def _augmentation_space(self, num_bins: int) -> Space:
         return {"Identity": _NO_MAGNITUDE,
-                "ShearX": (_linspace(0.0, 0.99, num_bins), True),
-                "ShearY": (_linspace(0.0, 0.99, num_bins), True),
-                "TranslateX": (_linspace(0.0, 32.0, num_bins), True),
-                "TranslateY": (_linspace(0.0, 32.0, num_bins), True),
-                "Rotate": (_linspace(0.0, 135.0, num_bins), True),
-                "Brightness": (_linspace(0.0, 0.99, num_bins), True),
-                "Color": (_linspace(0.0, 0.99, num_bins), True),
-                "Contrast": (_linspace(0.0, 0.99, num_bins), True),
-                "Sharpness": (_linspace(0.0, 0.99, num_bins), True),
-                "Posterize": (_posterize_bins(num_bins, 8, 6), False),
-                "Solarize": (_linspace(255.0, 0.0, num_bins), False),
-                "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE}
+                **_space(num_bins, 0.99, (32.0, 32.0), 135.0, 0.99, (8, 6))}
 
     def __call__(self, img):
         fill = _tensor_fill(self.fill, img)
@@ -327,18 +326,10 @@ class AugMix(_Augment):
 
     def _augmentation_space(self, num_bins: int, image_size: Tuple[int, int]) -> Space:
         height, width = image_size
-        space = {"ShearX": (_linspace(0.0, 0.3, num_bins), True),
-                 "ShearY": (_linspace(0.0, 0.3, num_bins), True),
-                 "TranslateX": (_linspace(0.0, width / 3.0, num_bins), True),
-                 "TranslateY": (_linspace(0.0, height / 3.0, num_bins), True),
-                 "Rotate": (_linspace(0.0, 30.0, num_bins), True),
-                 "Posterize": (_posterize_bins(num_bins, 4, 4), False),
-                 "Solarize": (_linspace(255.0, 0.0, num_bins), False),
-                 "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE}
-        if self.all_ops:
-            space.update({name: (_linspace(0.0, 0.9, num_bins), True)
-                          for name in ("Brightness", "Color", "Contrast", "Sharpness")})
-        return space
+        space = _space(num_bins, 0.3, (width / 3.0, height / 3.0), 30.0, 0.9, (4, 4))
+        factors = {name: space.pop(name) for name in ("Brightness", "Color", "Contrast",
+                                                      "Sharpness")}
+        return {**space, **factors} if self.all_ops else space  # torchvision's order
 
     def __call__(self, orig_img):
         if pillow.is_pil_image(orig_img):
