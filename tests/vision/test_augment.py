@@ -255,3 +255,37 @@ def test_bad_arguments_raise_torchvisions_errors(make, error, message):
 def test_erasing_warns_on_reversed_ranges_as_torchvision():
     with pytest.warns(UserWarning, match="\\(min, max\\)"):
         T.RandomErasing(scale=(0.3, 0.1))
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(batch=st.lists(st.integers(1, 3), max_size=2), channels=st.sampled_from([1, 3]),
+       height=st.integers(3, 12), width=st.integers(3, 12), floating=st.booleans(),
+       seed=st.integers(0, 1000))
+def test_batches_are_each_image_transformed(batch, channels, height, width, floating, seed):
+    """On random shapes with leading batch dimensions: the dtype and shape are kept and a
+    batch gives each image's own result (the deterministic operations work per image)."""
+    rng = np.random.default_rng(seed)
+    shape = (*batch, channels, height, width)
+    images = rng.random(shape, dtype=np.float32) if floating else \
+        rng.integers(0, 256, shape, dtype=np.uint8)
+    operations = [F.invert, F.autocontrast, lambda x: F.solarize(x, 0.5 if floating else 99),
+                  lambda x: F.adjust_sharpness(x, 1.7), lambda x: F.gaussian_blur(x, 3, 0.8),
+                  lambda x: F.affine(x, 17.0, [1, -1], 0.9, [4.0, 2.0]),
+                  lambda x: F.perspective(x, [[0, 0], [2, 0], [2, 2], [0, 2]],
+                                          [[0, 1], [2, 0], [2, 2], [1, 2]])]
+    if not floating:
+        operations += [F.equalize, lambda x: F.posterize(x, 3)]
+    flat = images.reshape(-1, channels, height, width)
+    for operation in operations:
+        result = operation(needl.tensor(images))
+        assert result.shape == shape and result.dtype == images.dtype
+        each = np.stack([operation(needl.tensor(image)).numpy() for image in flat])
+        np.testing.assert_array_equal(result.numpy().reshape(each.shape), each)
+
+
+def test_empty_batches_and_images():
+    empty = needl.tensor(np.zeros((0, 3, 5, 5), np.uint8))
+    for operation in (F.invert, F.equalize, lambda x: F.posterize(x, 2), F.autocontrast,
+                      lambda x: F.affine(x, 10.0, [0, 0], 1.0, 0.0), lambda x: F.gaussian_blur(x, 3)):
+        assert operation(empty).shape == (0, 3, 5, 5)
+    assert F.equalize(needl.tensor(np.zeros((3, 0, 4), np.uint8))).shape == (3, 0, 4)
