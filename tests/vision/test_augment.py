@@ -286,6 +286,7 @@ def test_batches_are_each_image_transformed(batch, channels, height, width, floa
 def test_empty_batches_and_images():
     empty = needl.tensor(np.zeros((0, 3, 5, 5), np.uint8))
     for operation in (F.invert, F.equalize, lambda x: F.posterize(x, 2), F.autocontrast,
-                      lambda x: F.affine(x, 10.0, [0, 0], 1.0, 0.0), lambda x: F.gaussian_blur(x, 3)):
+                      lambda x: F.affine(x, 10.0, [0, 0], 1.0, 0.0),
+                      lambda x: F.gaussian_blur(x, 3)):
         assert operation(empty).shape == (0, 3, 5, 5)
     assert F.equalize(needl.tensor(np.zeros((3, 0, 4), np.uint8))).shape == (3, 0, 4)

@@ -107,25 +107,33 @@ def resize(image: np.ndarray, height: int, width: int, mode: str = "bilinear",
 def sample(image: np.ndarray, x: np.ndarray, y: np.ndarray, mode: str):
     """Sample `image` (..., C, H, W) at pixel coordinates (x, y) of shape (h, w), zero outside,
     as `grid_sample(padding_mode='zeros', align_corners=False)`. Returns the samples
-    (..., C, h, w) and the coverage (h, w): the weight of the points that fell inside."""
+    (..., C, h, w) and the coverage (h, w): the weight of the points that fell inside.
+
+    Each tap is one `np.take` along the flattened pixels (faster than 2-d fancy indexing)."""
     *_, height, width = image.shape
-    if mode == "nearest":
-        column, row = np.rint(x).astype(np.int64), np.rint(y).astype(np.int64)
+    pixels = image.reshape(image.shape[:-2] + (height * width,))
+
+    def tap(column: np.ndarray, row: np.ndarray):
         inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
-        values = image[..., np.clip(row, 0, height - 1), np.clip(column, 0, width - 1)]
-        return values * inside.astype(image.dtype), inside.astype(image.dtype)
+        index = np.clip(row, 0, height - 1) * width + np.clip(column, 0, width - 1)
+        return np.take(pixels, index, axis=-1), inside
+
+    if mode == "nearest":
+        values, inside = tap(np.rint(x).astype(np.intp), np.rint(y).astype(np.intp))
+        inside = inside.astype(image.dtype)
+        return values * inside, inside
     if mode != "bilinear":
         raise ValueError(f"interpolation {mode!r} is not supported here; use nearest or bilinear")
     left, top = np.floor(x), np.floor(y)
+    right_weight, bottom_weight = x - left, y - top
+    left, top = left.astype(np.intp), top.astype(np.intp)
     values = np.zeros(image.shape[:-2] + x.shape, dtype=image.dtype)
     coverage = np.zeros(x.shape, dtype=image.dtype)
-    for column, weight_x in ((left, 1 - (x - left)), (left + 1, x - left)):
-        for row, weight_y in ((top, 1 - (y - top)), (top + 1, y - top)):
-            inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
-            weight = (weight_x * weight_y * inside).astype(image.dtype)
-            rows = np.clip(row, 0, height - 1).astype(np.int64)
-            columns = np.clip(column, 0, width - 1).astype(np.int64)
-            values += image[..., rows, columns] * weight
+    for column, weight_x in ((left, 1 - right_weight), (left + 1, right_weight)):
+        for row, weight_y in ((top, 1 - bottom_weight), (top + 1, bottom_weight)):
+            taken, inside = tap(column, row)
+            weight = weight_x * weight_y * inside
+            values += taken * weight
             coverage += weight
     return values, coverage
 
