@@ -36,6 +36,25 @@ def test_images_of_one_sample_share_the_draws(Image):
             np.testing.assert_array_equal(np.asarray(out["image"])[..., 0], np.asarray(out["mask"]))
 
 
+def test_tensors_made_from_images_stay_images(Image):
+    """After ToImage, an image and its mask are both images (torchvision's tv_tensors.Image),
+    so later transforms still move both; ToPureTensor makes them plain again."""
+    pipeline = T.Compose([T.ToImage(), T.RandomRotation(50), T.RandomResizedCrop(7),
+                          T.ToDtype(needl.float32, scale=True)])
+    for seed in range(3):
+        needl.manual_seed(seed)
+        image, mask, label = pipeline(Image.fromarray(HWC), Image.fromarray(HWC[..., 0]),
+                                      needl.tensor(np.array(5)))
+        np.testing.assert_array_equal(image.numpy()[0], mask.numpy()[0])
+        assert label.tolist() == 5
+    plain_image, plain_mask = T.ToPureTensor()(image, mask)
+    flipped, kept = T.RandomHorizontalFlip(1.0)(plain_image, plain_mask)
+    np.testing.assert_array_equal(kept.numpy(), mask.numpy())  # only the first pure tensor
+    np.testing.assert_array_equal(flipped.numpy(), image.numpy()[..., ::-1])
+    picture = Image.fromarray(HWC)
+    assert T.RandomErasing(1.0)(picture) is picture  # passed through, as torchvision's v2
+
+
 def test_pure_tensor_heuristic():
     image, target = needl.tensor(HWC.transpose(2, 0, 1).copy()), needl.tensor(np.arange(4))
     flipped, same = T.RandomHorizontalFlip(1.0)(image, target)
@@ -56,7 +75,9 @@ def test_conversions():
     scaled = T.ToDtype(needl.float32, scale=True)(image)
     np.testing.assert_allclose(scaled.numpy(), HWC.transpose(2, 0, 1) / 255, rtol=1e-6)
     assert T.ToDtype(needl.uint8, scale=True)(scaled).tolist() == image.tolist()
-    assert T.ToPureTensor()(image) is image and T.Identity()(image, 1) == (image, 1)
+    plain = T.ToPureTensor()(image)
+    assert plain is not image and np.shares_memory(plain.numpy(), image.numpy())
+    assert T.Identity()(image, 1) == (image, 1)
     assert T.ToTensor()(HWC).dtype == np.float32 and T.PILToTensor()(HWC) is HWC
     with pytest.raises(TypeError, match="no tv_tensors"):
         T.ToDtype({"image": needl.float32})

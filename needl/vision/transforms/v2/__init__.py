@@ -19,7 +19,7 @@ _PER_IMAGE = [
     _v1.Normalize, _v1.Resize, _v1.CenterCrop, _v1.Pad, _v1.Grayscale, _v1.RandomCrop,
     _v1.RandomResizedCrop, _v1.RandomHorizontalFlip, _v1.RandomVerticalFlip,
     _v1.RandomRotation, _v1.ColorJitter, _v1.ConvertImageDtype,
-    _augmentations.RandomErasing, _augmentations.RandomGrayscale, _augmentations.GaussianBlur,
+    _augmentations.RandomGrayscale, _augmentations.GaussianBlur,
     _augmentations.RandomAffine, _augmentations.RandomInvert, _augmentations.RandomPosterize,
     _augmentations.RandomSolarize, _augmentations.RandomAdjustSharpness,
     _augmentations.RandomAutocontrast, _augmentations.RandomEqualize,
@@ -27,7 +27,9 @@ _PER_IMAGE = [
     _augmentations.TenCrop, _augmentations.LinearTransformation, _autoaugment.AutoAugment,
     _autoaugment.RandAugment, _autoaugment.TrivialAugmentWide, _autoaugment.AugMix]
 globals().update({cls.__name__: v2_class(cls, __name__) for cls in _PER_IMAGE})
-# the conversions also take NumPy arrays; PILToTensor takes only PIL images
+# erasing passes PIL images through (as torchvision's v2), the conversions also take NumPy
+# arrays, PILToTensor takes only PIL images
+RandomErasing = v2_class(_augmentations.RandomErasing, __name__, pil=False)
 ToTensor = v2_class(_v1.ToTensor, __name__, arrays=True)
 ToPILImage = v2_class(_v1.ToPILImage, __name__, arrays=True)
 PILToTensor = v2_class(_v1.PILToTensor, __name__)
@@ -36,4 +38,4 @@ __all__ = ["functional", "Transform", "InterpolationMode", "AutoAugmentPolicy", 
            "Lambda", "RandomApply", "RandomChoice", "RandomOrder", "ToImage", "ToDtype",
            "ToPureTensor", "ToTensor", "ToPILImage", "PILToTensor", "Identity", "RGB",
            "GaussianNoise", "RandomChannelPermutation", "RandomPhotometricDistort", "MixUp",
-           "CutMix"] + [cls.__name__ for cls in _PER_IMAGE]
+           "CutMix", "RandomErasing"] + [cls.__name__ for cls in _PER_IMAGE]

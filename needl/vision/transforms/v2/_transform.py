@@ -2,12 +2,14 @@
 inputs (nested tuples, lists and dicts of images, labels, anything), transforms the images in
 it and passes the rest through.
 
-Which leaves are images (torchvision's heuristic, without tv_tensors): every PIL image; and
-when there is no PIL image, the first Tensor met depth-first (a label Tensor after it is
-passed through). NumPy arrays are passed through except by the conversions (ToImage...). All
-the images of one sample get the same random draws: each is transformed from the same state
-of needl's generator.
+Which leaves are images (torchvision's heuristic): every PIL image and every Tensor image, a
+Tensor that ToImage made (or a v2 transform made from an image: torchvision's tv_tensors.Image,
+remembered here by identity); when there is none, the first Tensor met depth-first (a label
+Tensor after it is passed through). NumPy arrays are passed through except by the
+conversions (ToImage...). All the images of one sample get the same random draws: each is
+transformed from the same state of needl's generator.
 """
+import weakref
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -15,6 +17,24 @@ import numpy as np
 from ....autograd import random
 from ....autograd.tensor import Tensor
 from ... import pillow
+
+
+# the Tensors that are images (torchvision's tv_tensors.Image), by id; weak, so they can go
+_IMAGES: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
+
+
+def mark_image(value: Any) -> Any:
+    """Remember the Tensors in `value` (a Tensor or a tuple of them) as images; returns it."""
+    for item in value if isinstance(value, (tuple, list)) else (value,):
+        if isinstance(item, Tensor):
+            _IMAGES[id(item)] = item
+    return value
+
+
+def is_image(value: Any) -> bool:
+    """A PIL image, or a Tensor marked as an image."""
+    return pillow.is_pil_image(value) or (isinstance(value, Tensor) and
+                                          _IMAGES.get(id(value)) is value)
 
 
 def flatten(tree: Any) -> Tuple[List[Any], Callable[[List[Any]], Any]]:
@@ -48,6 +68,8 @@ class Transform:
     _arrays: bool = False
     #: also transform PIL images
     _pil: bool = True
+    #: what it makes from an image is an image (not so for ToPureTensor)
+    _keeps_images: bool = True
 
     def make_params(self, flat_inputs: List[Any]) -> Dict[str, Any]:
         """The random parameters shared by the images of one sample."""
@@ -61,11 +83,11 @@ class Transform:
                                   f"params)")
 
     def _image_indices(self, leaves: Sequence[Any]) -> List[int]:
-        has_pil = any(pillow.is_pil_image(leaf) for leaf in leaves)
-        indices, tensor_taken = [], has_pil
+        explicit = any(is_image(leaf) for leaf in leaves)
+        indices, tensor_taken = [], explicit
         for index, leaf in enumerate(leaves):
-            if pillow.is_pil_image(leaf):
-                if self._pil:
+            if is_image(leaf):
+                if self._pil or isinstance(leaf, Tensor):
                     indices.append(index)
             elif isinstance(leaf, np.ndarray) and self._arrays:
                 indices.append(index)
@@ -88,6 +110,8 @@ class Transform:
             if count:
                 generator.bit_generator.state = state  # the same draws for every image
             outputs[index] = self.transform(leaves[index], params)
+            if self._keeps_images and is_image(leaves[index]):
+                mark_image(outputs[index])
         return rebuild(outputs)
 
 

@@ -7,7 +7,7 @@ from ....autograd import dtypes, random
 from .. import functional as F
 from ..transforms import ColorJitter, _uniform
 from . import functional as F2
-from ._transform import Transform
+from ._transform import Transform, mark_image
 
 
 class ToImage(Transform):
@@ -15,22 +15,25 @@ class ToImage(Transform):
     _arrays = True
 
     def _transform_image(self, image):
-        return F2.to_image(image)
+        return mark_image(F2.to_image(image))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
 class ToPureTensor(ToImage):
-    """Tensor images as plain Tensors (needl has no tv_tensors, so they already are)."""
-    _arrays, _pil = False, False
+    """Tensor images as plain Tensors (sharing the data), no longer taken as images."""
+    _arrays, _pil, _keeps_images = False, False, False
 
     def _transform_image(self, image):
-        return image
+        return image.detach()
 
 
-class Identity(ToPureTensor):
+class Identity(Transform):
     """Return the input unchanged."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
 
     def __call__(self, *inputs: Any) -> Any:
         return inputs if len(inputs) > 1 else inputs[0]
@@ -62,8 +65,10 @@ class RGB(ToImage):
         return F2.grayscale_to_rgb(image)
 
 
-class GaussianNoise(ToPureTensor):
+class GaussianNoise(Transform):
     """Add N(mean, sigma^2) noise to float Tensor images, clipped to [0, 1] when `clip`."""
+
+    _pil = False
 
     def __init__(self, mean: float = 0.0, sigma: float = 0.1, clip: bool = True):
         self.mean, self.sigma, self.clip = mean, sigma, clip
