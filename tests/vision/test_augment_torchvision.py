@@ -222,3 +222,19 @@ def test_v2_conversions(torchvision, torch):
                  np.uint8)
     gray = ours[:1]
     assert_close(F2.grayscale_to_rgb(gray), TF2.grayscale_to_rgb(theirs[:1]), np.uint8)
+
+
+def test_elastic_displacement_statistics(torchvision, torch):
+    """get_params draws differ (NumPy vs torch streams); the smoothed fields' spread along
+    each axis (width-relative x, height-relative y) must match torchvision's."""
+    import torchvision.transforms as TT
+    from needl.vision import transforms as T
+    needl.manual_seed(0)
+    torch.manual_seed(0)
+    ours = np.stack([T.ElasticTransform.get_params([30.0, 10.0], [2.0, 3.0], [24, 40]).numpy()
+                     for _ in range(40)])
+    theirs = np.stack([TT.ElasticTransform.get_params([30.0, 10.0], [2.0, 3.0], [24, 40]).numpy()
+                       for _ in range(40)])
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours.std(axis=(0, 1, 2, 3)), theirs.std(axis=(0, 1, 2, 3)),
+                               rtol=0.1)

@@ -406,13 +406,13 @@ class ElasticTransform:
     def get_params(alpha: List[float], sigma: List[float], size: List[int]) -> Tensor:
         """The (1, H, W, 2) displacement, in grid_sample's [-1, 1] units."""
         shifts = []
-        for strength, smoothness, extent in zip(alpha, sigma, size):
+        # the horizontal shift is relative to the width, the vertical one to the height
+        for strength, smoothness, extent in zip(alpha, sigma, (size[1], size[0])):
             shift = random.generator().random((1, 1, *size), dtype=np.float32) * 2 - 1
             if smoothness > 0.0:
                 kernel = int(8 * smoothness + 1)
                 kernel += 1 - kernel % 2
-                shift = F.gaussian_blur(Tensor._make(shift), [kernel, kernel],
-                                        [smoothness, smoothness])._data
+                shift = F.gaussian_blur(Tensor._make(shift), [kernel, kernel], list(sigma))._data
             shifts.append(shift * np.float32(strength / extent))
         return Tensor._make(np.concatenate(shifts, axis=1).transpose(0, 2, 3, 1).copy())
 

@@ -194,8 +194,8 @@ def elastic_transform(img: Any, displacement: Any,
     _, height, width = get_dimensions(img)
     shift = _array(displacement)
     if shift.shape != (1, height, width, 2):
-        raise ValueError(f"displacement should have shape (1, {height}, {width}, 2), got "
-                         f"{shift.shape}")
+        raise ValueError(f"Argument displacement shape should be (1, {height}, {width}, 2), but "
+                         f"given {shift.shape}")
 
     def on_array(array):
         dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float32)
