@@ -146,9 +146,17 @@ def test_custom_transform_with_make_params():
         def transform(self, inpt, params):
             return inpt + params["amount"]
 
+    class OldShift(T.Transform):  # torchvision < 0.21 spelling
+        def _get_params(self, flat_inputs):
+            return {"amount": 3}
+
+        def _transform(self, inpt, params):
+            return inpt + params["amount"]
+
     image = needl.zeros(1, 2, 2)
     out, label = Shift()(image, 7)
     assert out.tolist() == [[[2.0, 2.0], [2.0, 2.0]]] and label == 7
+    assert OldShift()(image).tolist() == [[[3.0, 3.0], [3.0, 3.0]]]
 
 
 def test_same_names_as_v1():

@@ -72,11 +72,15 @@ class Transform:
     _keeps_images: bool = True
 
     def make_params(self, flat_inputs: List[Any]) -> Dict[str, Any]:
-        """The random parameters shared by the images of one sample."""
-        return {}
+        """The random parameters shared by the images of one sample (older torchvision
+        spelled it _get_params)."""
+        legacy = getattr(self, "_get_params", None)
+        return legacy(flat_inputs) if legacy is not None else {}
 
     def transform(self, inpt: Any, params: Dict[str, Any]) -> Any:
-        return self._transform_image(inpt)
+        """One image transformed (older torchvision spelled it _transform)."""
+        legacy = getattr(self, "_transform", None)
+        return legacy(inpt, params) if legacy is not None else self._transform_image(inpt)
 
     def _transform_image(self, image: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} should override transform(inpt, "
@@ -97,6 +101,9 @@ class Transform:
         return indices
 
     def __call__(self, *inputs: Any) -> Any:
+        return self.forward(*inputs)
+
+    def forward(self, *inputs: Any) -> Any:
         sample = inputs if len(inputs) > 1 else inputs[0]
         leaves, rebuild = flatten(sample)
         indices = self._image_indices(leaves)
