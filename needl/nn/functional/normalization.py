@@ -3,6 +3,7 @@ import numpy as np
 
 from ...autograd import op
 from ...autograd.tensor import Tensor
+from .activation import BLOCK
 
 
 def _channel_shape(ndim: int) -> tuple:
@@ -192,30 +193,50 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return output
 
 
+def _row_blocks(count: int, width: int):
+    """Slices of rows whose blocks hold about BLOCK elements: a kernel's passes over one block
+    run in L2, and its temporaries are block-sized buffers reused from block to block."""
+    step = max(1, BLOCK // max(width, 1))
+    return [slice(start, min(start + step, count)) for start in range(0, count, step)], min(step, count)
+
+
+def _rows(array: np.ndarray, width: int) -> np.ndarray:
+    """The array as C-contiguous (rows, width) (a view when it is C-contiguous already)."""
+    return np.ascontiguousarray(array).reshape(-1, width)
+
+
 @op
 def _layer_norm(input, weight, bias, normalized_ndim=1, eps=1e-5):
-    """Normalise over the last normalized_ndim axes (as one 2-D row view); returns (output, mean,
-    rstd, x_hat). Row sums are matrix-vector products (BLAS: several times faster than NumPy's
-    reductions along short rows); x_hat is kept for the vjp (it is the output when there is no
-    weight or bias)."""
+    """Normalise over the last normalized_ndim axes (as rows of a 2-D view); returns (output,
+    mean, rstd) per row. One pass of L2-sized row blocks: row sums as BLAS matrix-vector
+    products, the centred rows written into the output and scaled there; only the output is a
+    full-size array (the vjp recomputes x_hat from mean and rstd, as PyTorch's does)."""
     width = int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64))
-    rows = input.reshape(-1, width)
-    mean = np.matmul(rows, np.ones(width, rows.dtype))[:, None]
-    mean *= 1.0 / max(width, 1)
-    normalised = rows - mean
-    variance = np.einsum("ij,ij->i", normalised, normalised)[:, None]
-    variance *= 1.0 / max(width, 1)
-    variance += eps
-    inverse_std = np.sqrt(variance, out=variance)
-    np.reciprocal(inverse_std, out=inverse_std)
-    normalised *= inverse_std
-    if weight is None and bias is None:
-        output = normalised
-    else:
-        output = normalised * weight.reshape(-1) if weight is not None else normalised + bias.reshape(-1)
-        if weight is not None and bias is not None:
-            output += bias.reshape(-1)
-    return output.reshape(input.shape), mean, inverse_std, normalised
+    rows = _rows(input, width)
+    count = rows.shape[0]
+    output = np.empty(input.shape, rows.dtype)
+    output_rows = output.reshape(count, width)
+    mean = np.empty(count, rows.dtype)
+    inverse_std = np.empty(count, rows.dtype)
+    ones = np.ones(width, rows.dtype)
+    weight = None if weight is None else weight.reshape(-1)
+    bias = None if bias is None else bias.reshape(-1)
+    for block in _row_blocks(count, width)[0]:
+        x, out, block_mean, block_rstd = rows[block], output_rows[block], mean[block], inverse_std[block]
+        np.matmul(x, ones, out=block_mean)
+        block_mean *= 1.0 / max(width, 1)
+        np.subtract(x, block_mean[:, None], out=out)
+        np.einsum("ij,ij->i", out, out, out=block_rstd)
+        block_rstd *= 1.0 / max(width, 1)
+        block_rstd += eps
+        np.sqrt(block_rstd, out=block_rstd)
+        np.reciprocal(block_rstd, out=block_rstd)
+        out *= block_rstd[:, None]
+        if weight is not None:
+            out *= weight
+        if bias is not None:
+            out += bias
+    return output, mean, inverse_std
 
 
 @_layer_norm.vjp
@@ -225,38 +246,57 @@ def _layer_norm_vjp(grads, outputs, input, weight, bias, normalized_ndim=1, eps=
         axes = tuple(range(input.ndim - normalized_ndim, input.ndim))
         shape = (1,) * (input.ndim - normalized_ndim) + tuple(input.shape[input.ndim - normalized_ndim:])
         return _normalisation_grads_recorded(grad_output, input, weight, bias, axes, shape, eps, needs_input_grad)
-    _, _, inverse_std, normalised = outputs
-    count, width = normalised.shape
-    grad_rows = grad_output.reshape(count, width)
-    if not grad_rows.flags.c_contiguous:  # e.g. the stride-0 gradient of a sum: BLAS wants rows
-        grad_rows = np.ascontiguousarray(grad_rows)
-    grad_input = grad_weight = grad_bias = None
-    product = None
-    if weight is not None:
-        weight = weight.reshape(-1)
-        product = grad_rows * normalised
-        if needs_input_grad[1]:
-            grad_weight = np.matmul(np.ones(count, product.dtype), product).reshape(weight.shape)
-    if needs_input_grad[2]:
-        grad_bias = np.matmul(np.ones(count, grad_rows.dtype), grad_rows).reshape(bias.shape)
-    if needs_input_grad[0]:
-        # dx = rstd * (gn - mean(gn) - x_hat * mean(gn * x_hat)) per row, gn = g * weight
-        if weight is None:
-            sum_grad = np.matmul(grad_rows, np.ones(width, grad_rows.dtype))
-            sum_grad_normalised = np.einsum("ij,ij->i", grad_rows, normalised)
-            grad_input = grad_rows.copy()
-            product = np.empty_like(grad_input)
+    _, mean, inverse_std = outputs
+    count = mean.shape[0]
+    width = int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64))
+    rows = _rows(input, width)
+    grad_rows = grad_output.reshape(count, width)  # may be strided (e.g. a sum's stride-0 gradient)
+    dtype = rows.dtype
+    blocks, block_rows = _row_blocks(count, width)
+    weight_rows = None if weight is None else weight.reshape(-1)
+    need_input, need_weight, need_bias = needs_input_grad[0], needs_input_grad[1], needs_input_grad[2]
+    grad_input = np.empty(input.shape, dtype) if need_input else None
+    grad_input_rows = grad_input.reshape(count, width) if need_input else None
+    # per block: the weight and bias gradients' partial sums (summed at the end, pairwise)
+    weight_partials = np.empty((len(blocks), width), dtype) if need_weight else None
+    bias_partials = np.empty((len(blocks), width), dtype) if need_bias else None
+    centred_buffer = np.empty((block_rows, width), dtype)
+    product_buffer = np.empty((block_rows, width), dtype)
+    ones_rows = np.ones(block_rows, dtype)
+    ones_width = np.ones(width, dtype)
+    for index, block in enumerate(blocks):
+        g = grad_rows[block]
+        if not g.flags.c_contiguous:
+            g = np.ascontiguousarray(g)
+        size = g.shape[0]
+        rstd = inverse_std[block]
+        if need_bias:
+            np.matmul(ones_rows[:size], g, out=bias_partials[index])
+        if not (need_input or need_weight):
+            continue
+        centred = np.subtract(rows[block], mean[block, None], out=centred_buffer[:size])
+        product = np.multiply(g, centred, out=product_buffer[:size])  # g (x - mean) = g x_hat / rstd
+        if need_weight:
+            np.matmul(rstd, product, out=weight_partials[index])
+        if not need_input:
+            continue
+        # dx = rstd (gn - mean(gn)) - (x - mean) rstd^3 mean(gn (x - mean)) per row, gn = g * weight
+        grad_input_block = grad_input_rows[block]
+        if weight_rows is None:
+            sum_grad = np.matmul(g, ones_width)
+            sum_product = np.matmul(product, ones_width)
+            np.multiply(g, rstd[:, None], out=grad_input_block)
         else:
-            sum_grad = np.matmul(grad_rows, weight)
-            sum_grad_normalised = np.matmul(product, weight)
-            grad_input = grad_rows * weight
-        sum_grad *= 1.0 / width
-        sum_grad_normalised *= 1.0 / width
-        np.multiply(normalised, sum_grad_normalised[:, None], out=product)
-        grad_input -= product
-        grad_input -= sum_grad[:, None]
-        grad_input *= inverse_std
-        grad_input = grad_input.reshape(input.shape)
+            sum_grad = np.matmul(g, weight_rows)
+            sum_product = np.matmul(product, weight_rows)
+            np.multiply(g, weight_rows, out=grad_input_block)
+            grad_input_block *= rstd[:, None]
+        centred *= (sum_product * (rstd * rstd * rstd * (1.0 / width)))[:, None]
+        grad_input_block -= centred
+        sum_grad *= rstd * (1.0 / width)
+        grad_input_block -= sum_grad[:, None]
+    grad_weight = weight_partials.sum(axis=0).reshape(weight.shape) if need_weight else None
+    grad_bias = bias_partials.sum(axis=0).reshape(bias.shape) if need_bias else None
     return grad_input, grad_weight, grad_bias
 
 
@@ -307,7 +347,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     batch, channels = input.shape[:2]
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    output, mean, inverse_std, _ = _layer_norm(input.reshape(batch * channels, -1), None, None,
+    output, mean, inverse_std = _layer_norm(input.reshape(batch * channels, -1), None, None,
                                                normalized_ndim=1, eps=eps)
     if running_mean is not None:
         count = input._data.size // (batch * channels)
