@@ -15,65 +15,128 @@ def _batch_axes(ndim: int) -> tuple:
     return (0,) + tuple(range(2, ndim))
 
 
-class _Channels:
-    """An (N, C, *) array as a 3-D block whose per-channel sums are BLAS products: (N, L, C) when
-    the channels are the last memory axis (channels-last, as convolutions leave it; also (N, C)),
-    otherwise (N, C, L) (copied to NCHW first if strided otherwise). Sums run per sample, then over
-    the samples, which keeps float32 rounding near NumPy's pairwise sums. `vector` shapes a (C,)
-    vector to broadcast against `matrix`; `restore` gives a result the input's shape and layout."""
+def _row_blocks(count: int, width: int, multiple: int = 1):
+    """Slices of rows whose blocks hold about BLOCK elements (a multiple of `multiple` rows but
+    the last), and the rows of the largest: a kernel's passes over one block run in L2, its
+    temporaries are block-sized buffers reused from block to block."""
+    step = max(multiple, BLOCK // max(width, 1) // multiple * multiple)
+    return [slice(start, min(start + step, count)) for start in range(0, count, step)], min(step, count)
 
-    def __init__(self, array: np.ndarray, like: "_Channels | None" = None):
+
+def _rows(array: np.ndarray, leading_ndim: int) -> np.ndarray:
+    """The array as a C-contiguous matrix of (its first leading_ndim axes, the others) (a view
+    when the array is C-contiguous already)."""
+    shape = array.shape
+    return np.ascontiguousarray(array).reshape(int(np.prod(shape[:leading_ndim], dtype=np.int64)),
+                                               int(np.prod(shape[leading_ndim:], dtype=np.int64)))
+
+
+_CHUNK = 256  # rows: channels-last column sums run in chunks of this many rows, then pairwise
+
+
+class _ChannelRows:
+    """An (N, C, *) array as a C-contiguous matrix walked in row blocks, whose per-channel sums
+    are BLAS products: (N*L, C), channels as columns, when the channels are the last memory axis
+    (channels-last, as convolutions leave it; also (N, C)); otherwise (N*C, L), row r in channel
+    r % C (copied to NCHW first if strided otherwise). Sums are per row (NCHW) or per chunk of
+    _CHUNK rows (channels-last), then added pairwise, which keeps float32 rounding near NumPy's
+    pairwise sums (one BLAS sum down a long column loses a digit)."""
+
+    def __init__(self, array: np.ndarray, like: "_ChannelRows | None" = None):
         self.shape = array.shape
-        batch, channels = array.shape[:2]
+        self.batch, self.channels = array.shape[:2]
         moved = np.moveaxis(array, 1, -1)
         self.last = moved.flags.c_contiguous if like is None else like.last
         if self.last:
-            self.matrix = np.ascontiguousarray(moved).reshape(batch, -1, channels)
+            self.matrix = np.ascontiguousarray(moved).reshape(-1, self.channels)
         else:
-            self.matrix = np.ascontiguousarray(array).reshape(batch, channels, -1)
-        self.count = self.matrix.size // max(channels, 1)
+            self.matrix = _rows(array, 2)
+        self.count = self.matrix.size // max(self.channels, 1)
+        self.blocks, self.block_rows = _row_blocks(*self.matrix.shape, multiple=_CHUNK if self.last else 1)
+        self.ones = np.ones(_CHUNK if self.last else self.matrix.shape[1], self.matrix.dtype)
 
-    def sums(self, matrix: np.ndarray) -> np.ndarray:
-        """(C,): the sum of each channel of a matrix of this layout."""
-        ones = np.ones(matrix.shape[1 if self.last else 2], matrix.dtype)
-        return (np.matmul(ones, matrix) if self.last else np.matmul(matrix, ones)).sum(axis=0)
+    def empty(self, array: np.ndarray):
+        """A fresh array of the input's shape and layout (a gradient the tape may keep without a
+        copy) and its matrix view; `array` is the input this layout was made from."""
+        if not self.last:
+            result = np.empty(self.shape, array.dtype)
+            return result, result.reshape(self.matrix.shape)
+        result = np.empty_like(array)  # channels-last like the input, and not a view
+        moved = np.moveaxis(result, 1, -1)
+        if not moved.flags.c_contiguous:  # not expected: then a view, which the tape copies
+            moved = np.empty(moved.shape, array.dtype)
+            result = np.moveaxis(moved, -1, 1)
+        return result, moved.reshape(-1, self.channels)
 
-    def dots(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """(C,): per channel, the sum of a * b (no product temporary)."""
-        return np.einsum("nlc,nlc->nc" if self.last else "ncl,ncl->nc", a, b).sum(axis=0)
+    def partials(self) -> np.ndarray:
+        """Room for the partial sums: one (C,) vector per chunk of rows, or one value per row."""
+        rows = self.matrix.shape[0]
+        shape = (-(-rows // _CHUNK), self.channels) if self.last else (rows,)
+        return np.empty(shape, self.matrix.dtype)
 
-    def vector(self, vector: np.ndarray) -> np.ndarray:
-        return vector if self.last else vector[:, None]
+    def add_sums(self, partials, block, values, other=None) -> None:
+        """Into partials: the per-channel partial sums of values (of values * other, without a
+        product temporary), the rows `block` of a matrix of this layout."""
+        if not self.last:
+            if other is None:
+                np.matmul(values, self.ones, out=partials[block])
+            else:
+                np.einsum("ij,ij->i", values, other, out=partials[block])
+            return
+        first, rows = block.start // _CHUNK, values.shape[0]
+        whole = rows - rows % _CHUNK
+        pieces = [(values[:whole].reshape(-1, _CHUNK, self.channels),
+                   None if other is None else other[:whole].reshape(-1, _CHUNK, self.channels),
+                   partials[first:first + whole // _CHUNK])] if whole else []
+        if whole < rows:
+            pieces.append((values[whole:], None if other is None else other[whole:], partials[first + whole // _CHUNK]))
+        for piece, other_piece, out in pieces:
+            if other_piece is None:
+                np.matmul(self.ones[:piece.shape[-2]], piece, out=out)
+            else:
+                np.einsum("...ij,...ij->...j", piece, other_piece, out=out)
 
-    def restore(self, matrix: np.ndarray) -> np.ndarray:
-        if self.last:
-            return np.moveaxis(matrix.reshape(self.shape[:1] + self.shape[2:] + self.shape[1:2]), -1, 1)
-        return matrix.reshape(self.shape)
+    def total(self, partials) -> np.ndarray:
+        """(C,): the per-channel totals of partial sums."""
+        return partials.sum(axis=0) if self.last else partials.reshape(self.batch, self.channels).sum(axis=0)
+
+    def expand(self, vector: np.ndarray) -> np.ndarray:
+        """A (C,) vector shaped to broadcast against the matrix (one value per row when not last)."""
+        return vector if self.last else np.tile(vector, self.batch)[:, None]
+
+    def at(self, expanded: np.ndarray, block: slice) -> np.ndarray:
+        """The part of an expanded vector that broadcasts against one block."""
+        return expanded if self.last else expanded[block]
 
 
 @op
 def _batch_norm_train(input, weight, bias, eps=1e-5):
     """Normalise with the batch statistics; returns (output, mean, biased variance) per channel.
-    The output keeps the input's memory layout (channels-last stays channels-last)."""
-    layout = _Channels(input)
+    The centred values are written into the output, whose sums correct the first mean (and
+    the variance), then scaled and shifted there; the output keeps the input's memory layout."""
+    layout = _ChannelRows(input)
+    matrix, rows = layout.matrix, slice(0, layout.matrix.shape[0])
     count = max(layout.count, 1)
-    first_mean = layout.sums(layout.matrix)
+    sums, squares = layout.partials(), layout.partials()
+    layout.add_sums(sums, rows, matrix)
+    first_mean = layout.total(sums)
     first_mean *= 1.0 / count
-    output = layout.matrix - layout.vector(first_mean)
-    # the mean of the centred values corrects the first mean's rounding (and the variance's)
-    correction = layout.sums(output)
+    output, centred = layout.empty(input)
+    np.subtract(matrix, layout.expand(first_mean), out=centred)
+    layout.add_sums(sums, rows, centred)
+    layout.add_sums(squares, rows, centred, centred)
+    correction = layout.total(sums)
     correction *= 1.0 / count
-    variance = layout.dots(output, output)
+    variance = layout.total(squares)
     variance *= 1.0 / count
     variance -= correction * correction
     np.maximum(variance, 0, out=variance)
     scale = 1.0 / np.sqrt(variance + eps)
     if weight is not None:
         scale *= weight
-    output *= layout.vector(scale)
-    shift = -correction * scale if bias is None else bias - correction * scale
-    output += layout.vector(shift)
-    return layout.restore(output), first_mean + correction, variance
+    centred *= layout.expand(scale)
+    centred += layout.expand(-correction * scale if bias is None else bias - correction * scale)
+    return output, first_mean + correction, variance
 
 
 def _normalised_recorded(input, axes, eps):
@@ -107,23 +170,36 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
         return _normalisation_grads_recorded(grad_output, input, weight, bias, _batch_axes(input.ndim), shape, eps,
                                              needs_input_grad)
     _, mean, variance = outputs
-    layout = _Channels(input)
-    grad = _Channels(grad_output, like=layout).matrix
+    layout = _ChannelRows(input)
+    matrix, blocks = layout.matrix, layout.blocks
+    grad = _ChannelRows(grad_output, like=layout).matrix
     count = max(layout.count, 1)
     inverse_std = 1.0 / np.sqrt(variance + eps)
-    sum_grad = layout.sums(grad)
-    centred = layout.matrix - layout.vector(mean)
-    sum_grad_normalised = layout.dots(grad, centred)
+    expanded_mean = layout.expand(mean)
+    centred_buffer = np.empty((layout.block_rows, matrix.shape[1]), matrix.dtype)
+    sums, dots = layout.partials(), layout.partials()
+    for block in blocks:
+        centred = np.subtract(matrix[block], layout.at(expanded_mean, block), out=centred_buffer[:block.stop - block.start])
+        layout.add_sums(sums, block, grad[block])
+        layout.add_sums(dots, block, grad[block], centred)
+    sum_grad = layout.total(sums)
+    sum_grad_normalised = layout.total(dots)
     sum_grad_normalised *= inverse_std
     grad_input = None
     if needs_input_grad[0]:
         # dx = k (g - sum(g) / n - x_hat sum(g x_hat) / n), k = rstd * weight, x_hat = (x - mean) rstd
         scale = inverse_std if weight is None else inverse_std * weight
-        grad_input = grad * layout.vector(scale)
-        centred *= layout.vector(scale * inverse_std * sum_grad_normalised * (1.0 / count))
-        grad_input -= centred
-        grad_input -= layout.vector(scale * sum_grad * (1.0 / count))
-        grad_input = layout.restore(grad_input)
+        centred_scale = layout.expand(scale * inverse_std * sum_grad_normalised * (1.0 / count))
+        shift = layout.expand(scale * sum_grad * (1.0 / count))
+        scale = layout.expand(scale)
+        grad_input, grad_input_matrix = layout.empty(input)
+        for block in blocks:
+            centred = np.subtract(matrix[block], layout.at(expanded_mean, block),
+                                  out=centred_buffer[:block.stop - block.start])
+            centred *= layout.at(centred_scale, block)
+            out = np.multiply(grad[block], layout.at(scale, block), out=grad_input_matrix[block])
+            out -= centred
+            out -= layout.at(shift, block)
     grad_weight = sum_grad_normalised if needs_input_grad[1] else None
     grad_bias = sum_grad if needs_input_grad[2] else None
     return grad_input, grad_weight, grad_bias
@@ -193,27 +269,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return output
 
 
-def _row_blocks(count: int, width: int):
-    """Slices of rows whose blocks hold about BLOCK elements: a kernel's passes over one block
-    run in L2, and its temporaries are block-sized buffers reused from block to block."""
-    step = max(1, BLOCK // max(width, 1))
-    return [slice(start, min(start + step, count)) for start in range(0, count, step)], min(step, count)
-
-
-def _rows(array: np.ndarray, width: int) -> np.ndarray:
-    """The array as C-contiguous (rows, width) (a view when it is C-contiguous already)."""
-    return np.ascontiguousarray(array).reshape(-1, width)
-
-
 @op
 def _layer_norm(input, weight, bias, normalized_ndim=1, eps=1e-5):
     """Normalise over the last normalized_ndim axes (as rows of a 2-D view); returns (output,
     mean, rstd) per row. One pass of L2-sized row blocks: row sums as BLAS matrix-vector
     products, the centred rows written into the output and scaled there; only the output is a
     full-size array (the vjp recomputes x_hat from mean and rstd, as PyTorch's does)."""
-    width = int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64))
-    rows = _rows(input, width)
-    count = rows.shape[0]
+    rows = _rows(input, input.ndim - normalized_ndim)
+    count, width = rows.shape
     output = np.empty(input.shape, rows.dtype)
     output_rows = output.reshape(count, width)
     mean = np.empty(count, rows.dtype)
@@ -247,9 +310,8 @@ def _layer_norm_vjp(grads, outputs, input, weight, bias, normalized_ndim=1, eps=
         shape = (1,) * (input.ndim - normalized_ndim) + tuple(input.shape[input.ndim - normalized_ndim:])
         return _normalisation_grads_recorded(grad_output, input, weight, bias, axes, shape, eps, needs_input_grad)
     _, mean, inverse_std = outputs
-    count = mean.shape[0]
-    width = int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64))
-    rows = _rows(input, width)
+    rows = _rows(input, input.ndim - normalized_ndim)
+    count, width = rows.shape
     grad_rows = grad_output.reshape(count, width)  # may be strided (e.g. a sum's stride-0 gradient)
     dtype = rows.dtype
     blocks, block_rows = _row_blocks(count, width)
