@@ -1,4 +1,6 @@
 """Batch, layer, group and instance normalisation; batch and layer norm are single fused nodes."""
+import math
+
 import numpy as np
 
 from ...autograd import op
@@ -27,8 +29,7 @@ def _rows(array: np.ndarray, leading_ndim: int) -> np.ndarray:
     """The array as a C-contiguous matrix of (its first leading_ndim axes, the others) (a view
     when the array is C-contiguous already)."""
     shape = array.shape
-    return np.ascontiguousarray(array).reshape(int(np.prod(shape[:leading_ndim], dtype=np.int64)),
-                                               int(np.prod(shape[leading_ndim:], dtype=np.int64)))
+    return np.ascontiguousarray(array).reshape(math.prod(shape[:leading_ndim]), math.prod(shape[leading_ndim:]))
 
 
 _CHUNK = 256  # rows: channels-last column sums run in chunks of this many rows, then pairwise
@@ -42,18 +43,20 @@ class _ChannelRows:
     _CHUNK rows (channels-last), then added pairwise, which keeps float32 rounding near NumPy's
     pairwise sums (one BLAS sum down a long column loses a digit)."""
 
-    def __init__(self, array: np.ndarray, like: "_ChannelRows | None" = None):
+    def __init__(self, array: np.ndarray):
         self.shape = array.shape
         self.batch, self.channels = array.shape[:2]
-        moved = np.moveaxis(array, 1, -1)
-        self.last = moved.flags.c_contiguous if like is None else like.last
-        if self.last:
-            self.matrix = np.ascontiguousarray(moved).reshape(-1, self.channels)
-        else:
-            self.matrix = _rows(array, 2)
+        self.last = np.moveaxis(array, 1, -1).flags.c_contiguous
+        self.matrix = self.matrix_of(array)
         self.count = self.matrix.size // max(self.channels, 1)
         self.blocks, self.block_rows = _row_blocks(*self.matrix.shape, multiple=_CHUNK if self.last else 1)
         self.ones = np.ones(_CHUNK if self.last else self.matrix.shape[1], self.matrix.dtype)
+
+    def matrix_of(self, array: np.ndarray) -> np.ndarray:
+        """An array of the input's shape (e.g. its gradient) as a matrix of this layout."""
+        if self.last:
+            return np.ascontiguousarray(np.moveaxis(array, 1, -1)).reshape(-1, self.channels)
+        return _rows(array, 2)
 
     def empty(self, array: np.ndarray):
         """A fresh array of the input's shape and layout (a gradient the tape may keep without a
@@ -102,7 +105,11 @@ class _ChannelRows:
 
     def expand(self, vector: np.ndarray) -> np.ndarray:
         """A (C,) vector shaped to broadcast against the matrix (one value per row when not last)."""
-        return vector if self.last else np.tile(vector, self.batch)[:, None]
+        if self.last:
+            return vector
+        expanded = np.empty((self.batch, self.channels), vector.dtype)
+        expanded[...] = vector
+        return expanded.reshape(-1, 1)
 
     def at(self, expanded: np.ndarray, block: slice) -> np.ndarray:
         """The part of an expanded vector that broadcasts against one block."""
@@ -172,7 +179,7 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
     _, mean, variance = outputs
     layout = _ChannelRows(input)
     matrix, blocks = layout.matrix, layout.blocks
-    grad = _ChannelRows(grad_output, like=layout).matrix
+    grad = layout.matrix_of(grad_output)
     count = max(layout.count, 1)
     inverse_std = 1.0 / np.sqrt(variance + eps)
     expanded_mean = layout.expand(mean)
