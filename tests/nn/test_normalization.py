@@ -173,8 +173,11 @@ def test_batch_norm_across_row_blocks_and_chunks(small_blocks, channels_last):
 def test_layer_and_batch_norm_float32_against_float64_over_many_blocks():
     """Inputs of several L2 blocks with a mean far from 0: float32 stays float32 and close to float64."""
     rng = np.random.default_rng(5)
+    def channels_last_batch_norm(x, w, b):  # the same values, channels as the last memory axis
+        return F.batch_norm(x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2), None, None, w, b, training=True)
     cases = [(lambda x, w, b: F.layer_norm(x, (96,), w, b), (700, 96), 96),
-             (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (40, 12, 9, 9), 12)]
+             (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (40, 12, 9, 9), 12),
+             (channels_last_batch_norm, (40, 12, 9, 9), 12)]
     for function, shape, width in cases:
         arrays = [rng.standard_normal(shape) * 3 + 50, rng.standard_normal(width), rng.standard_normal(width)]
         upstream = rng.standard_normal(shape)

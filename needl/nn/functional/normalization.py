@@ -50,6 +50,11 @@ class _ChannelRows:
         self.matrix = self.matrix_of(array)
         self.count = self.matrix.size // max(self.channels, 1)
         self.blocks, self.block_rows = _row_blocks(*self.matrix.shape, multiple=_CHUNK if self.last else 1)
+        # channels-last elementwise steps see `fold` rows as one (inner loops of ~2048, not C, elements)
+        rows, self.fold = self.matrix.shape[0], 1
+        while self.last and self.fold * 2 * self.channels <= 2048 and rows % (self.fold * 2) == 0 \
+                and self.fold * 2 <= _CHUNK:
+            self.fold *= 2
         self.ones = np.ones(_CHUNK if self.last else self.matrix.shape[1], self.matrix.dtype)
 
     def matrix_of(self, array: np.ndarray) -> np.ndarray:
@@ -104,16 +109,20 @@ class _ChannelRows:
         return partials.sum(axis=0) if self.last else partials.reshape(self.batch, self.channels).sum(axis=0)
 
     def expand(self, vector: np.ndarray) -> np.ndarray:
-        """A (C,) vector shaped to broadcast against the matrix (one value per row when not last)."""
+        """A (C,) vector shaped to broadcast against wide() views (one value per row when not last)."""
         if self.last:
-            return vector
+            return np.tile(vector, self.fold)
         expanded = np.empty((self.batch, self.channels), vector.dtype)
         expanded[...] = vector
         return expanded.reshape(-1, 1)
 
     def at(self, expanded: np.ndarray, block: slice) -> np.ndarray:
-        """The part of an expanded vector that broadcasts against one block."""
+        """The part of an expanded vector that broadcasts against the wide() view of a block."""
         return expanded if self.last else expanded[block]
+
+    def wide(self, matrix: np.ndarray) -> np.ndarray:
+        """A matrix of this layout (or a block of it) with `fold` rows per row, for elementwise steps."""
+        return matrix.reshape(-1, self.fold * self.channels) if self.fold > 1 else matrix
 
 
 @op
@@ -129,7 +138,7 @@ def _batch_norm_train(input, weight, bias, eps=1e-5):
     first_mean = layout.total(sums)
     first_mean *= 1.0 / count
     output, centred = layout.empty(input)
-    np.subtract(matrix, layout.expand(first_mean), out=centred)
+    np.subtract(layout.wide(matrix), layout.expand(first_mean), out=layout.wide(centred))
     layout.add_sums(sums, rows, centred)
     layout.add_sums(squares, rows, centred, centred)
     correction = layout.total(sums)
@@ -141,8 +150,9 @@ def _batch_norm_train(input, weight, bias, eps=1e-5):
     scale = 1.0 / np.sqrt(variance + eps)
     if weight is not None:
         scale *= weight
-    centred *= layout.expand(scale)
-    centred += layout.expand(-correction * scale if bias is None else bias - correction * scale)
+    wide = layout.wide(centred)
+    wide *= layout.expand(scale)
+    wide += layout.expand(-correction * scale if bias is None else bias - correction * scale)
     return output, first_mean + correction, variance
 
 
@@ -178,35 +188,32 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
                                              needs_input_grad)
     _, mean, variance = outputs
     layout = _ChannelRows(input)
-    matrix, blocks = layout.matrix, layout.blocks
+    matrix = layout.matrix
     grad = layout.matrix_of(grad_output)
     count = max(layout.count, 1)
     inverse_std = 1.0 / np.sqrt(variance + eps)
-    expanded_mean = layout.expand(mean)
-    centred_buffer = np.empty((layout.block_rows, matrix.shape[1]), matrix.dtype)
+    # the centred values are written into grad_input's memory (or a scratch when it is not needed)
+    grad_input, centred = layout.empty(input) if needs_input_grad[0] else (None, np.empty_like(matrix))
+    np.subtract(layout.wide(matrix), layout.expand(mean), out=layout.wide(centred))
+    rows = slice(0, matrix.shape[0])
     sums, dots = layout.partials(), layout.partials()
-    for block in blocks:
-        centred = np.subtract(matrix[block], layout.at(expanded_mean, block), out=centred_buffer[:block.stop - block.start])
-        layout.add_sums(sums, block, grad[block])
-        layout.add_sums(dots, block, grad[block], centred)
+    layout.add_sums(sums, rows, grad)
+    layout.add_sums(dots, rows, grad, centred)
     sum_grad = layout.total(sums)
     sum_grad_normalised = layout.total(dots)
     sum_grad_normalised *= inverse_std
-    grad_input = None
     if needs_input_grad[0]:
         # dx = k (g - sum(g) / n - x_hat sum(g x_hat) / n), k = rstd * weight, x_hat = (x - mean) rstd
         scale = inverse_std if weight is None else inverse_std * weight
-        centred_scale = layout.expand(scale * inverse_std * sum_grad_normalised * (1.0 / count))
-        shift = layout.expand(scale * sum_grad * (1.0 / count))
+        wide = layout.wide(centred)
+        wide *= layout.expand(-scale * inverse_std * sum_grad_normalised * (1.0 / count))
+        wide -= layout.expand(scale * sum_grad * (1.0 / count))
         scale = layout.expand(scale)
-        grad_input, grad_input_matrix = layout.empty(input)
-        for block in blocks:
-            centred = np.subtract(matrix[block], layout.at(expanded_mean, block),
-                                  out=centred_buffer[:block.stop - block.start])
-            centred *= layout.at(centred_scale, block)
-            out = np.multiply(grad[block], layout.at(scale, block), out=grad_input_matrix[block])
-            out -= centred
-            out -= layout.at(shift, block)
+        scaled_buffer = np.empty((layout.block_rows, matrix.shape[1]), matrix.dtype)
+        for block in layout.blocks:  # + g * k, through an L2-sized scratch
+            scaled = np.multiply(layout.wide(grad[block]), layout.at(scale, block),
+                                 out=layout.wide(scaled_buffer[:block.stop - block.start]))
+            layout.wide(centred[block])[...] += scaled
     grad_weight = sum_grad_normalised if needs_input_grad[1] else None
     grad_bias = sum_grad if needs_input_grad[2] else None
     return grad_input, grad_weight, grad_bias
