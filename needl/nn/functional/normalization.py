@@ -36,8 +36,7 @@ _CHUNK = 256  # rows: channels-last column sums run in chunks of this many rows,
 
 
 class _ChannelRows:
-    """An (N, C, *) array as a C-contiguous matrix walked in row blocks, whose per-channel sums
-    are BLAS products: (N*L, C), channels as columns, when the channels are the last memory axis
+    """An (N, C, *) array as a C-contiguous matrix whose per-channel sums are BLAS products: (N*L, C), channels as columns, when the channels are the last memory axis
     (channels-last, as convolutions leave it; also (N, C)); otherwise (N*C, L), row r in channel
     r % C (copied to NCHW first if strided otherwise). Sums are per row (NCHW) or per chunk of
     _CHUNK rows (channels-last), then added pairwise, which keeps float32 rounding near NumPy's
@@ -50,7 +49,8 @@ class _ChannelRows:
         self.matrix = self.matrix_of(array)
         self.count = self.matrix.size // max(self.channels, 1)
         self.blocks, self.block_rows = _row_blocks(*self.matrix.shape, multiple=_CHUNK if self.last else 1)
-        # channels-last elementwise steps see `fold` rows as one (inner loops of ~2048, not C, elements)
+        # row blocks for a scratch; channels-last elementwise steps see `fold` rows as one (inner
+        # loops of ~2048 elements, not C: NumPy's per-row overhead dominates short rows)
         rows, self.fold = self.matrix.shape[0], 1
         while self.last and self.fold * 2 * self.channels <= 2048 and rows % (self.fold * 2) == 0 \
                 and self.fold * 2 <= _CHUNK:
@@ -76,42 +76,31 @@ class _ChannelRows:
             result = np.moveaxis(moved, -1, 1)
         return result, moved.reshape(-1, self.channels)
 
-    def partials(self) -> np.ndarray:
-        """Room for the partial sums: one (C,) vector per chunk of rows, or one value per row."""
-        rows = self.matrix.shape[0]
-        shape = (-(-rows // _CHUNK), self.channels) if self.last else (rows,)
-        return np.empty(shape, self.matrix.dtype)
-
-    def add_sums(self, partials, block, values, other=None) -> None:
-        """Into partials: the per-channel partial sums of values (of values * other, without a
-        product temporary), the rows `block` of a matrix of this layout."""
+    def sums(self, values: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
+        """(C,): the per-channel sums of a matrix of this layout (of values * other, without a
+        product temporary): per row or per chunk of rows, then pairwise."""
+        rows = values.shape[0]
         if not self.last:
-            if other is None:
-                np.matmul(values, self.ones, out=partials[block])
-            else:
-                np.einsum("ij,ij->i", values, other, out=partials[block])
-            return
-        first, rows = block.start // _CHUNK, values.shape[0]
+            partials = np.matmul(values, self.ones) if other is None else np.einsum("ij,ij->i", values, other)
+            return partials.reshape(self.batch, self.channels).sum(axis=0)
         whole = rows - rows % _CHUNK
+        partials = np.empty((-(-rows // _CHUNK), self.channels), values.dtype)
         pieces = [(values[:whole].reshape(-1, _CHUNK, self.channels),
                    None if other is None else other[:whole].reshape(-1, _CHUNK, self.channels),
-                   partials[first:first + whole // _CHUNK])] if whole else []
+                   partials[:whole // _CHUNK])] if whole else []
         if whole < rows:
-            pieces.append((values[whole:], None if other is None else other[whole:], partials[first + whole // _CHUNK]))
+            pieces.append((values[whole:], None if other is None else other[whole:], partials[-1]))
         for piece, other_piece, out in pieces:
             if other_piece is None:
                 np.matmul(self.ones[:piece.shape[-2]], piece, out=out)
             else:
                 np.einsum("...ij,...ij->...j", piece, other_piece, out=out)
-
-    def total(self, partials) -> np.ndarray:
-        """(C,): the per-channel totals of partial sums."""
-        return partials.sum(axis=0) if self.last else partials.reshape(self.batch, self.channels).sum(axis=0)
+        return partials.sum(axis=0)
 
     def expand(self, vector: np.ndarray) -> np.ndarray:
         """A (C,) vector shaped to broadcast against wide() views (one value per row when not last)."""
         if self.last:
-            return np.tile(vector, self.fold)
+            return np.tile(vector, self.fold) if self.fold > 1 else vector
         expanded = np.empty((self.batch, self.channels), vector.dtype)
         expanded[...] = vector
         return expanded.reshape(-1, 1)
@@ -131,19 +120,15 @@ def _batch_norm_train(input, weight, bias, eps=1e-5):
     The centred values are written into the output, whose sums correct the first mean (and
     the variance), then scaled and shifted there; the output keeps the input's memory layout."""
     layout = _ChannelRows(input)
-    matrix, rows = layout.matrix, slice(0, layout.matrix.shape[0])
+    matrix = layout.matrix
     count = max(layout.count, 1)
-    sums, squares = layout.partials(), layout.partials()
-    layout.add_sums(sums, rows, matrix)
-    first_mean = layout.total(sums)
+    first_mean = layout.sums(matrix)
     first_mean *= 1.0 / count
     output, centred = layout.empty(input)
     np.subtract(layout.wide(matrix), layout.expand(first_mean), out=layout.wide(centred))
-    layout.add_sums(sums, rows, centred)
-    layout.add_sums(squares, rows, centred, centred)
-    correction = layout.total(sums)
+    correction = layout.sums(centred)
     correction *= 1.0 / count
-    variance = layout.total(squares)
+    variance = layout.sums(centred, centred)
     variance *= 1.0 / count
     variance -= correction * correction
     np.maximum(variance, 0, out=variance)
@@ -195,12 +180,8 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
     # the centred values are written into grad_input's memory (or a scratch when it is not needed)
     grad_input, centred = layout.empty(input) if needs_input_grad[0] else (None, np.empty_like(matrix))
     np.subtract(layout.wide(matrix), layout.expand(mean), out=layout.wide(centred))
-    rows = slice(0, matrix.shape[0])
-    sums, dots = layout.partials(), layout.partials()
-    layout.add_sums(sums, rows, grad)
-    layout.add_sums(dots, rows, grad, centred)
-    sum_grad = layout.total(sums)
-    sum_grad_normalised = layout.total(dots)
+    sum_grad = layout.sums(grad)
+    sum_grad_normalised = layout.sums(grad, centred)
     sum_grad_normalised *= inverse_std
     if needs_input_grad[0]:
         # dx = k (g - sum(g) / n - x_hat sum(g x_hat) / n), k = rstd * weight, x_hat = (x - mean) rstd
