@@ -127,6 +127,71 @@ def test_layer_norm_weight_or_bias_alone_float32_and_a_stride_0_upstream():
         np.testing.assert_allclose(low.grad.numpy(), high.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Row blocks of a few elements and channels-last sums in chunks of 4 rows, so that small
+    inputs cross block and chunk boundaries (a ragged last block included)."""
+    from needl.nn.functional import normalization
+    monkeypatch.setattr(normalization, "BLOCK", 10)
+    monkeypatch.setattr(normalization, "_CHUNK", 4)
+
+
+@pytest.mark.parametrize("affine", [(True, True), (True, False), (False, True), (False, False)])
+def test_layer_norm_across_row_blocks(small_blocks, affine):
+    weight = leaf(4, seed=1) if affine[0] else None
+    bias = leaf(4, seed=2) if affine[1] else None
+    parameters = tuple(p for p in (weight, bias) if p is not None)
+
+    def function(x, *parameters):
+        given = iter(parameters)
+        return F.layer_norm(x, (4,), next(given) if affine[0] else None, next(given) if affine[1] else None)
+    assert gradcheck(function, (leaf(7, 4),) + parameters)  # blocks of 2 rows, the last of 1
+    # a strided (transposed) input and a stride-0 upstream gradient
+    x = needl.tensor(np.random.default_rng(3).standard_normal((4, 5)) * 3 + 10).T
+    x.requires_grad_(True)
+    assert gradcheck(function, (x,) + parameters)
+    function(x, *parameters).sum().backward()  # the sum's gradient has stride 0
+    strided = x.grad.numpy().copy()
+    x.grad = None
+    function(x, *parameters).backward(needl.ones(5, 4, dtype=needl.float64))
+    np.testing.assert_allclose(strided, x.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_batch_norm_across_row_blocks_and_chunks(small_blocks, channels_last):
+    data = np.random.default_rng(0).standard_normal((3, 2, 3, 3)) * 2 + 5  # 27 rows channels-last
+    x = needl.tensor(np.ascontiguousarray(data.transpose(0, 2, 3, 1))).permute(0, 3, 1, 2) if channels_last \
+        else needl.tensor(data)
+    x.requires_grad_(True)
+    weight, bias = leaf(2, seed=1), leaf(2, seed=2)
+    assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, weight, bias))
+    output = F.batch_norm(x, None, None, weight, bias, training=True)
+    output.backward(needl.tensor(np.random.default_rng(4).standard_normal(data.shape)))
+    assert np.moveaxis(x.grad.numpy(), 1, -1).flags.c_contiguous == channels_last
+
+
+def test_layer_and_batch_norm_float32_against_float64_over_many_blocks():
+    """Inputs of several L2 blocks with a mean far from 0: float32 stays float32 and close to float64."""
+    rng = np.random.default_rng(5)
+    def channels_last_batch_norm(x, w, b):  # the same values, channels as the last memory axis
+        return F.batch_norm(x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2), None, None, w, b, training=True)
+    cases = [(lambda x, w, b: F.layer_norm(x, (96,), w, b), (700, 96), 96),
+             (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (40, 12, 9, 9), 12),
+             (channels_last_batch_norm, (40, 12, 9, 9), 12)]
+    for function, shape, width in cases:
+        arrays = [rng.standard_normal(shape) * 3 + 50, rng.standard_normal(width), rng.standard_normal(width)]
+        upstream = rng.standard_normal(shape)
+        results = {}
+        for dtype in (np.float32, np.float64):
+            inputs = [needl.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+            output = function(*inputs)
+            output.backward(needl.tensor(upstream.astype(dtype)))
+            results[dtype] = [output.detach().numpy()] + [t.grad.numpy() for t in inputs]
+        for low, high in zip(results[np.float32], results[np.float64]):
+            assert low.dtype == np.float32
+            np.testing.assert_allclose(low, high, rtol=1e-3, atol=2e-4 * np.abs(high).max())
+
+
 def test_layer_norm_module_values_names_and_errors():
     layer = nn.LayerNorm(4)
     x = needl.randn(3, 4)

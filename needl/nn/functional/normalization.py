@@ -1,8 +1,11 @@
 """Batch, layer, group and instance normalisation; batch and layer norm are single fused nodes."""
+import math
+
 import numpy as np
 
 from ...autograd import op
 from ...autograd.tensor import Tensor
+from .activation import BLOCK
 
 
 def _channel_shape(ndim: int) -> tuple:
@@ -14,65 +17,128 @@ def _batch_axes(ndim: int) -> tuple:
     return (0,) + tuple(range(2, ndim))
 
 
-class _Channels:
-    """An (N, C, *) array as a 3-D block whose per-channel sums are BLAS products: (N, L, C) when
-    the channels are the last memory axis (channels-last, as convolutions leave it; also (N, C)),
-    otherwise (N, C, L) (copied to NCHW first if strided otherwise). Sums run per sample, then over
-    the samples, which keeps float32 rounding near NumPy's pairwise sums. `vector` shapes a (C,)
-    vector to broadcast against `matrix`; `restore` gives a result the input's shape and layout."""
+def _row_blocks(count: int, width: int, multiple: int = 1):
+    """Slices of rows whose blocks hold about BLOCK elements (a multiple of `multiple` rows but
+    the last), and the rows of the largest: a kernel's passes over one block run in L2, its
+    temporaries are block-sized buffers reused from block to block."""
+    step = max(multiple, BLOCK // max(width, 1) // multiple * multiple)
+    return [slice(start, min(start + step, count)) for start in range(0, count, step)], min(step, count)
 
-    def __init__(self, array: np.ndarray, like: "_Channels | None" = None):
+
+def _rows(array: np.ndarray, leading_ndim: int) -> np.ndarray:
+    """The array as a C-contiguous matrix of (its first leading_ndim axes, the others) (a view
+    when the array is C-contiguous already)."""
+    shape = array.shape
+    return np.ascontiguousarray(array).reshape(math.prod(shape[:leading_ndim]), math.prod(shape[leading_ndim:]))
+
+
+_CHUNK = 256  # rows: channels-last column sums run in chunks of this many rows, then pairwise
+
+
+class _ChannelRows:
+    """An (N, C, *) array as a C-contiguous matrix whose per-channel sums are BLAS products: (N*L, C), channels as columns, when the channels are the last memory axis
+    (channels-last, as convolutions leave it; also (N, C)); otherwise (N*C, L), row r in channel
+    r % C (copied to NCHW first if strided otherwise). Sums are per row (NCHW) or per chunk of
+    _CHUNK rows (channels-last), then added pairwise, which keeps float32 rounding near NumPy's
+    pairwise sums (one BLAS sum down a long column loses a digit)."""
+
+    def __init__(self, array: np.ndarray):
         self.shape = array.shape
-        batch, channels = array.shape[:2]
-        moved = np.moveaxis(array, 1, -1)
-        self.last = moved.flags.c_contiguous if like is None else like.last
+        self.batch, self.channels = array.shape[:2]
+        self.last = np.moveaxis(array, 1, -1).flags.c_contiguous
+        self.matrix = self.matrix_of(array)
+        self.count = self.matrix.size // max(self.channels, 1)
+        self.blocks, self.block_rows = _row_blocks(*self.matrix.shape, multiple=_CHUNK if self.last else 1)
+        # row blocks for a scratch; channels-last elementwise steps see `fold` rows as one (inner
+        # loops of ~2048 elements, not C: NumPy's per-row overhead dominates short rows)
+        rows, self.fold = self.matrix.shape[0], 1
+        while self.last and self.fold * 2 * self.channels <= 2048 and rows % (self.fold * 2) == 0 \
+                and self.fold * 2 <= _CHUNK:
+            self.fold *= 2
+        self.ones = np.ones(_CHUNK if self.last else self.matrix.shape[1], self.matrix.dtype)
+
+    def matrix_of(self, array: np.ndarray) -> np.ndarray:
+        """An array of the input's shape (e.g. its gradient) as a matrix of this layout."""
         if self.last:
-            self.matrix = np.ascontiguousarray(moved).reshape(batch, -1, channels)
-        else:
-            self.matrix = np.ascontiguousarray(array).reshape(batch, channels, -1)
-        self.count = self.matrix.size // max(channels, 1)
+            return np.ascontiguousarray(np.moveaxis(array, 1, -1)).reshape(-1, self.channels)
+        return _rows(array, 2)
 
-    def sums(self, matrix: np.ndarray) -> np.ndarray:
-        """(C,): the sum of each channel of a matrix of this layout."""
-        ones = np.ones(matrix.shape[1 if self.last else 2], matrix.dtype)
-        return (np.matmul(ones, matrix) if self.last else np.matmul(matrix, ones)).sum(axis=0)
+    def empty(self, array: np.ndarray):
+        """A fresh array of the input's shape and layout (a gradient the tape may keep without a
+        copy) and its matrix view; `array` is the input this layout was made from."""
+        if not self.last:
+            result = np.empty(self.shape, array.dtype)
+            return result, result.reshape(self.matrix.shape)
+        result = np.empty_like(array)  # channels-last like the input, and not a view
+        moved = np.moveaxis(result, 1, -1)
+        if not moved.flags.c_contiguous:  # not expected: then a view, which the tape copies
+            moved = np.empty(moved.shape, array.dtype)
+            result = np.moveaxis(moved, -1, 1)
+        return result, moved.reshape(-1, self.channels)
 
-    def dots(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """(C,): per channel, the sum of a * b (no product temporary)."""
-        return np.einsum("nlc,nlc->nc" if self.last else "ncl,ncl->nc", a, b).sum(axis=0)
+    def sums(self, values: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
+        """(C,): the per-channel sums of a matrix of this layout (of values * other, without a
+        product temporary): per row or per chunk of rows, then pairwise."""
+        rows = values.shape[0]
+        if not self.last:
+            partials = np.matmul(values, self.ones) if other is None else np.einsum("ij,ij->i", values, other)
+            return partials.reshape(self.batch, self.channels).sum(axis=0)
+        whole = rows - rows % _CHUNK
+        partials = np.empty((-(-rows // _CHUNK), self.channels), values.dtype)
+        pieces = [(values[:whole].reshape(-1, _CHUNK, self.channels),
+                   None if other is None else other[:whole].reshape(-1, _CHUNK, self.channels),
+                   partials[:whole // _CHUNK])] if whole else []
+        if whole < rows:
+            pieces.append((values[whole:], None if other is None else other[whole:], partials[-1]))
+        for piece, other_piece, out in pieces:
+            if other_piece is None:
+                np.matmul(self.ones[:piece.shape[-2]], piece, out=out)
+            else:
+                np.einsum("...ij,...ij->...j", piece, other_piece, out=out)
+        return partials.sum(axis=0)
 
-    def vector(self, vector: np.ndarray) -> np.ndarray:
-        return vector if self.last else vector[:, None]
-
-    def restore(self, matrix: np.ndarray) -> np.ndarray:
+    def expand(self, vector: np.ndarray) -> np.ndarray:
+        """A (C,) vector shaped to broadcast against wide() views (one value per row when not last)."""
         if self.last:
-            return np.moveaxis(matrix.reshape(self.shape[:1] + self.shape[2:] + self.shape[1:2]), -1, 1)
-        return matrix.reshape(self.shape)
+            return np.tile(vector, self.fold) if self.fold > 1 else vector
+        expanded = np.empty((self.batch, self.channels), vector.dtype)
+        expanded[...] = vector
+        return expanded.reshape(-1, 1)
+
+    def at(self, expanded: np.ndarray, block: slice) -> np.ndarray:
+        """The part of an expanded vector that broadcasts against the wide() view of a block."""
+        return expanded if self.last else expanded[block]
+
+    def wide(self, matrix: np.ndarray) -> np.ndarray:
+        """A matrix of this layout (or a block of it) with `fold` rows per row, for elementwise steps."""
+        return matrix.reshape(-1, self.fold * self.channels) if self.fold > 1 else matrix
 
 
 @op
 def _batch_norm_train(input, weight, bias, eps=1e-5):
     """Normalise with the batch statistics; returns (output, mean, biased variance) per channel.
-    The output keeps the input's memory layout (channels-last stays channels-last)."""
-    layout = _Channels(input)
+    The centred values are written into the output, whose sums correct the first mean (and
+    the variance), then scaled and shifted there; the output keeps the input's memory layout."""
+    layout = _ChannelRows(input)
+    matrix = layout.matrix
     count = max(layout.count, 1)
-    first_mean = layout.sums(layout.matrix)
+    first_mean = layout.sums(matrix)
     first_mean *= 1.0 / count
-    output = layout.matrix - layout.vector(first_mean)
-    # the mean of the centred values corrects the first mean's rounding (and the variance's)
-    correction = layout.sums(output)
+    output, centred = layout.empty(input)
+    np.subtract(layout.wide(matrix), layout.expand(first_mean), out=layout.wide(centred))
+    correction = layout.sums(centred)
     correction *= 1.0 / count
-    variance = layout.dots(output, output)
+    variance = layout.sums(centred, centred)
     variance *= 1.0 / count
     variance -= correction * correction
     np.maximum(variance, 0, out=variance)
     scale = 1.0 / np.sqrt(variance + eps)
     if weight is not None:
         scale *= weight
-    output *= layout.vector(scale)
-    shift = -correction * scale if bias is None else bias - correction * scale
-    output += layout.vector(shift)
-    return layout.restore(output), first_mean + correction, variance
+    wide = layout.wide(centred)
+    wide *= layout.expand(scale)
+    wide += layout.expand(-correction * scale if bias is None else bias - correction * scale)
+    return output, first_mean + correction, variance
 
 
 def _normalised_recorded(input, axes, eps):
@@ -106,23 +172,29 @@ def _batch_norm_train_vjp(grads, outputs, input, weight, bias, eps=1e-5, needs_i
         return _normalisation_grads_recorded(grad_output, input, weight, bias, _batch_axes(input.ndim), shape, eps,
                                              needs_input_grad)
     _, mean, variance = outputs
-    layout = _Channels(input)
-    grad = _Channels(grad_output, like=layout).matrix
+    layout = _ChannelRows(input)
+    matrix = layout.matrix
+    grad = layout.matrix_of(grad_output)
     count = max(layout.count, 1)
     inverse_std = 1.0 / np.sqrt(variance + eps)
+    # the centred values are written into grad_input's memory (or a scratch when it is not needed)
+    grad_input, centred = layout.empty(input) if needs_input_grad[0] else (None, np.empty_like(matrix))
+    np.subtract(layout.wide(matrix), layout.expand(mean), out=layout.wide(centred))
     sum_grad = layout.sums(grad)
-    centred = layout.matrix - layout.vector(mean)
-    sum_grad_normalised = layout.dots(grad, centred)
+    sum_grad_normalised = layout.sums(grad, centred)
     sum_grad_normalised *= inverse_std
-    grad_input = None
     if needs_input_grad[0]:
         # dx = k (g - sum(g) / n - x_hat sum(g x_hat) / n), k = rstd * weight, x_hat = (x - mean) rstd
         scale = inverse_std if weight is None else inverse_std * weight
-        grad_input = grad * layout.vector(scale)
-        centred *= layout.vector(scale * inverse_std * sum_grad_normalised * (1.0 / count))
-        grad_input -= centred
-        grad_input -= layout.vector(scale * sum_grad * (1.0 / count))
-        grad_input = layout.restore(grad_input)
+        wide = layout.wide(centred)
+        wide *= layout.expand(-scale * inverse_std * sum_grad_normalised * (1.0 / count))
+        wide -= layout.expand(scale * sum_grad * (1.0 / count))
+        scale = layout.expand(scale)
+        scaled_buffer = np.empty((layout.block_rows, matrix.shape[1]), matrix.dtype)
+        for block in layout.blocks:  # + g * k, through an L2-sized scratch
+            scaled = np.multiply(layout.wide(grad[block]), layout.at(scale, block),
+                                 out=layout.wide(scaled_buffer[:block.stop - block.start]))
+            layout.wide(centred[block])[...] += scaled
     grad_weight = sum_grad_normalised if needs_input_grad[1] else None
     grad_bias = sum_grad if needs_input_grad[2] else None
     return grad_input, grad_weight, grad_bias
@@ -194,28 +266,35 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 @op
 def _layer_norm(input, weight, bias, normalized_ndim=1, eps=1e-5):
-    """Normalise over the last normalized_ndim axes (as one 2-D row view); returns (output, mean,
-    rstd, x_hat). Row sums are matrix-vector products (BLAS: several times faster than NumPy's
-    reductions along short rows); x_hat is kept for the vjp (it is the output when there is no
-    weight or bias)."""
-    width = int(np.prod(input.shape[input.ndim - normalized_ndim:], dtype=np.int64))
-    rows = input.reshape(-1, width)
-    mean = np.matmul(rows, np.ones(width, rows.dtype))[:, None]
-    mean *= 1.0 / max(width, 1)
-    normalised = rows - mean
-    variance = np.einsum("ij,ij->i", normalised, normalised)[:, None]
-    variance *= 1.0 / max(width, 1)
-    variance += eps
-    inverse_std = np.sqrt(variance, out=variance)
-    np.reciprocal(inverse_std, out=inverse_std)
-    normalised *= inverse_std
-    if weight is None and bias is None:
-        output = normalised
-    else:
-        output = normalised * weight.reshape(-1) if weight is not None else normalised + bias.reshape(-1)
-        if weight is not None and bias is not None:
-            output += bias.reshape(-1)
-    return output.reshape(input.shape), mean, inverse_std, normalised
+    """Normalise over the last normalized_ndim axes (as rows of a 2-D view); returns (output,
+    mean, rstd) per row. One pass of L2-sized row blocks: row sums as BLAS matrix-vector
+    products, the centred rows written into the output and scaled there; only the output is a
+    full-size array (the vjp recomputes x_hat from mean and rstd, as PyTorch's does)."""
+    rows = _rows(input, input.ndim - normalized_ndim)
+    count, width = rows.shape
+    output = np.empty(input.shape, rows.dtype)
+    output_rows = output.reshape(count, width)
+    mean = np.empty(count, rows.dtype)
+    inverse_std = np.empty(count, rows.dtype)
+    ones = np.ones(width, rows.dtype)
+    weight = None if weight is None else weight.reshape(-1)
+    bias = None if bias is None else bias.reshape(-1)
+    for block in _row_blocks(count, width)[0]:
+        x, out, block_mean, block_rstd = rows[block], output_rows[block], mean[block], inverse_std[block]
+        np.matmul(x, ones, out=block_mean)
+        block_mean *= 1.0 / max(width, 1)
+        np.subtract(x, block_mean[:, None], out=out)
+        np.einsum("ij,ij->i", out, out, out=block_rstd)
+        block_rstd *= 1.0 / max(width, 1)
+        block_rstd += eps
+        np.sqrt(block_rstd, out=block_rstd)
+        np.reciprocal(block_rstd, out=block_rstd)
+        out *= block_rstd[:, None]
+        if weight is not None:
+            out *= weight
+        if bias is not None:
+            out += bias
+    return output, mean, inverse_std
 
 
 @_layer_norm.vjp
@@ -225,38 +304,56 @@ def _layer_norm_vjp(grads, outputs, input, weight, bias, normalized_ndim=1, eps=
         axes = tuple(range(input.ndim - normalized_ndim, input.ndim))
         shape = (1,) * (input.ndim - normalized_ndim) + tuple(input.shape[input.ndim - normalized_ndim:])
         return _normalisation_grads_recorded(grad_output, input, weight, bias, axes, shape, eps, needs_input_grad)
-    _, _, inverse_std, normalised = outputs
-    count, width = normalised.shape
-    grad_rows = grad_output.reshape(count, width)
-    if not grad_rows.flags.c_contiguous:  # e.g. the stride-0 gradient of a sum: BLAS wants rows
-        grad_rows = np.ascontiguousarray(grad_rows)
-    grad_input = grad_weight = grad_bias = None
-    product = None
-    if weight is not None:
-        weight = weight.reshape(-1)
-        product = grad_rows * normalised
-        if needs_input_grad[1]:
-            grad_weight = np.matmul(np.ones(count, product.dtype), product).reshape(weight.shape)
-    if needs_input_grad[2]:
-        grad_bias = np.matmul(np.ones(count, grad_rows.dtype), grad_rows).reshape(bias.shape)
-    if needs_input_grad[0]:
-        # dx = rstd * (gn - mean(gn) - x_hat * mean(gn * x_hat)) per row, gn = g * weight
-        if weight is None:
-            sum_grad = np.matmul(grad_rows, np.ones(width, grad_rows.dtype))
-            sum_grad_normalised = np.einsum("ij,ij->i", grad_rows, normalised)
-            grad_input = grad_rows.copy()
-            product = np.empty_like(grad_input)
+    _, mean, inverse_std = outputs
+    rows = _rows(input, input.ndim - normalized_ndim)
+    count, width = rows.shape
+    grad_rows = grad_output.reshape(count, width)  # may be strided (e.g. a sum's stride-0 gradient)
+    dtype = rows.dtype
+    blocks, block_rows = _row_blocks(count, width)
+    weight_rows = None if weight is None else weight.reshape(-1)
+    need_input, need_weight, need_bias = needs_input_grad[0], needs_input_grad[1], needs_input_grad[2]
+    grad_input = np.empty(input.shape, dtype) if need_input else None
+    grad_input_rows = grad_input.reshape(count, width) if need_input else None
+    # per block: the weight and bias gradients' partial sums (summed at the end, pairwise)
+    weight_partials = np.empty((len(blocks), width), dtype) if need_weight else None
+    bias_partials = np.empty((len(blocks), width), dtype) if need_bias else None
+    centred_buffer = np.empty((block_rows, width), dtype)
+    product_buffer = np.empty((block_rows, width), dtype)
+    ones_rows = np.ones(block_rows, dtype)
+    ones_width = np.ones(width, dtype)
+    for index, block in enumerate(blocks):
+        g = grad_rows[block]
+        if not g.flags.c_contiguous:
+            g = np.ascontiguousarray(g)
+        size = g.shape[0]
+        rstd = inverse_std[block]
+        if need_bias:
+            np.matmul(ones_rows[:size], g, out=bias_partials[index])
+        if not (need_input or need_weight):
+            continue
+        centred = np.subtract(rows[block], mean[block, None], out=centred_buffer[:size])
+        product = np.multiply(g, centred, out=product_buffer[:size])  # g (x - mean) = g x_hat / rstd
+        if need_weight:
+            np.matmul(rstd, product, out=weight_partials[index])
+        if not need_input:
+            continue
+        # dx = rstd (gn - mean(gn)) - (x - mean) rstd^3 mean(gn (x - mean)) per row, gn = g * weight
+        grad_input_block = grad_input_rows[block]
+        if weight_rows is None:
+            sum_grad = np.matmul(g, ones_width)
+            sum_product = np.matmul(product, ones_width)
+            np.multiply(g, rstd[:, None], out=grad_input_block)
         else:
-            sum_grad = np.matmul(grad_rows, weight)
-            sum_grad_normalised = np.matmul(product, weight)
-            grad_input = grad_rows * weight
-        sum_grad *= 1.0 / width
-        sum_grad_normalised *= 1.0 / width
-        np.multiply(normalised, sum_grad_normalised[:, None], out=product)
-        grad_input -= product
-        grad_input -= sum_grad[:, None]
-        grad_input *= inverse_std
-        grad_input = grad_input.reshape(input.shape)
+            sum_grad = np.matmul(g, weight_rows)
+            sum_product = np.matmul(product, weight_rows)
+            np.multiply(g, weight_rows, out=grad_input_block)
+            grad_input_block *= rstd[:, None]
+        centred *= (sum_product * (rstd * rstd * rstd * (1.0 / width)))[:, None]
+        grad_input_block -= centred
+        sum_grad *= rstd * (1.0 / width)
+        grad_input_block -= sum_grad[:, None]
+    grad_weight = weight_partials.sum(axis=0).reshape(weight.shape) if need_weight else None
+    grad_bias = bias_partials.sum(axis=0).reshape(bias.shape) if need_bias else None
     return grad_input, grad_weight, grad_bias
 
 
@@ -307,7 +404,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     batch, channels = input.shape[:2]
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    output, mean, inverse_std, _ = _layer_norm(input.reshape(batch * channels, -1), None, None,
+    output, mean, inverse_std = _layer_norm(input.reshape(batch * channels, -1), None, None,
                                                normalized_ndim=1, eps=eps)
     if running_mean is not None:
         count = input._data.size // (batch * channels)
