@@ -48,6 +48,13 @@ def max_pool2d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dila
 
 @max_pool2d_op.vjp
 def max_pool2d_vjp(grad, out, input, **options):
+    if isinstance(grad, np.ndarray) and not kernels.overlapping(options["kernel_size"], options["stride"],
+                                                                 options["dilation"]):
+        grad_input = kernels.max_backward(_batched(grad), _batched(input), _batched(out), options["kernel_size"],
+                                          options["stride"], options["padding"], options["dilation"],
+                                          options["ceil_mode"])
+        if grad_input is not None:  # (None: a NaN maximum, which the exact path below handles)
+            return _unbatched_like(grad_input, input)
     where = _where(input, out, options)
     return max_pool2d_scatter(grad, where, input_shape=tuple(input.shape), **options)
 
@@ -124,9 +131,7 @@ def max_pool1d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dila
 
 @max_pool1d_op.vjp
 def max_pool1d_vjp(grad, out, input, **options):
-    image = _expand(input._data if isinstance(input, Tensor) else input)
-    where = _where(image, _expand(out._data if isinstance(out, Tensor) else out), options)
-    return _squeeze(max_pool2d_scatter(_expand(grad), where, input_shape=image.shape, **options))
+    return _squeeze(max_pool2d_vjp(_expand(grad), _expand(out), _expand(input), **options))
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,

@@ -38,12 +38,9 @@ def channels_last(array) -> bool:
 
 
 def empty_like_layout(like, shape, dtype=None):
-    """An uninitialised (N, C, H, W) array in the memory order of `like`."""
-    dtype = like.dtype if dtype is None else dtype
-    n, c, h, w = shape
-    if channels_last(like):
-        return np.empty((n, h, w, c), dtype).transpose(0, 3, 1, 2)
-    return np.empty(shape, dtype)
+    """An uninitialised (N, C, H, W) array in the memory order of `like`; it owns its memory (no
+    transposed view), so the tape may keep it as a leaf's .grad without a copy."""
+    return np.empty_like(like, shape=shape, dtype=like.dtype if dtype is None else dtype)
 
 
 def same_layout(array, like):
@@ -81,7 +78,7 @@ def positions(kernel):
     return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
 
 
-def _overlapping(kernel, stride, dilation):
+def overlapping(kernel, stride, dilation):
     return any(s < d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
 
 
@@ -124,6 +121,48 @@ def first_max(x, best, kernel, stride, padding, dilation, ceil_mode):
     return where
 
 
+def max_backward(grad, x, best, kernel, stride, padding, dilation, ceil_mode):
+    """The gradient of max pooling with windows that do not overlap, from the input and the pooled
+    values alone: kernel position by kernel position, `grad` where the input first equals its
+    window's maximum (PyTorch's tie rule), written straight into the input's layout.
+
+    One compare, two logic ops on bytes and one multiply per position, no index array; None when
+    a maximum is NaN (the exact path, first_max, knows PyTorch's rule for those).
+    """
+    if x.dtype.kind == "f" and np.isnan(np.add.reduce(best, axis=None)):  # the cheapest NaN test
+        return None
+    out_hw, extra = geometry("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    source = padded(x, padding, extra, lowest)
+    view = windows(source, out_hw, kernel, stride, dilation)
+    target = empty_like_layout(source, source.shape, grad.dtype)
+    if any(o * s != size or k != s for o, k, s, size in zip(out_hw, kernel, stride, source.shape[2:])):
+        target.fill(0)  # positions no window reaches
+    into = windows(target, out_hw, kernel, stride, dilation, writeable=True)
+    grad = same_layout(grad, best)
+    spots = positions(kernel)
+    taken = first = equal = None  # where an earlier position was the maximum; this position first
+    for i, j in spots[:-1]:
+        if taken is None:
+            taken = np.equal(view[..., i, j], best, out=np.empty_like(best, dtype=bool))
+            first, equal = np.empty_like(taken), np.empty_like(taken)
+            np.multiply(grad, taken, out=into[..., i, j])
+            continue
+        np.equal(view[..., i, j], best, out=equal)
+        np.greater(equal, taken, out=first)
+        taken |= equal
+        np.multiply(grad, first, out=into[..., i, j])
+    i, j = spots[-1]
+    if taken is None:
+        np.copyto(into[..., i, j], grad)
+    else:  # the last position is the maximum wherever no earlier one was (no NaN here)
+        np.multiply(grad, np.logical_not(taken, out=taken), out=into[..., i, j])
+    if source is x:
+        return target
+    n, c, h, w = x.shape
+    return target[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+
+
 def max_scatter(grad, where, input_shape, kernel, stride, padding, dilation, ceil_mode):
     """The adjoint of taking each window's value at `where`: grad goes back to those positions only."""
     out_hw, extra = geometry("max_pool2d", input_shape, kernel, stride, padding, dilation, ceil_mode)
@@ -131,15 +170,15 @@ def max_scatter(grad, where, input_shape, kernel, stride, padding, dilation, cei
     shape = (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1])
     target = empty_like_layout(where, shape, grad.dtype)
     grad = same_layout(grad, where)
-    overlapping = _overlapping(kernel, stride, dilation)
-    tiled = (not overlapping and all(k == s for k, s in zip(kernel, stride))
+    overlap = overlapping(kernel, stride, dilation)
+    tiled = (not overlap and all(k == s for k, s in zip(kernel, stride))
              and all(o * k == size for o, k, size in zip(out_hw, kernel, shape[2:])))
     if not tiled:
         target.fill(0)
     view = windows(target, out_hw, kernel, stride, dilation, writeable=True)
     for position, (i, j) in enumerate(positions(kernel)):
         spot = view[..., i, j]
-        if overlapping:
+        if overlap:
             spot += grad * (where == position)
         else:
             np.multiply(grad, where == position, out=spot)
