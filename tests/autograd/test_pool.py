@@ -319,3 +319,22 @@ def test_max_pool2d_gradient_at_nan_matches_pytorch():
         tx = torch.tensor(data, requires_grad=True)
         torch.nn.functional.max_pool2d(tx, 2).sum().backward()
         np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", AVG_GRID + [(6, 8, 2, 3, 1, True, False, None), (6, 6, 3, None, 0, False, True, None)])
+def test_avg_pool2d_gradient_in_every_layout(case, layout):
+    h, w, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = case
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                   count_include_pad=count_include_pad, divisor_override=divisor_override)
+    data = np.random.default_rng(9).standard_normal((2, 3, h, w))
+    x, reference = Tensor(LAYOUTS[layout](data), requires_grad=True), Tensor(data, requires_grad=True)
+    out, expected = avg_pool2d(x, **options), avg_pool2d(reference, **options)
+    grad = Tensor(np.random.default_rng(10).standard_normal(out.shape))
+    out.backward(grad)
+    expected.backward(grad)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), reference.grad.numpy(), rtol=1e-14)
+    if layout == "channels-last" and min(out.shape[2:]) > 1:
+        assert x.grad.numpy().strides[1] == 8
+        assert gradcheck(lambda a: avg_pool2d(a, **options), (Tensor(x.detach().numpy(), requires_grad=True),))

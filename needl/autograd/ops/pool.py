@@ -171,6 +171,8 @@ def avg_pool2d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), ceil
 
 @avg_pool2d_op.vjp
 def avg_pool2d_vjp(grad, out, input, **options):
+    if isinstance(grad, np.ndarray):  # spread in the input's memory order, not the gradient's
+        grad = _unbatched_like(kernels.same_layout(_batched(grad), _batched(input)), grad)
     return avg_pool2d_scatter(grad, input_shape=tuple(input.shape), **options)
 
 

@@ -40,7 +40,12 @@ def channels_last(array) -> bool:
 def empty_like_layout(like, shape, dtype=None):
     """An uninitialised (N, C, H, W) array in the memory order of `like`; it owns its memory (no
     transposed view), so the tape may keep it as a leaf's .grad without a copy."""
-    return np.empty_like(like, shape=shape, dtype=like.dtype if dtype is None else dtype)
+    dtype = np.dtype(like.dtype if dtype is None else dtype)
+    if not channels_last(like):
+        return np.empty(shape, dtype)
+    n, c, h, w = shape
+    size = dtype.itemsize
+    return np.ndarray(shape, dtype, strides=(h * w * c * size, size, w * c * size, c * size))
 
 
 def same_layout(array, like):
@@ -133,11 +138,8 @@ def max_backward(grad, x, best, kernel, stride, padding, dilation, ceil_mode):
         return None
     out_hw, extra = geometry("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    source = padded(x, padding, extra, lowest)
-    view = windows(source, out_hw, kernel, stride, dilation)
-    target = empty_like_layout(source, source.shape, grad.dtype)
-    if any(o * s != size or k != s for o, k, s, size in zip(out_hw, kernel, stride, source.shape[2:])):
-        target.fill(0)  # positions no window reaches
+    view = windows(padded(x, padding, extra, lowest), out_hw, kernel, stride, dilation)
+    target = padded_target(x, x.shape, padding, extra, out_hw, kernel, stride, dilation, grad.dtype)
     into = windows(target, out_hw, kernel, stride, dilation, writeable=True)
     grad = same_layout(grad, best)
     spots = positions(kernel)
@@ -157,24 +159,37 @@ def max_backward(grad, x, best, kernel, stride, padding, dilation, ceil_mode):
         np.copyto(into[..., i, j], grad)
     else:  # the last position is the maximum wherever no earlier one was (no NaN here)
         np.multiply(grad, np.logical_not(taken, out=taken), out=into[..., i, j])
-    if source is x:
+    return unpadded(target, padding, x.shape)
+
+
+def padded_target(like, input_shape, padding, extra, out_hw, kernel, stride, dilation, dtype):
+    """An array of the padded input's size in the memory order of `like`, for a gradient that the
+    windows write into; zeroed unless the windows tile it (then each element is written once)."""
+    n, c, h, w = input_shape
+    shape = (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1])
+    target = empty_like_layout(like, shape, dtype)
+    tiled = not overlapping(kernel, stride, dilation) and all(
+        k == s and o * s == size for o, k, s, size in zip(out_hw, kernel, stride, shape[2:]))
+    if not tiled:
+        target.fill(0)
+    return target
+
+
+def unpadded(target, padding, input_shape):
+    """The input's part of a padded target: the target itself when nothing was padded (an array
+    that owns its memory, which the tape keeps as a leaf's .grad without a copy)."""
+    h, w = input_shape[-2:]
+    if target.shape[-2:] == (h, w):
         return target
-    n, c, h, w = x.shape
     return target[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
 
 
 def max_scatter(grad, where, input_shape, kernel, stride, padding, dilation, ceil_mode):
     """The adjoint of taking each window's value at `where`: grad goes back to those positions only."""
     out_hw, extra = geometry("max_pool2d", input_shape, kernel, stride, padding, dilation, ceil_mode)
-    n, c, h, w = input_shape
-    shape = (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1])
-    target = empty_like_layout(where, shape, grad.dtype)
-    grad = same_layout(grad, where)
     overlap = overlapping(kernel, stride, dilation)
-    tiled = (not overlap and all(k == s for k, s in zip(kernel, stride))
-             and all(o * k == size for o, k, size in zip(out_hw, kernel, shape[2:])))
-    if not tiled:
-        target.fill(0)
+    target = padded_target(where, input_shape, padding, extra, out_hw, kernel, stride, dilation, grad.dtype)
+    grad = same_layout(grad, where)
     view = windows(target, out_hw, kernel, stride, dilation, writeable=True)
     for position, (i, j) in enumerate(positions(kernel)):
         spot = view[..., i, j]
@@ -182,7 +197,7 @@ def max_scatter(grad, where, input_shape, kernel, stride, padding, dilation, cei
             spot += grad * (where == position)
         else:
             np.multiply(grad, where == position, out=spot)
-    return target[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+    return unpadded(target, padding, input_shape)
 
 
 def max_gather(input, where, kernel, stride, padding, dilation, ceil_mode):
@@ -216,25 +231,32 @@ def divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, diviso
 def avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
     out_hw, extra = geometry("avg_pool2d", x.shape, kernel, stride, padding, (1, 1), ceil_mode)
     view = windows(padded(x, padding, extra, 0), out_hw, kernel, stride, (1, 1))
-    total = np.array(view[..., 0, 0], order="K")
-    for i, j in positions(kernel)[1:]:
+    spots = positions(kernel)
+    if len(spots) == 1:
+        total = np.array(view[..., 0, 0], order="K")
+    else:
+        total = np.add(view[..., 0, 0], view[..., spots[1][0], spots[1][1]])
+    for i, j in spots[2:]:
         total += view[..., i, j]
     total /= divisor(x.shape[-2:], out_hw, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
     return total
 
 
 def avg_scatter(grad, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    """The adjoint of avg_pool: each window's share of the gradient spread over its positions."""
+    """The adjoint of avg_pool: each window's share of the gradient spread over its positions, in
+    the layout of `grad` (the vjp brings a first-order gradient to the input's layout first)."""
     out_hw, extra = geometry("avg_pool2d", input_shape, kernel, stride, padding, (1, 1), ceil_mode)
-    n, c, h, w = input_shape
-    share = grad / divisor((h, w), out_hw, kernel, stride, padding, count_include_pad, divisor_override,
+    share = grad / divisor(input_shape[-2:], out_hw, kernel, stride, padding, count_include_pad, divisor_override,
                            grad.dtype)
-    target = empty_like_layout(grad, (n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]))
-    target.fill(0)
+    overlap = overlapping(kernel, stride, (1, 1))
+    target = padded_target(grad, input_shape, padding, extra, out_hw, kernel, stride, (1, 1), grad.dtype)
     view = windows(target, out_hw, kernel, stride, (1, 1), writeable=True)
     for i, j in positions(kernel):
-        view[..., i, j] += share
-    return target[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + w]
+        if overlap:
+            view[..., i, j] += share
+        else:
+            np.copyto(view[..., i, j], share)
+    return unpadded(target, padding, input_shape)
 
 
 def averaging_matrix(size, out, dtype):
