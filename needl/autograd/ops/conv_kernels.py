@@ -84,21 +84,20 @@ def input_grad(grad, weight, input_hw, stride, padding, dilation, groups, bias=N
         pads = gather_padding((ho, wo), (kh, kw), (h, w), padding, dilation)
         if pads is not None:
             return forward(grad, flipped_transposed(weight, groups), bias, (1, 1), pads, dilation, groups, (h, w))
-    top, bottom, left, right = padding
+    top, _, left, _ = padding
     pixels, depth = ho * wo, kh * kw * channels
     rows = weight_matrix(weight, groups).transpose(0, 2, 1)  # (groups, C_out/groups, K)
-    target = np.zeros((n, max(h + top + bottom, (ho - 1) * stride[0] + dilation[0] * (kh - 1) + 1),
-                       max(w + left + right, (wo - 1) * stride[1] + dilation[1] * (kw - 1) + 1),
-                       channels * groups), np.result_type(grad, weight))
+    # the unpadded input only: col2im skips what lands on the padding, so the result is compact
+    # channels-last (a cropped view would make the next layer copy it to another layout)
+    target = np.zeros((n, h, w, channels * groups), np.result_type(grad, weight))
     grad_groups = _grad_groups(grad, groups)
     for start, stop in image_chunks(n, pixels * groups * depth * target.itemsize):
         columns = np.matmul(grad_groups[:, start * pixels:stop * pixels], rows,
                             out=scratch((groups, (stop - start) * pixels, depth), target.dtype))
-        col2im(columns, target[start:stop], (kh, kw), stride, dilation, (ho, wo))
-    out = target[:, top:top + h, left:left + w]
+        col2im(columns, target[start:stop], (kh, kw), stride, dilation, (ho, wo), origin=(top, left))
     if bias is not None:
-        out += bias
-    return out.transpose(0, 3, 1, 2)
+        target += bias
+    return target.transpose(0, 3, 1, 2)
 
 
 def weight_grad(grad, input, kernel_hw, stride, padding, dilation, groups):
