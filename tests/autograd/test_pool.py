@@ -338,3 +338,17 @@ def test_avg_pool2d_gradient_in_every_layout(case, layout):
     if layout == "channels-last" and min(out.shape[2:]) > 1:
         assert x.grad.numpy().strides[1] == 8
         assert gradcheck(lambda a: avg_pool2d(a, **options), (Tensor(x.detach().numpy(), requires_grad=True),))
+
+
+@pytest.mark.parametrize("case", [MAX_GRID[0], MAX_GRID[2], MAX_GRID[5]])
+def test_max_pool2d_gradient_over_blocks_of_images(case, monkeypatch):
+    from needl.autograd.ops import windows
+    monkeypatch.setattr(windows, "CHUNK_BYTES", 1)  # one image per block
+    h, w, kernel, stride, padding, dilation, ceil_mode = case
+    data = np.round(np.random.default_rng(11).standard_normal((5, 3, h, w)))
+    x = Tensor(LAYOUTS["channels-last"](data), requires_grad=True)
+    out = max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+    grad = np.random.default_rng(12).standard_normal(out.shape)
+    out.backward(Tensor(grad))
+    expected = first_maximum_gradient(data, grad, pair(kernel), pair(stride or kernel), pair(padding), pair(dilation))
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15, atol=1e-15)

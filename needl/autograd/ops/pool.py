@@ -48,8 +48,7 @@ def max_pool2d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dila
 
 @max_pool2d_op.vjp
 def max_pool2d_vjp(grad, out, input, **options):
-    if isinstance(grad, np.ndarray) and not kernels.overlapping(options["kernel_size"], options["stride"],
-                                                                 options["dilation"]):
+    if isinstance(grad, np.ndarray):
         grad_input = kernels.max_backward(_batched(grad), _batched(input), _batched(out), options["kernel_size"],
                                           options["stride"], options["padding"], options["dilation"],
                                           options["ceil_mode"])
