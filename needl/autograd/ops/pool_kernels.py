@@ -88,17 +88,22 @@ def overlapping(kernel, stride, dilation):
 
 
 def max_pool(x, kernel, stride, padding, dilation, ceil_mode):
-    """Each window's maximum (NaN propagates, as in PyTorch)."""
+    """Each window's maximum (NaN propagates, as in PyTorch), over blocks of images that stay in
+    cache through the kernel positions."""
     out_hw, extra = geometry("max_pool2d", x.shape, kernel, stride, padding, dilation, ceil_mode)
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    view = windows(padded(x, padding, extra, lowest), out_hw, kernel, stride, dilation)
+    out = empty_like_layout(x, x.shape[:2] + out_hw)
     spots = positions(kernel)
-    if len(spots) == 1:
-        return np.array(view[..., 0, 0], order="K")
-    best = np.maximum(view[..., 0, 0], view[..., spots[1][0], spots[1][1]])
-    for i, j in spots[2:]:
-        np.maximum(best, view[..., i, j], out=best)
-    return best
+    for start, stop in image_chunks(x.shape[0], x[:1].nbytes):
+        view = windows(padded(x[start:stop], padding, extra, lowest), out_hw, kernel, stride, dilation)
+        best = out[start:stop]
+        if len(spots) == 1:
+            np.copyto(best, view[..., 0, 0])
+            continue
+        np.maximum(view[..., 0, 0], view[..., spots[1][0], spots[1][1]], out=best)
+        for i, j in spots[2:]:
+            np.maximum(best, view[..., i, j], out=best)
+    return out
 
 
 def first_max(x, best, kernel, stride, padding, dilation, ceil_mode):
@@ -234,17 +239,23 @@ def divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, diviso
 
 
 def avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """Each window's mean by PyTorch's divisor rules, over blocks of images that stay in cache."""
     out_hw, extra = geometry("avg_pool2d", x.shape, kernel, stride, padding, (1, 1), ceil_mode)
-    view = windows(padded(x, padding, extra, 0), out_hw, kernel, stride, (1, 1))
+    share = divisor(x.shape[-2:], out_hw, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
+    out = empty_like_layout(x, x.shape[:2] + out_hw, np.result_type(x.dtype, np.float32) if x.dtype.kind != "f"
+                            else x.dtype)
     spots = positions(kernel)
-    if len(spots) == 1:
-        total = np.array(view[..., 0, 0], order="K")
-    else:
-        total = np.add(view[..., 0, 0], view[..., spots[1][0], spots[1][1]])
-    for i, j in spots[2:]:
-        total += view[..., i, j]
-    total /= divisor(x.shape[-2:], out_hw, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
-    return total
+    for start, stop in image_chunks(x.shape[0], x[:1].nbytes):
+        view = windows(padded(x[start:stop], padding, extra, 0), out_hw, kernel, stride, (1, 1))
+        total = out[start:stop]
+        if len(spots) == 1:
+            np.copyto(total, view[..., 0, 0])
+        else:
+            np.add(view[..., 0, 0], view[..., spots[1][0], spots[1][1]], out=total)
+        for i, j in spots[2:]:
+            total += view[..., i, j]
+        total /= share
+    return out
 
 
 def avg_scatter(grad, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
