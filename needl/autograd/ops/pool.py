@@ -4,8 +4,10 @@ adaptive_avg_pool2d, adaptive_max_pool2d.
 Each pooling op is paired with its adjoint op (max: scatter to the first maximum / gather from
 it; average: spread / pool; adaptive: the transposed averaging matrices), and each one's vjp
 is the other, so gradients of any order work. The array kernels are in pool_kernels.py.
-Max pooling follows PyTorch's tie rule: the gradient goes to the first maximum of a window;
-that position is found only when a gradient or the indices are asked for.
+Max pooling follows PyTorch's tie rule: the gradient goes to the first maximum of a window.
+A first-order gradient is made straight from the input and the pooled values (no index array,
+kernels.max_backward); the positions are found only for the indices, a NaN maximum or a
+gradient that is itself recorded (create_graph).
 """
 from typing import Optional
 

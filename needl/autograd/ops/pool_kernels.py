@@ -2,8 +2,9 @@
 scatter/gather adjoints, average pooling and its adjoint, adaptive averaging matrices.
 
 Windows are as_strided views of the (padded) input; loops run over the kernel's positions
-only, each step one vectorized op over all windows, so no window array is ever copied. Arrays
-are (N, C, H, W); results keep the memory layout of their source (channels-last stays so).
+only, each step one vectorized op over all windows (of a block of images that stays in cache),
+so no window array is ever copied. Arrays are (N, C, H, W); results keep the memory layout of
+their source (channels-last stays so) and, without padding, own their memory.
 """
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
