@@ -137,10 +137,10 @@ def max_backward(grad, x, best, kernel, stride, padding, dilation, ceil_mode):
     kernel position, `grad` where the input first equals its window's maximum (PyTorch's tie
     rule), written (or, where windows overlap, added) straight into the input's layout.
 
-    One compare, two logic ops on bytes and one multiply per position, no index array, over
-    blocks of images that stay in cache through all the positions (2x faster for 3x3 windows
-    than whole-batch passes). None when a maximum is NaN (the exact path, first_max, knows
-    PyTorch's rule for those).
+    One compare, two logic ops on bytes and one multiply per position, no index array;
+    overlapping windows over blocks of images that stay in cache through all the positions
+    (1.5x faster for 3x3 stride-2 windows than whole-batch passes). None when a maximum is NaN
+    (the exact path, first_max, knows PyTorch's rule for those).
     """
     if x.dtype.kind == "f" and np.isnan(np.add.reduce(best, axis=None)):  # the cheapest NaN test
         return None
@@ -148,10 +148,14 @@ def max_backward(grad, x, best, kernel, stride, padding, dilation, ceil_mode):
     target = padded_target(x, x.shape, padding, extra, out_hw, kernel, stride, dilation, grad.dtype)
     grad = same_layout(grad, best)
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    for start, stop in image_chunks(x.shape[0], 2 * target[0].nbytes):
+    overlap = overlapping(kernel, stride, dilation)
+    # blocks pay where windows overlap (each element is read and added to several times);
+    # disjoint windows touch each element once, and whole-batch passes are as fast
+    blocks = image_chunks(x.shape[0], 2 * target[0].nbytes) if overlap else [(0, x.shape[0])]
+    for start, stop in blocks:
         view = windows(padded(x[start:stop], padding, extra, lowest), out_hw, kernel, stride, dilation)
         into = windows(target[start:stop], out_hw, kernel, stride, dilation, writeable=True)
-        _first_maximum_gradient(grad[start:stop], view, best[start:stop], into, overlapping(kernel, stride, dilation))
+        _first_maximum_gradient(grad[start:stop], view, best[start:stop], into, overlap)
     return unpadded(target, padding, x.shape)
 
 
