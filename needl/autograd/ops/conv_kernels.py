@@ -10,7 +10,7 @@ Each runs over blocks of images whose columns stay in cache (see windows.image_c
 import numpy as np
 
 from . import conv_winograd
-from .windows import channels_last_padded, col2im, im2col, image_chunks, output_size, scratch
+from .windows import channels_last_empty, channels_last_padded, col2im, im2col, image_chunks, output_size, scratch
 
 
 def weight_matrix(weight, groups):
@@ -39,7 +39,8 @@ def forward(input, weight, bias, stride, padding, dilation, groups, out_hw=None)
     pixels, depth = out_hw[0] * out_hw[1], kh * kw * channels
     padded = channels_last_padded(input, padding, temporary=True)
     matrix = weight_matrix(weight, groups)
-    out = np.empty((n,) + tuple(out_hw) + (out_channels,), np.result_type(input, weight))
+    result = channels_last_empty((n, out_channels) + tuple(out_hw), np.result_type(input, weight))
+    out = result.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C_out), C-contiguous
     # each GEMM writes its groups' blocks straight into their channel slices of the output
     out_groups = out.reshape(n * pixels, groups, out_channels // groups).transpose(1, 0, 2)
     for start, stop in image_chunks(n, pixels * groups * depth * input.itemsize):
@@ -48,7 +49,7 @@ def forward(input, weight, bias, stride, padding, dilation, groups, out_hw=None)
         np.matmul(columns, matrix, out=out_groups[:, start * pixels:stop * pixels])
         if bias is not None:
             out[start:stop] += bias
-    return out.transpose(0, 3, 1, 2)
+    return result
 
 
 def flipped_transposed(weight, groups):

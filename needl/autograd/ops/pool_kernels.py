@@ -9,7 +9,7 @@ their source (channels-last stays so) and, without padding, own their memory.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .windows import image_chunks, output_size, show
+from .windows import channels_last_empty, image_chunks, output_size, show
 
 
 def geometry(function, shape, kernel, stride, padding, dilation, ceil_mode):
@@ -41,12 +41,8 @@ def channels_last(array) -> bool:
 def empty_like_layout(like, shape, dtype=None):
     """An uninitialised (N, C, H, W) array in the memory order of `like`; it owns its memory (no
     transposed view), so the tape may keep it as a leaf's .grad without a copy."""
-    dtype = np.dtype(like.dtype if dtype is None else dtype)
-    if not channels_last(like):
-        return np.empty(shape, dtype)
-    n, c, h, w = shape
-    size = dtype.itemsize
-    return np.ndarray(shape, dtype, strides=(h * w * c * size, size, w * c * size, c * size))
+    dtype = like.dtype if dtype is None else dtype
+    return channels_last_empty(shape, dtype) if channels_last(like) else np.empty(shape, dtype)
 
 
 def same_layout(array, like):

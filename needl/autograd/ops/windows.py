@@ -91,6 +91,16 @@ def image_chunks(n: int, bytes_per_image: int) -> list:
     return [(start, min(n, start + per)) for start in range(0, n, per)]
 
 
+def channels_last_empty(shape, dtype) -> np.ndarray:
+    """An uninitialised (N, C, H, W) array with channels-last memory that owns it: not a transposed
+    view, so that the tape keeps it as a leaf's .grad without a copy. `.transpose(0, 2, 3, 1)` of
+    it is the C-contiguous (N, H, W, C) array to write into."""
+    n, c, h, w = shape
+    dtype = np.dtype(dtype)
+    size = dtype.itemsize
+    return np.ndarray(shape, dtype, strides=(h * w * c * size, size, w * c * size, c * size))
+
+
 def channels_last_padded(input: np.ndarray, padding, value=0, extra=(0, 0), temporary=False) -> np.ndarray:
     """(N, C, H, W) -> (N, H+pads, W+pads, C) with `value` around; one copy, no np.pad.
 
