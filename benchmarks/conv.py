@@ -1,10 +1,12 @@
-"""Conv2d(32, 64, 3, padding=1) and max_pool2d(2), forward + backward (input, weight, bias gradients).
+"""Conv2d(32, 64, 3, padding=1), max_pool2d(2) and avg_pool2d(2), forward + backward (input, weight, bias gradients).
 
 On a 64x32x28x28 float32 batch (and the conv's 64x64x28x28 output for pooling): needl; the best
 hand-written NumPy im2col (one column matrix, one GEMM each for the output, the weight gradient
 and the column gradient, col2im as 9 strided adds); the same im2col in blocks of 9 images whose
 columns stay in cache (`numpy blocked`); PyTorch. The gradients' checksums must agree.
-Run: python benchmarks/conv.py [--quick] [conv2d | max_pool2d]
+The pools run on channels-last input as needl's conv leaves it (`max_pool2d_nchw`: on NCHW input,
+as a user's own image batch), each against the four strided quarter views in NumPy.
+Run: python benchmarks/conv.py [--quick] [conv2d | max_pool2d | max_pool2d_nchw | avg_pool2d]
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -85,6 +87,21 @@ def numpy_pool_backward(grad, x, out):
     return grad_input
 
 
+def numpy_average_step(x, grad):
+    """avg_pool2d(2) of a channels-last (N, H, W, C) input: the quarter views summed, then the
+    quarter of the gradient (brought to channels-last once) copied into each quarter."""
+    out = np.add(x[:, 0::2, 0::2], x[:, 0::2, 1::2])
+    out += x[:, 1::2, 0::2]
+    out += x[:, 1::2, 1::2]
+    out *= np.float32(0.25)
+    share = np.ascontiguousarray(grad) * np.float32(0.25)
+    grad_input = np.empty_like(x)
+    for i in range(2):
+        for j in range(2):
+            grad_input[:, i::2, j::2] = share
+    return grad_input
+
+
 def numpy_conv_step(x, weight, bias, grad):
     out, columns = numpy_conv_forward(x, weight, bias)
     return numpy_conv_backward(grad, columns, weight)
@@ -141,28 +158,30 @@ def framework_conv(library):
     return step, lambda: checksums(x.grad.numpy(), weight.grad.numpy(), bias.grad.numpy())
 
 
-def numpy_pool(np_module):
+def numpy_pool(np_module, average=False, nchw=False):
     x, grad = pool_data()
     x_last, grad_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)), grad.transpose(0, 2, 3, 1)
+    if nchw:  # the same quarter views along H and W of an NCHW array, as (N, C, H, W) seen as (N, H, W, C)
+        x_last = x.transpose(0, 2, 3, 1)
     result = {}
 
     def step():
-        result["grad"] = numpy_pool_step(x_last, grad_last)
+        result["grad"] = (numpy_average_step if average else numpy_pool_step)(x_last, grad_last)
     return step, lambda: checksums(result["grad"])
 
 
-def framework_pool(library):
+def framework_pool(library, function="max_pool2d", nchw=False):
     x, grad = pool_data()
-    if library.__name__ == "needl":  # the pooling input as needl's conv leaves it: channels-last memory
+    if library.__name__ == "needl" and not nchw:  # the input as needl's conv leaves it: channels-last memory
         x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     x = library.tensor(x, requires_grad=True) if library.__name__ != "needl" else \
         library.from_numpy(x).requires_grad_()
     grad = library.from_numpy(grad)
-    max_pool2d = library.nn.functional.max_pool2d
+    pool = getattr(library.nn.functional, function)
 
     def step():
         x.grad = None
-        max_pool2d(x, 2).backward(grad)
+        pool(x, 2).backward(grad)
     return step, lambda: checksums(x.grad.numpy())
 
 
@@ -182,6 +201,22 @@ WORKLOADS = {
         contenders={"needl": Contender("needl", framework_pool),
                     "numpy by hand": Contender("numpy", numpy_pool),
                     "pytorch": Contender("torch", framework_pool)},
+        rounds=9, repeat=5, tolerance=1e-4,
+        targets=(("needl", "pytorch", ""), ("needl", "numpy by hand", ""))),
+    "max_pool2d_nchw": StepWorkload(
+        label=f"max_pool2d(2) fwd+bwd, NCHW input, {N}x{OUT}x{H}x{W}",
+        title=f"max_pool2d(2) forward + backward of an NCHW (contiguous) input, {N}x{OUT}x{H}x{W} float32",
+        contenders={"needl": Contender("needl", lambda library: framework_pool(library, nchw=True)),
+                    "numpy by hand": Contender("numpy", lambda np_module: numpy_pool(np_module, nchw=True)),
+                    "pytorch": Contender("torch", lambda library: framework_pool(library, nchw=True))},
+        rounds=9, repeat=5, tolerance=1e-4,
+        targets=(("needl", "pytorch", ""), ("needl", "numpy by hand", ""))),
+    "avg_pool2d": StepWorkload(
+        label=f"avg_pool2d(2) fwd+bwd, {N}x{OUT}x{H}x{W}",
+        title=f"avg_pool2d(2) forward + backward, {N}x{OUT}x{H}x{W} float32",
+        contenders={"needl": Contender("needl", lambda library: framework_pool(library, "avg_pool2d")),
+                    "numpy by hand": Contender("numpy", lambda np_module: numpy_pool(np_module, average=True)),
+                    "pytorch": Contender("torch", lambda library: framework_pool(library, "avg_pool2d"))},
         rounds=9, repeat=5, tolerance=1e-4,
         targets=(("needl", "pytorch", ""), ("needl", "numpy by hand", ""))),
 }

@@ -258,3 +258,97 @@ def test_avg_pool1d_gradcheck_and_values(length, kernel, stride, padding, ceil_m
     assert gradcheck(lambda a: avg_pool1d(a, **options), (x,))
     with pytest.raises(ValueError, match=r"input of shape \[1, 2\] is too small"):
         avg_pool1d(leaf(1, 2), 3)
+
+
+def first_maximum_gradient(data, grad, kernel, stride, padding, dilation):
+    """The reference: a loop over the windows, each gradient to the window's first maximum."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    source = np.pad(data, ((0, 0), (0, 0), (ph, ph + kh * dh), (pw, pw + kw * dw)), constant_values=-np.inf)
+    total = np.zeros(source.shape)
+    for n, c, i, j in np.ndindex(grad.shape):
+        window = source[n, c, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        total[n, c, i * sh + a * dh, j * sw + b * dw] += grad[n, c, i, j]
+    return total[:, :, ph:ph + data.shape[2], pw:pw + data.shape[3]]
+
+
+LAYOUT_GRID = MAX_GRID + [(7, 6, 2, 3, 1, 1, True), (6, 6, (2, 3), (2, 3), 0, 1, False),
+                          (8, 8, 2, (3, 2), 1, 1, False), (6, 9, 3, 3, 1, 1, True)]
+LAYOUTS = {
+    "contiguous": lambda data: data,
+    "channels-last": lambda data: np.ascontiguousarray(data.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2),
+    "strided": lambda data: np.repeat(data, 2, axis=3)[:, :, :, ::2],
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", LAYOUT_GRID)
+def test_max_pool2d_first_maximum_gradient_in_every_layout(case, layout):
+    h, w, kernel, stride, padding, dilation, ceil_mode = case
+    data = np.round(np.random.default_rng(6).standard_normal((2, 3, h, w)))  # many ties
+    x = Tensor(LAYOUTS[layout](data), requires_grad=True)
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    out = max_pool2d(x, **options)
+    grad = np.random.default_rng(7).standard_normal(out.shape)
+    out.backward(Tensor(grad))
+    expected = first_maximum_gradient(data, grad, pair(kernel), pair(stride or kernel), pair(padding), pair(dilation))
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15, atol=1e-15)  # (sums in another order)
+    if layout == "channels-last" and min(out.shape[2:]) > 1:  # (a size-1 axis has no order)
+        assert x.grad.numpy().strides[1] == 8 and out.detach().numpy().strides[1] == 8
+
+
+@pytest.mark.parametrize("case", LAYOUT_GRID[::3])
+def test_max_pool2d_gradcheck_channels_last_and_float32_gradient(case):
+    h, w, kernel, stride, padding, dilation, ceil_mode = case
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode)
+    x = leaf(2, 3, h, w)
+    x = Tensor(LAYOUTS["channels-last"](x.detach().numpy()), requires_grad=True)
+    assert gradcheck(lambda a: max_pool2d(a, **options), (x,))
+    x32 = Tensor(x.detach().numpy().astype(np.float32), requires_grad=True)
+    max_pool2d(x32, **options).sum().backward()
+    assert x32.grad.dtype == np.float32
+
+
+def test_max_pool2d_gradient_at_nan_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(8).standard_normal((2, 2, 6, 6))
+    data[0, 0, 1, 1] = data[1, 1, 4, 5] = data[1, 1, 5, 4] = np.nan
+    for layout in LAYOUTS.values():
+        x = Tensor(layout(data), requires_grad=True)
+        max_pool2d(x, 2).sum().backward()
+        tx = torch.tensor(data, requires_grad=True)
+        torch.nn.functional.max_pool2d(tx, 2).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("case", AVG_GRID + [(6, 8, 2, 3, 1, True, False, None), (6, 6, 3, None, 0, False, True, None)])
+def test_avg_pool2d_gradient_in_every_layout(case, layout):
+    h, w, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = case
+    options = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                   count_include_pad=count_include_pad, divisor_override=divisor_override)
+    data = np.random.default_rng(9).standard_normal((2, 3, h, w))
+    x, reference = Tensor(LAYOUTS[layout](data), requires_grad=True), Tensor(data, requires_grad=True)
+    out, expected = avg_pool2d(x, **options), avg_pool2d(reference, **options)
+    grad = Tensor(np.random.default_rng(10).standard_normal(out.shape))
+    out.backward(grad)
+    expected.backward(grad)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), reference.grad.numpy(), rtol=1e-14)
+    if layout == "channels-last" and min(out.shape[2:]) > 1:
+        assert x.grad.numpy().strides[1] == 8
+        assert gradcheck(lambda a: avg_pool2d(a, **options), (Tensor(x.detach().numpy(), requires_grad=True),))
+
+
+@pytest.mark.parametrize("case", [MAX_GRID[0], MAX_GRID[2], MAX_GRID[5]])
+def test_max_pool2d_gradient_over_blocks_of_images(case, monkeypatch):
+    from needl.autograd.ops import windows
+    monkeypatch.setattr(windows, "CHUNK_BYTES", 1)  # one image per block
+    h, w, kernel, stride, padding, dilation, ceil_mode = case
+    data = np.round(np.random.default_rng(11).standard_normal((5, 3, h, w)))
+    x = Tensor(LAYOUTS["channels-last"](data), requires_grad=True)
+    out = max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+    grad = np.random.default_rng(12).standard_normal(out.shape)
+    out.backward(Tensor(grad))
+    expected = first_maximum_gradient(data, grad, pair(kernel), pair(stride or kernel), pair(padding), pair(dilation))
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-15, atol=1e-15)

@@ -10,7 +10,7 @@ Each runs over blocks of images whose columns stay in cache (see windows.image_c
 import numpy as np
 
 from . import conv_winograd
-from .windows import channels_last_padded, col2im, im2col, image_chunks, output_size, scratch
+from .windows import channels_last_empty, channels_last_padded, col2im, im2col, image_chunks, output_size, scratch
 
 
 def weight_matrix(weight, groups):
@@ -39,7 +39,8 @@ def forward(input, weight, bias, stride, padding, dilation, groups, out_hw=None)
     pixels, depth = out_hw[0] * out_hw[1], kh * kw * channels
     padded = channels_last_padded(input, padding, temporary=True)
     matrix = weight_matrix(weight, groups)
-    out = np.empty((n,) + tuple(out_hw) + (out_channels,), np.result_type(input, weight))
+    result = channels_last_empty((n, out_channels) + tuple(out_hw), np.result_type(input, weight))
+    out = result.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C_out), C-contiguous
     # each GEMM writes its groups' blocks straight into their channel slices of the output
     out_groups = out.reshape(n * pixels, groups, out_channels // groups).transpose(1, 0, 2)
     for start, stop in image_chunks(n, pixels * groups * depth * input.itemsize):
@@ -48,7 +49,7 @@ def forward(input, weight, bias, stride, padding, dilation, groups, out_hw=None)
         np.matmul(columns, matrix, out=out_groups[:, start * pixels:stop * pixels])
         if bias is not None:
             out[start:stop] += bias
-    return out.transpose(0, 3, 1, 2)
+    return result
 
 
 def flipped_transposed(weight, groups):
@@ -84,21 +85,20 @@ def input_grad(grad, weight, input_hw, stride, padding, dilation, groups, bias=N
         pads = gather_padding((ho, wo), (kh, kw), (h, w), padding, dilation)
         if pads is not None:
             return forward(grad, flipped_transposed(weight, groups), bias, (1, 1), pads, dilation, groups, (h, w))
-    top, bottom, left, right = padding
+    top, _, left, _ = padding
     pixels, depth = ho * wo, kh * kw * channels
     rows = weight_matrix(weight, groups).transpose(0, 2, 1)  # (groups, C_out/groups, K)
-    target = np.zeros((n, max(h + top + bottom, (ho - 1) * stride[0] + dilation[0] * (kh - 1) + 1),
-                       max(w + left + right, (wo - 1) * stride[1] + dilation[1] * (kw - 1) + 1),
-                       channels * groups), np.result_type(grad, weight))
+    # the unpadded input only: col2im skips what lands on the padding, so the result is compact
+    # channels-last (a cropped view would make the next layer copy it to another layout)
+    target = np.zeros((n, h, w, channels * groups), np.result_type(grad, weight))
     grad_groups = _grad_groups(grad, groups)
     for start, stop in image_chunks(n, pixels * groups * depth * target.itemsize):
         columns = np.matmul(grad_groups[:, start * pixels:stop * pixels], rows,
                             out=scratch((groups, (stop - start) * pixels, depth), target.dtype))
-        col2im(columns, target[start:stop], (kh, kw), stride, dilation, (ho, wo))
-    out = target[:, top:top + h, left:left + w]
+        col2im(columns, target[start:stop], (kh, kw), stride, dilation, (ho, wo), origin=(top, left))
     if bias is not None:
-        out += bias
-    return out.transpose(0, 3, 1, 2)
+        target += bias
+    return target.transpose(0, 3, 1, 2)
 
 
 def weight_grad(grad, input, kernel_hw, stride, padding, dilation, groups):

@@ -18,7 +18,7 @@ badly, and it was 10-30% slower than im2col's at two threads; it stays im2col.
 """
 import numpy as np
 
-from .windows import channels_last_padded, image_chunks, scratch
+from .windows import channels_last_empty, channels_last_padded, image_chunks, scratch
 
 # the weight transform G (4x3); B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]] and
 # A^T = [[1,1,1,0],[0,1,-1,-1]] are written out as adds in _input_transform and _output_transform
@@ -111,7 +111,8 @@ def forward(input, weight, bias, padding, out_hw):
     padded = _padded_tiles(input, padding, tiles)
     transformed_weight = _weight_transform(weight, dtype)
     even = (2 * tiles[0], 2 * tiles[1]) == tuple(out_hw)
-    out = np.empty((n, 2 * tiles[0], 2 * tiles[1], out_channels), dtype)
+    result = channels_last_empty((n, out_channels, 2 * tiles[0], 2 * tiles[1]), dtype)
+    out = result.transpose(0, 2, 3, 1)  # (N, 2th, 2tw, C_out), C-contiguous
     for start, stop in _chunks(n, tiles, channels, out_channels, out.itemsize):
         count = (stop - start) * tiles[0] * tiles[1]
         patches = scratch((4, 4, stop - start) + tiles + (channels,), dtype, "winograd input")
@@ -122,5 +123,6 @@ def forward(input, weight, bias, padding, out_hw):
         if bias is not None:
             out[start:stop] += bias
     if not even:  # odd sizes: the last tile's extra row/column is dropped (a compact copy)
-        out = np.ascontiguousarray(out[:, :out_hw[0], :out_hw[1]])
-    return out.transpose(0, 3, 1, 2)
+        result = channels_last_empty((n, out_channels) + tuple(out_hw), dtype)
+        np.copyto(result.transpose(0, 2, 3, 1), out[:, :out_hw[0], :out_hw[1]])
+    return result

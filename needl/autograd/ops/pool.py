@@ -4,8 +4,10 @@ adaptive_avg_pool2d, adaptive_max_pool2d.
 Each pooling op is paired with its adjoint op (max: scatter to the first maximum / gather from
 it; average: spread / pool; adaptive: the transposed averaging matrices), and each one's vjp
 is the other, so gradients of any order work. The array kernels are in pool_kernels.py.
-Max pooling follows PyTorch's tie rule: the gradient goes to the first maximum of a window;
-that position is found only when a gradient or the indices are asked for.
+Max pooling follows PyTorch's tie rule: the gradient goes to the first maximum of a window.
+A first-order gradient is made straight from the input and the pooled values (no index array,
+kernels.max_backward); the positions are found only for the indices, a NaN maximum or a
+gradient that is itself recorded (create_graph).
 """
 from typing import Optional
 
@@ -48,6 +50,12 @@ def max_pool2d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dila
 
 @max_pool2d_op.vjp
 def max_pool2d_vjp(grad, out, input, **options):
+    if isinstance(grad, np.ndarray):
+        grad_input = kernels.max_backward(_batched(grad), _batched(input), _batched(out), options["kernel_size"],
+                                          options["stride"], options["padding"], options["dilation"],
+                                          options["ceil_mode"])
+        if grad_input is not None:  # (None: a NaN maximum, which the exact path below handles)
+            return _unbatched_like(grad_input, input)
     where = _where(input, out, options)
     return max_pool2d_scatter(grad, where, input_shape=tuple(input.shape), **options)
 
@@ -124,9 +132,7 @@ def max_pool1d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), dila
 
 @max_pool1d_op.vjp
 def max_pool1d_vjp(grad, out, input, **options):
-    image = _expand(input._data if isinstance(input, Tensor) else input)
-    where = _where(image, _expand(out._data if isinstance(out, Tensor) else out), options)
-    return _squeeze(max_pool2d_scatter(_expand(grad), where, input_shape=image.shape, **options))
+    return _squeeze(max_pool2d_vjp(_expand(grad), _expand(out), _expand(input), **options))
 
 
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
@@ -166,6 +172,8 @@ def avg_pool2d_op(input, kernel_size=(1, 1), stride=(1, 1), padding=(0, 0), ceil
 
 @avg_pool2d_op.vjp
 def avg_pool2d_vjp(grad, out, input, **options):
+    if isinstance(grad, np.ndarray):  # spread in the input's memory order, not the gradient's
+        grad = _unbatched_like(kernels.same_layout(_batched(grad), _batched(input)), grad)
     return avg_pool2d_scatter(grad, input_shape=tuple(input.shape), **options)
 
 

@@ -91,6 +91,16 @@ def image_chunks(n: int, bytes_per_image: int) -> list:
     return [(start, min(n, start + per)) for start in range(0, n, per)]
 
 
+def channels_last_empty(shape, dtype) -> np.ndarray:
+    """An uninitialised (N, C, H, W) array with channels-last memory that owns it: not a transposed
+    view, so that the tape keeps it as a leaf's .grad without a copy. `.transpose(0, 2, 3, 1)` of
+    it is the C-contiguous (N, H, W, C) array to write into."""
+    n, c, h, w = shape
+    dtype = np.dtype(dtype)
+    size = dtype.itemsize
+    return np.ndarray(shape, dtype, strides=(h * w * c * size, size, w * c * size, c * size))
+
+
 def channels_last_padded(input: np.ndarray, padding, value=0, extra=(0, 0), temporary=False) -> np.ndarray:
     """(N, C, H, W) -> (N, H+pads, W+pads, C) with `value` around; one copy, no np.pad.
 
@@ -151,12 +161,25 @@ def im2col(padded: np.ndarray, groups: int, kernel, stride, dilation, out_hw, ou
     return out.reshape(groups, n * ho * wo, kh * kw * channels)
 
 
-def col2im(columns: np.ndarray, target: np.ndarray, kernel, stride, dilation, in_hw) -> np.ndarray:
+def _clipped(tap, count, stride, offset, size):
+    """The window positions [first, stop) of one kernel tap that land inside [0, size) once the
+    padding `offset` is cut off, and the slice of the target they hit (None when none do)."""
+    first = max(0, -(-(offset - tap) // stride))
+    stop = min(count, -(-(size + offset - tap) // stride))
+    if stop <= first:
+        return None
+    start = tap + stride * first - offset
+    return first, stop, slice(start, start + stride * (stop - first - 1) + 1, stride)
+
+
+def col2im(columns: np.ndarray, target: np.ndarray, kernel, stride, dilation, in_hw, origin=(0, 0)) -> np.ndarray:
     """Add columns (groups, N*Hi*Wi, kh*kw*C/groups) back into a zeroed (N, Ht, Wt, C) array.
 
-    The loop runs over the kernel's positions only; each step is one strided add.
+    `origin` (top, left) is the padding the windows start in: the parts of the columns that fall
+    on it are skipped, so the target is the unpadded input (a compact result, no crop of a padded
+    array). The loop runs over the kernel's positions only; each step is one strided add.
     """
-    n, _, _, c = target.shape
+    n, height, width, c = target.shape
     kh, kw = kernel
     hi, wi = in_hw
     groups = columns.shape[0]
@@ -164,12 +187,13 @@ def col2im(columns: np.ndarray, target: np.ndarray, kernel, stride, dilation, in
     columns = columns.reshape(groups, n, hi, wi, kh, kw, channels)
     grouped = target.reshape(target.shape[:3] + (groups, channels))
     for i in range(kh):
-        top = i * dilation[0]
-        rows = slice(top, top + stride[0] * (hi - 1) + 1, stride[0])
+        vertical = _clipped(i * dilation[0], hi, stride[0], origin[0], height)
         for j in range(kw):
-            left = j * dilation[1]
-            cols = slice(left, left + stride[1] * (wi - 1) + 1, stride[1])
-            part = columns[:, :, :, :, i, j, :]
+            horizontal = _clipped(j * dilation[1], wi, stride[1], origin[1], width)
+            if vertical is None or horizontal is None:
+                continue
+            (y0, y1, rows), (x0, x1, cols) = vertical, horizontal
+            part = columns[:, :, y0:y1, x0:x1, i, j, :]
             if groups == 1:
                 grouped[:, rows, cols, 0, :] += part[0]
             else:
