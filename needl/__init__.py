@@ -13,7 +13,7 @@ from .autograd.dtypes import (bool, double, float, float16, float32, float64, ge
                               half, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from .autograd.functional import *  # noqa: F401,F403  (exp cat stack where matmul ...)
 from .autograd.mode import inference_mode
-from .autograd.random import manual_seed, seed
+from .autograd.random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .amp import autocast
 from .compiler import compile
 from .device import device
@@ -28,7 +28,7 @@ __version__ = "0.1.0"
 _SUBMODULES = frozenset({
     "accelerator", "amp", "autograd", "backends", "compiler", "cpu", "cuda", "datasets",
     "distributed", "distributions", "fft", "func", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx",
-    "optim", "profiler", "serialization", "special", "storage", "testing", "utils", "vision", "viz",
+    "optim", "profiler", "random", "serialization", "special", "storage", "testing", "utils", "vision", "viz",
 })
 # top-level names that live in a lazily imported subpackage
 _LAZY_NAMES = {"save": "serialization", "load": "serialization",
