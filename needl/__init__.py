@@ -13,6 +13,7 @@ from .autograd.dtypes import (bool, double, float, float16, float32, float64, ge
                               half, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from .autograd.functional import *  # noqa: F401,F403  (exp cat stack where matmul ...)
 from .autograd.mode import inference_mode
+from .autograd.switches import strided
 from .autograd.random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .amp import autocast
 from .compiler import compile
@@ -32,7 +33,21 @@ _SUBMODULES = frozenset({
 })
 # top-level names that live in a lazily imported subpackage
 _LAZY_NAMES = {"save": "serialization", "load": "serialization",
-               "UntypedStorage": "storage", "TypedStorage": "storage"}
+               "UntypedStorage": "storage", "TypedStorage": "storage", "vmap": "func"}
+# torch.conv2d, torch.layer_norm ...: nn.functional's functions (the very objects), or, where
+# PyTorch's top-level signature differs (native argument order, integer reductions), its form
+_LAZY_NAMES.update(dict.fromkeys((
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
+    "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d", "rms_norm", "bilinear",
+    "cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+    "celu", "selu", "rrelu", "threshold", "prelu", "hardshrink", "celu_", "selu_", "rrelu_", "relu_",
+    "threshold_"), "nn.functional"))
+_LAZY_NAMES.update(dict.fromkeys((
+    "batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding", "adaptive_max_pool1d",
+    "alpha_dropout", "feature_alpha_dropout", "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "kl_div",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "poisson_nll_loss", "binary_cross_entropy_with_logits", "ctc_loss", "constant_pad_nd"),
+    "nn.functional.aten_forms"))
 
 
 def _assert(condition, message) -> None:
