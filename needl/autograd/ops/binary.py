@@ -1,6 +1,7 @@
 """Elementwise functions of two tensors beyond arithmetic: fmax fmin (NaN-ignoring), ldexp,
-frexp, nextafter, heaviside, gcd, lcm. fmax, fmin and ldexp are differentiable; the others are
-steps or integer functions with no gradient in PyTorch, so they are off the tape."""
+frexp, nextafter, heaviside, gcd, lcm. fmax, fmin, ldexp and nextafter (the gradient passes to
+input, as PyTorch's) are differentiable; the others are steps or integer functions with no
+gradient in PyTorch, so they are off the tape."""
 import numpy as np
 
 from ..function import op
@@ -51,24 +52,38 @@ def ldexp_vjp(g, out, input, other, needs_input_grad):
             g * out * np.log(2.0) if needs_input_grad[1] else None)
 
 
-def _off_tape(name: str, function, floating_only: bool = False, integral_only: bool = False):
+def _integral(name: str, function):
     def apply(input, other) -> Tensor:
         x, y = promote(_raw(input), _raw(other))
         kind = (x if isinstance(x, np.ndarray) else np.asarray(y)).dtype.kind
-        if floating_only and kind not in "f" or integral_only and kind not in "iu":
+        if kind not in "iu":
             raise RuntimeError(f"{name}: not implemented for dtype "
                                f"{(x if isinstance(x, np.ndarray) else y).dtype}")
         result = np.asarray(function(x, y))
         dtype = x.dtype if isinstance(x, np.ndarray) else y.dtype
         return Tensor._make(result.astype(dtype, copy=False))
     apply.__name__ = name
-    apply.__doc__ = f"Elementwise {name} (no gradient in PyTorch, so off the tape)."
+    apply.__doc__ = f"Elementwise {name} of integer tensors (off the tape)."
     return apply
 
 
-nextafter = _off_tape("nextafter", np.nextafter, floating_only=True)
-gcd = _off_tape("gcd", np.gcd, integral_only=True)
-lcm = _off_tape("lcm", np.lcm, integral_only=True)
+@op
+def nextafter(input, other):
+    """The next floating-point value after input towards other."""
+    input, other = promote(input, other)
+    if np.asarray(input).dtype.kind != "f":
+        raise RuntimeError(f"nextafter: not implemented for dtype {np.asarray(input).dtype}")
+    return np.nextafter(input, other)
+
+
+@nextafter.vjp
+def nextafter_vjp(g, out, input, other, needs_input_grad):
+    return g if needs_input_grad[0] else None, g * 0 if needs_input_grad[1] else None
+
+
+nextafter.reads_only_shapes("input", "other")
+gcd = _integral("gcd", np.gcd)
+lcm = _integral("lcm", np.lcm)
 
 
 def heaviside(input, values) -> Tensor:
