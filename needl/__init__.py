@@ -6,7 +6,7 @@ needed to build a tensor are imported on first use (PEP 562), which keeps `impor
 """
 import importlib as _importlib
 
-from .autograd import (Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
+from .autograd import (Tensor, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.creation import *  # noqa: F401,F403  (tensor zeros ones arange randn ...)
 from .autograd.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,

@@ -43,11 +43,11 @@ def state_tensor(numpy_generator: np.random.Generator):
 
 def set_state_from_tensor(numpy_generator: np.random.Generator, new_state) -> None:
     """Restore a state made by state_tensor (a uint8 tensor of its 37 bytes)."""
-    data = _raw(new_state)
+    data = getattr(new_state, "_data", None)  # a needl tensor, as PyTorch takes only a ByteTensor
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.shape != (_STATE_BYTES,):
         raise RuntimeError(f"set_rng_state: expected a uint8 tensor of {_STATE_BYTES} bytes (from "
                            f"get_rng_state), got {getattr(data, 'dtype', type(data).__name__)} "
-                           f"of shape {tuple(np.shape(data))}")
+                           f"of shape {tuple(np.shape(new_state))}")
     raw = data.tobytes()
     numpy_generator.bit_generator.state = {
         "bit_generator": "PCG64",

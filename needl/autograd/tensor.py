@@ -1523,6 +1523,13 @@ class Tensor:
     def adjoint(self) -> "Tensor":
         return self.mT.conj()
 
+    # DLPack: other libraries (np.from_dlpack, torch.from_dlpack ...) read this tensor's memory
+    def __dlpack__(self, **options):
+        return self._data.__dlpack__(**options)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
     # random draws
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return random.multinomial(self, num_samples, replacement, generator=generator)
