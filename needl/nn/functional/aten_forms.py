@@ -1,7 +1,10 @@
 """The torch.* (top-level) forms of nn functions whose signature differs from nn.functional's:
 PyTorch's native argument order (batch_norm's weight first, embedding's weight first), integer
 reductions (0 none, 1 mean, 2 sum), `train` for dropout, `cudnn_enabled` flags that mean nothing
-on the CPU. Each forwards to the nn.functional function; the rest are those very functions."""
+on the CPU. Each forwards to the nn.functional function (where the signatures agree, needl/__init__.py
+makes the top-level name nn.functional's very function)."""
+import warnings
+
 from ..functional import (adaptive_max_pool1d as _adaptive_max_pool1d, alpha_dropout as _alpha_dropout,
                           batch_norm as _batch_norm, binary_cross_entropy_with_logits as _bce_with_logits,
                           cosine_embedding_loss as _cosine_embedding_loss, ctc_loss as _ctc_loss,
@@ -74,7 +77,10 @@ def feature_alpha_dropout_(input, p: float, train: bool):
 
 
 def kl_div(input, target, reduction=1, *, log_target: bool = False):
-    return _kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
+    """The native op: reduction 1 is the elementwise mean, without nn.functional's 'batchmean' advice."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
 
 
 def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction=1):
