@@ -49,7 +49,9 @@ class UntypedStorage:
         return self._bytes.tolist()
 
     def is_shared(self) -> bool:
-        return False
+        """In a memory file that other processes can map (after Tensor.share_memory_())."""
+        from .multiprocessing.shared_memory import is_shared
+        return is_shared(self._bytes)
 
     def __repr__(self):
         return f"<needl.UntypedStorage of {self.nbytes()} bytes at {self.data_ptr():#x}>"

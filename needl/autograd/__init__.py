@@ -13,3 +13,11 @@ __all__ = ["Tensor", "Node", "op", "Function", "Context", "backward", "grad", "g
            "gradgradcheck", "GradcheckError", "detect_anomaly", "set_detect_anomaly",
            "is_anomaly_enabled", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "Variable"]
+
+
+def __getattr__(name: str):
+    """`needl.autograd.profiler` on first use: it imports needl.profiler, which imports viz (PEP 562)."""
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(f"{__name__}.profiler")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

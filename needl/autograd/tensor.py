@@ -211,11 +211,16 @@ class Tensor:
         return -1  # PyTorch's answer for CPU tensors
 
     def share_memory_(self) -> "Tensor":
-        """No-op: needl's worker processes share nothing by this route (PyTorch moves to shared memory)."""
+        """Move the array into shared memory (an anonymous memory file), in place: processes forked
+        later, or sent the tensor through needl.multiprocessing, see each other's writes. `.grad`
+        is not moved; views of the old array keep the old memory. No-op if already shared."""
+        from ..multiprocessing.shared_memory import share_tensors
+        share_tensors((self,))
         return self
 
     def is_shared(self) -> bool:
-        return False
+        from ..multiprocessing.shared_memory import is_shared
+        return is_shared(self._data)
 
     def type(self, dtype=None):
         return str(self.dtype) if dtype is None else self.astype(dtype)
@@ -772,7 +777,15 @@ class Tensor:
         """reshape without a copy: raises where the strides do not allow it (use reshape there)."""
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):  # view(dtype): the same bits
             return Tensor._make(self._data.view(dtypes.as_dtype(shape[0], "view")))
-        return shape_ops.view(self, shape=_shape(shape))
+        if getattr(self, "_base", None) is not None or strided.is_contiguous(self._data, None):
+            return shape_ops.view(self, shape=_shape(shape))
+        # needl chose this memory layout itself (convolutions return channels-last memory, which
+        # PyTorch's contiguous outputs do not have): view it where the strides allow, else copy,
+        # since PyTorch would view it. Views of views (transposes, slices...) raise as PyTorch's.
+        try:
+            return shape_ops.view(self, shape=_shape(shape))
+        except RuntimeError:
+            return self.reshape(_shape(shape))
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -880,6 +893,9 @@ class Tensor:
         if any(size < 0 for size in shape):
             raise RuntimeError(f"resize_(): negative dimension in the requested size {list(shape)}")
         count = int(np.prod(shape))
+        if count > self._data.size and self.is_shared():
+            raise RuntimeError("Trying to resize storage that is not resizable: this tensor is in "
+                               "shared memory (share_memory_), which keeps its size")
         if self._data.flags.c_contiguous and count <= self._data.size:
             self._data = self._data.reshape(-1)[:count].reshape(shape)
         else:

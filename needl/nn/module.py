@@ -1,5 +1,4 @@
 """Module: the base class of every layer; registers parameters, buffers and submodules by assignment."""
-import mmap
 from collections import OrderedDict, namedtuple
 from typing import Callable, Iterator
 
@@ -42,23 +41,6 @@ def register_module_forward_hook(hook: Callable) -> RemovableHandle:
     handle = RemovableHandle(_global_forward_hooks)
     _global_forward_hooks[handle.id] = hook
     return handle
-
-
-def _is_shared(array) -> bool:
-    while isinstance(array, np.ndarray):
-        array = array.base
-    return isinstance(array, memoryview) and isinstance(array.obj, mmap.mmap)
-
-
-def _shared_copy(tensor: Tensor) -> Tensor:
-    """The tensor's values in an anonymous MAP_SHARED mapping (shared across fork)."""
-    array = tensor._data
-    if _is_shared(array):
-        return tensor
-    memory = mmap.mmap(-1, max(array.nbytes, 1))
-    shared = np.frombuffer(memory, dtype=array.dtype, count=array.size).reshape(array.shape)
-    shared[...] = array
-    return Tensor._make(shared)
 
 
 _EXTRA_STATE = "_extra_state"
@@ -543,9 +525,14 @@ class Module:
         return self._cast(dst_type)
 
     def share_memory(self) -> "Module":
-        """Move parameters and buffers into memory shared with child processes (an anonymous shared
-        mapping), so that processes forked afterwards, e.g. by multiprocessing, see each other's writes."""
-        return self._apply(_shared_copy)
+        """Move parameters, buffers and the gradients there are into one shared memory file, in
+        place (the Parameter objects stay, so optimizers keep working): processes forked later, or
+        sent the module through needl.multiprocessing, train the same weights (Hogwild)."""
+        from ..multiprocessing.shared_memory import share_tensors
+        tensors = [tensor for module in self.modules() for store in (module._parameters, module._buffers)
+                   for tensor in store.values() if tensor is not None]
+        share_tensors(tensors + [tensor.grad for tensor in tensors if tensor.grad is not None])
+        return self
 
     def compile(self, *args, **kwargs) -> None:
         """Accepted for PyTorch programs: needl runs every module eagerly, so nothing changes."""

@@ -1,4 +1,6 @@
 """Parameter: a Tensor that a Module registers as one of its learnable weights."""
+import sys
+
 import numpy as np
 
 from ..autograd import dtypes
@@ -105,3 +107,8 @@ class UninitializedBuffer(_Uninitialized, Tensor):
         check_device(device)
         super().__init__(np.empty(0, dtype=dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)))
         self.requires_grad_(requires_grad)
+
+
+if "needl.multiprocessing" in sys.modules:  # imported before needl.nn: let Parameters be shared too
+    from ..multiprocessing.reductions import init_reductions
+    init_reductions()

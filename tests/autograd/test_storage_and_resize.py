@@ -52,3 +52,13 @@ def test_matches_pytorch():
         kept = min(6, int(np.prod(sizes)))
         assert tuple(mine.shape) == tuple(theirs.shape)
         np.testing.assert_array_equal(mine.numpy().reshape(-1)[:kept], theirs.numpy().reshape(-1)[:kept])
+
+
+def test_shared_tensors_keep_their_size_and_say_they_are_shared():
+    t = needl.arange(6.0).share_memory_()
+    assert t.is_shared() and t.untyped_storage().is_shared()
+    t.resize_(2)  # shrinking stays in the shared memory
+    assert t.is_shared()
+    with pytest.raises(RuntimeError, match="not resizable"):
+        t.resize_(10)
+    assert not needl.ones(2).untyped_storage().is_shared()

@@ -382,3 +382,17 @@ def test_small_top_level_helpers():
     assert needl.float_power(needl.tensor([2.0]), 2).dtype == needl.float64
     assert needl.clone(needl.ones(2)).tolist() == [1, 1] and needl.t(needl.ones(2, 3)).shape == (3, 2)
     assert needl.dropout(needl.ones(4), 0.5, train=False).tolist() == [1, 1, 1, 1]
+
+
+def test_view_of_a_layout_needl_chose_works_as_on_pytorchs_contiguous_output():
+    """Convolutions return channels-last memory; PyTorch's output is contiguous, so programs
+    write conv(x).view(n, -1): it must work, and give the NCHW order (views of views still raise)."""
+    conv = needl.nn.Conv2d(1, 4, 3)
+    x = needl.randn(2, 1, 6, 6)
+    y = conv(x)
+    flat = y.view(y.size(0), -1)
+    np.testing.assert_array_equal(flat.detach().numpy(), y.detach().numpy().reshape(2, -1))
+    flat.sum().backward()
+    assert conv.weight.grad is not None
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        y.transpose(1, 2).view(-1)

@@ -22,7 +22,6 @@ import mmap
 import os
 import pickle
 import sys
-import tempfile
 import weakref
 from multiprocessing import reduction
 from typing import Any, Dict, List, Optional, Tuple
@@ -30,9 +29,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ...autograd.tensor import Tensor
+from ...multiprocessing.shared_memory import ALIGNMENT, memory_file, round_up
 
 SHARED = reduction.HAVE_SEND_HANDLE and sys.platform != "win32"
-ALIGNMENT = 64            # each array starts on a cache line
 GRANULE = 1 << 16         # segment sizes are multiples of 64 KiB, with a quarter of headroom
 
 
@@ -59,17 +58,8 @@ def dumps(batch: Any, buffers: Optional[list]) -> bytes:
 
 
 def _new_segment(capacity: int) -> Tuple[int, mmap.mmap]:
-    if hasattr(os, "memfd_create"):
-        descriptor = os.memfd_create("needl-dataloader", os.MFD_CLOEXEC)
-    else:
-        descriptor, path = tempfile.mkstemp(prefix="needl-dataloader-")
-        os.unlink(path)
-    os.ftruncate(descriptor, capacity)
+    descriptor = memory_file(capacity, "needl-dataloader")
     return descriptor, mmap.mmap(descriptor, capacity)
-
-
-def _round_up(size: int, multiple: int) -> int:
-    return -(-size // multiple) * multiple
 
 
 class SegmentWriter:
@@ -95,7 +85,7 @@ class SegmentWriter:
         spans, end = [], 0
         for raw in raws:
             spans.append((end, raw.nbytes))
-            end = _round_up(end + raw.nbytes, ALIGNMENT)
+            end = round_up(end + raw.nbytes, ALIGNMENT)
         segment_id, descriptor, capacity = self._segment_for(end)
         segment = self._segments[segment_id]
         for (offset, size), raw in zip(spans, raws):
@@ -114,7 +104,7 @@ class SegmentWriter:
             self._segments.pop(segment_id).close()
             self._retired.append(segment_id)
         self._free.clear()
-        capacity = _round_up(max(size + size // 4, 1), GRANULE)
+        capacity = round_up(max(size + size // 4, 1), GRANULE)
         descriptor, segment = _new_segment(capacity)
         segment_id, self._next_id = self._next_id, self._next_id + 1
         self._segments[segment_id] = segment
