@@ -37,6 +37,7 @@ def test_native_argument_orders():
     assert needl.alpha_dropout(x, 0.5, False) is x or np.array_equal(needl.alpha_dropout(x, 0.5, False).numpy(), x.numpy())
 
 
+@pytest.mark.filterwarnings("ignore:reduction. .mean.")
 def test_integer_reductions():
     needl.manual_seed(1)
     a, b = needl.randn(5), needl.randn(5)
