@@ -463,19 +463,25 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     return cumulative.logcumsumexp(input, dim=dim)
 
 
-def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
-    """The integral of y along dim by the trapezoidal rule (sample points x, or spacing dx, default 1)."""
+def _trapezoids(name: str, y: Tensor, x, dx, dim: int):
+    """The areas of the trapezoids between neighbouring samples of y along dim, and that axis."""
     if x is not None and dx is not None:
-        raise RuntimeError("trapezoid: pass x or dx, not both")
+        raise RuntimeError(f"{name}: pass x or dx, not both")
     axis = y.dim() and dim % y.dim()
     head = (slice(None),) * axis
     pairs = y[head + (slice(1, None),)] + y[head + (slice(None, -1),)]
     if x is None:
-        return pairs.sum(axis) * ((1.0 if dx is None else dx) * 0.5)
+        return pairs * ((1.0 if dx is None else dx) * 0.5), axis
     spacing = cumulative.diff(x, dim=-1 if x.ndim == 1 else dim)
     if spacing.ndim == 1 and y.ndim > 1:
         spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
-    return (pairs * spacing).sum(axis) * 0.5
+    return pairs * spacing * 0.5, axis
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The integral of y along dim by the trapezoidal rule (sample points x, or spacing dx, default 1)."""
+    areas, axis = _trapezoids("trapezoid", y, x, dx, dim)
+    return areas.sum(axis)
 
 
 trapz = trapezoid
@@ -483,17 +489,9 @@ trapz = trapezoid
 
 def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
     """The running integral of y along dim by the trapezoidal rule (one value fewer than y)."""
-    if x is not None and dx is not None:
-        raise RuntimeError("cumulative_trapezoid: pass x or dx, not both")
-    axis = y.dim() and dim % y.dim()
-    head = (slice(None),) * axis
-    pairs = y[head + (slice(1, None),)] + y[head + (slice(None, -1),)]
-    if x is None:
-        return cumulative.cumsum(pairs, dim=axis) * ((1.0 if dx is None else dx) * 0.5)
-    spacing = cumulative.diff(x, dim=-1 if x.ndim == 1 else dim)
-    if spacing.ndim == 1 and y.ndim > 1:
-        spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
-    return cumulative.cumsum(pairs * spacing, dim=axis) * 0.5
+    areas, axis = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return cumulative.cumsum(areas, dim=axis)
+
 
 # ---- shapes ---------------------------------------------------------------------------------
 split = unsafe_split = shape_ops.split

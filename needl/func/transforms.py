@@ -42,6 +42,20 @@ def _track(tree):
     return _unflatten(tree, iter(tracked)), tracked, nested
 
 
+def _call_tracked(func, argnums, args, kwargs, has_aux):
+    """func(*args) (under enable_grad) with args[argnums] tracked: (args, numbers, the tensors to
+    differentiate with respect to, whether any was on an outer tape, the output, the aux)."""
+    numbers = _argnums(argnums, len(args))
+    args, inputs, nested = list(args), [], False
+    for number in numbers:
+        args[number], tracked, is_nested = _track(args[number])
+        inputs.extend(tracked)
+        nested = nested or is_nested
+    result = func(*args, **kwargs)
+    output, aux = result if has_aux else (result, None)
+    return args, numbers, inputs, nested, output, aux
+
+
 def _gradients(outputs, inputs, grad_outputs, create_graph):
     grads = autograd.grad(outputs, inputs, grad_outputs, retain_graph=True, create_graph=create_graph,
                           allow_unused=True)
@@ -61,19 +75,11 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
     """A function returning (gradient of func's scalar output with respect to args[argnums], output)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        numbers = _argnums(argnums, len(args))
-        args = list(args)
         with enable_grad():
-            tracked, nested = {}, False
-            for number in numbers:
-                args[number], tracked[number], is_nested = _track(args[number])
-                nested = nested or is_nested
-            result = func(*args, **kwargs)
-            output, aux = result if has_aux else (result, None)
+            args, numbers, inputs, nested, output, aux = _call_tracked(func, argnums, args, kwargs, has_aux)
             if not isinstance(output, Tensor) or output.numel() != 1:
                 raise RuntimeError(f"grad: expected f(*args) to return a scalar Tensor, got "
                                    f"{tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__}")
-            inputs = [leaf for number in numbers for leaf in tracked[number]]
             grads = iter(_gradients([output], inputs, None, nested))
         per_arg = [_unflatten(args[number], grads) for number in numbers]
         gradient = per_arg[0] if isinstance(argnums, int) else tuple(per_arg)
@@ -131,16 +137,8 @@ def jacrev(func, argnums=0, has_aux: bool = False, *, chunk_size=None, _prealloc
     output element: shape output.shape + input.shape."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        numbers = _argnums(argnums, len(args))
-        args = list(args)
         with enable_grad():
-            tracked, nested = {}, False
-            for number in numbers:
-                args[number], tracked[number], is_nested = _track(args[number])
-                nested = nested or is_nested
-            result = func(*args, **kwargs)
-            output, aux = result if has_aux else (result, None)
-            inputs = [leaf for number in numbers for leaf in tracked[number]]
+            args, numbers, inputs, nested, output, aux = _call_tracked(func, argnums, args, kwargs, has_aux)
             jacobians = []
             for out in _flatten(output):
                 rows = []
