@@ -1501,12 +1501,8 @@ class Tensor:
 
     @property
     def name(self):
+        """None, as PyTorch answers for a tensor that is not a named graph value."""
         return None
-
-    @property
-    def names(self) -> tuple:
-        """Named-tensor dimension names: all None (needl has no named tensors)."""
-        return (None,) * self._data.ndim
 
     is_meta = is_mps = is_xpu = is_sparse = is_quantized = is_nested = is_mkldnn = property(lambda self: False)
 

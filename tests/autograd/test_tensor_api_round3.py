@@ -238,7 +238,7 @@ def test_switches_and_queries():
     t = needl.zeros(2, 2)
     assert t.layout is needl.strided and repr(needl.strided) == "needl.strided"
     assert not (t.is_sparse or t.is_meta or t.is_mps or t.is_xpu or t.is_quantized or t.is_nested or t.is_mkldnn)
-    assert t.names == (None, None) and t.name is None and not t.is_neg() and t.resolve_neg() is t
+    assert t.name is None and not t.is_neg() and t.resolve_neg() is t
     assert needl.tensor([2.0]).is_nonzero()
     outputs = needl.linalg.eigh(leaf(np.eye(2) * 2))  # one node, two outputs
     assert [o.output_nr for o in outputs] == [o._index for o in outputs] and outputs[0].output_nr == 0
