@@ -44,7 +44,7 @@ _LAZY_NAMES.update(dict.fromkeys((
     "threshold_"), "nn.functional"))
 _LAZY_NAMES.update(dict.fromkeys((
     "batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding", "adaptive_max_pool1d",
-    "alpha_dropout", "feature_alpha_dropout", "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "kl_div",
+    "alpha_dropout", "feature_alpha_dropout", "feature_dropout", "feature_dropout_", "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "kl_div",
     "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
     "poisson_nll_loss", "binary_cross_entropy_with_logits", "ctc_loss", "constant_pad_nd"),
     "nn.functional.aten_forms"))

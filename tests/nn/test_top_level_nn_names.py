@@ -34,6 +34,10 @@ def test_native_argument_orders():
     values, indices = needl.adaptive_max_pool1d(x, 2)
     assert values.shape == indices.shape == (4, 3, 2)
     np.testing.assert_array_equal(needl.constant_pad_nd(needl.ones(2), (1, 2), 3.0).numpy(), [3, 1, 1, 3, 3])
+    dropped = needl.feature_dropout(needl.ones(8, 16, 3), 0.5, True)
+    per_channel = dropped.numpy()
+    assert (per_channel == per_channel[:, :, :1]).all() and set(np.unique(per_channel)) <= {0.0, 2.0}
+    assert needl.feature_dropout(x, 0.5, False) is x
     assert needl.alpha_dropout(x, 0.5, False) is x or np.array_equal(needl.alpha_dropout(x, 0.5, False).numpy(), x.numpy())
 
 

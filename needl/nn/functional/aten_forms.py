@@ -5,6 +5,7 @@ on the CPU. Each forwards to the nn.functional function (where the signatures ag
 makes the top-level name nn.functional's very function)."""
 import warnings
 
+from .dropout import _feature_dropout
 from ..functional import (adaptive_max_pool1d as _adaptive_max_pool1d, alpha_dropout as _alpha_dropout,
                           batch_norm as _batch_norm, binary_cross_entropy_with_logits as _bce_with_logits,
                           cosine_embedding_loss as _cosine_embedding_loss, ctc_loss as _ctc_loss,
@@ -64,6 +65,15 @@ def feature_alpha_dropout(input, p: float, train: bool):
     return _feature_alpha_dropout(input, p, train)
 
 
+def feature_dropout(input, p: float, train: bool):
+    """Zero whole channels (dim 1 of an (N, C, *) input), any rank from 2 up."""
+    return _feature_dropout(input, p, train, False, batched=True)
+
+
+def feature_dropout_(input, p: float, train: bool):
+    return _feature_dropout(input, p, train, True, batched=True)
+
+
 def dropout_(input, p: float, train: bool):
     return _dropout(input, p, train, inplace=True)
 
@@ -119,6 +129,6 @@ def constant_pad_nd(input, pad, value: float = 0):
 
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding", "adaptive_max_pool1d",
-           "alpha_dropout", "feature_alpha_dropout", "dropout_", "alpha_dropout_", "feature_alpha_dropout_",
+           "alpha_dropout", "feature_alpha_dropout", "feature_dropout", "feature_dropout_", "dropout_", "alpha_dropout_", "feature_alpha_dropout_",
            "kl_div", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
            "poisson_nll_loss", "binary_cross_entropy_with_logits", "ctc_loss", "constant_pad_nd"]
