@@ -485,3 +485,21 @@ def test_pytorch_signatures_of_the_new_names():
         assert mine[:len(theirs)] == theirs or mine == theirs, name
     for name in ("multinomial", "index_reduce", "diagonal_scatter", "slice_scatter", "renorm", "cov"):
         assert hasattr(torch.Tensor, name) and hasattr(needl.Tensor, name)
+
+
+def test_triangular_and_cholesky_solves():
+    a = RNG.standard_normal((2, 3, 3))
+    spd = a @ a.transpose(0, 2, 1) + 3 * np.eye(3)
+    lower = np.linalg.cholesky(spd)
+    b = RNG.standard_normal((2, 3, 2))
+    expected = np.linalg.solve(spd, b)
+    np.testing.assert_allclose(needl.cholesky_solve(needl.tensor(b), needl.tensor(lower)).numpy(), expected)
+    upper = lower.transpose(0, 2, 1)
+    np.testing.assert_allclose(needl.cholesky_solve(needl.tensor(b), needl.tensor(upper), True).numpy(), expected)
+    np.testing.assert_allclose(needl.cholesky_inverse(needl.tensor(lower[0])).numpy(), np.linalg.inv(spd[0]))
+    solution, coefficient = needl.triangular_solve(needl.tensor(b[0]), needl.tensor(upper[0]))
+    np.testing.assert_allclose(solution.numpy(), np.linalg.solve(upper[0], b[0]))
+    np.testing.assert_array_equal(coefficient.numpy(), upper[0])
+    transposed_solution = needl.triangular_solve(needl.tensor(b[0]), needl.tensor(upper[0]), transpose=True).solution
+    np.testing.assert_allclose(transposed_solution.numpy(), np.linalg.solve(upper[0].T, b[0]))
+    assert gradcheck(needl.cholesky_solve, (leaf(b), leaf(lower)))
