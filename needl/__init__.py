@@ -34,6 +34,10 @@ _SUBMODULES = frozenset({
 # top-level names that live in a lazily imported subpackage
 _LAZY_NAMES = {"save": "serialization", "load": "serialization",
                "UntypedStorage": "storage", "TypedStorage": "storage", "vmap": "func"}
+# torch's older linear-algebra names (chain_matmul, triangular_solve ..., and the removed ones that raise)
+_LAZY_NAMES.update(dict.fromkeys((
+    "chain_matmul", "nuclear_norm", "frobenius_norm", "triangular_solve", "cholesky_solve", "cholesky_inverse",
+    "matrix_rank", "lstsq", "solve", "eig", "symeig"), "linalg.legacy"))
 # torch.conv2d, torch.layer_norm ...: nn.functional's functions (the very objects), or, where
 # PyTorch's top-level signature differs (native argument order, integer reductions), its form
 _LAZY_NAMES.update(dict.fromkeys((

@@ -15,7 +15,6 @@ from .ops import (arithmetic, binary, bitwise, combinatorics, comparison, comple
                   cumulative, elementwise, exponential, indexing, linalg, products, rearrange, reduce,
                   rounding, scatter_into, sorting, statistics, strided, triangular, trigonometric)
 from .interop import empty_strided, from_dlpack, frombuffer, to_dlpack  # noqa: F401
-from .legacy import *  # noqa: F401,F403  (chain_matmul nuclear_norm ... and the removed names)
 from .ops.matrix_exp import matrix_exp  # noqa: F401
 from .switches import (get_default_device, is_anomaly_check_nan_enabled, is_storage,  # noqa: F401
                        is_warn_always_enabled, layout, set_anomaly_enabled, set_default_device,
