@@ -75,8 +75,6 @@ def cross(input: Tensor, other: Tensor, dim: int = None) -> Tensor:
     return linalg_cross(input, other, dim=dim)
 
 
-
-
 def chain_matmul(*matrices, out=None) -> Tensor:
     """The product of the matrices, in the cheapest order (needl.linalg.multi_dot)."""
     if len(matrices) == 1:
