@@ -38,6 +38,7 @@ _LAZY_NAMES = {"save": "serialization", "load": "serialization",
 _LAZY_NAMES.update(dict.fromkeys((
     "chain_matmul", "nuclear_norm", "frobenius_norm", "triangular_solve", "cholesky_solve", "cholesky_inverse",
     "matrix_rank", "lstsq", "solve", "eig", "symeig"), "linalg.legacy"))
+_LAZY_NAMES.update(dict.fromkeys(("lu", "lu_unpack", "lu_solve"), "linalg.lu_factorization"))
 # torch.conv2d, torch.layer_norm ...: nn.functional's functions (the very objects), or, where
 # PyTorch's top-level signature differs (native argument order, integer reductions), its form
 _LAZY_NAMES.update(dict.fromkeys((
