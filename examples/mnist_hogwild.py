@@ -4,7 +4,7 @@ without locks (each its own SGD over its own shuffle of MNIST), then the parent 
 they trained together.
 
 The program is PyTorch's with `torch` changed to `needl` and `torchvision` to `needl.vision`,
-minus the accelerator lines (needl runs on the CPU), reshape for one view (see Net.forward), with --data and --num-batches (each process
+minus the accelerator lines (needl runs on the CPU), with --data and --num-batches (each process
 stops after that many batches; 0: whole epochs) and a line saying how far the parent's parameters
 moved. The data is read from --data or $NEEDL_DATA (it is not downloaded):
 
@@ -62,7 +62,7 @@ class Net(nn.Module):
     def forward(self, x):
         x = F.relu(F.max_pool2d(self.conv1(x), 2))
         x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
-        x = x.reshape(-1, 320)  # PyTorch's x.view(-1, 320): needl's conv2d returns channels-last memory
+        x = x.view(-1, 320)
         x = F.relu(self.fc1(x))
         x = F.dropout(x, training=self.training)
         x = self.fc2(x)
