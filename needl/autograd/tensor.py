@@ -1660,6 +1660,27 @@ class Tensor:
         from ..nn.functional import prelu
         return prelu(self, weight)
 
+    # the older linear-algebra forms (needl/linalg/legacy.py, lu_factorization.py), imported on first use
+    def lu(self, pivot=True, get_infos=False):
+        from ..linalg.lu_factorization import lu
+        return lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        from ..linalg.lu_factorization import lu_solve
+        return lu_solve(self, LU_data, LU_pivots)
+
+    def cholesky_solve(self, input2, upper=False):
+        from ..linalg.legacy import cholesky_solve
+        return cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        from ..linalg.legacy import cholesky_inverse
+        return cholesky_inverse(self, upper)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        from ..linalg.legacy import triangular_solve
+        return triangular_solve(self, A, upper, transpose, unitriangular)
+
     # splits, sizes and writes into copies
     def split_with_sizes(self, split_sizes, dim=0):
         return functional.split_with_sizes(self, split_sizes, dim)

@@ -55,3 +55,16 @@ def test_pytorch_parity():
     y = needl.tensor(A, requires_grad=True)
     needl.linalg.lu_factor(y).LU.sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), x.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_tensor_methods():
+    A = RNG.standard_normal((3, 3))
+    spd = A @ A.T + 3 * np.eye(3)
+    b = needl.tensor(RNG.standard_normal((3, 2)))
+    LU, pivots = needl.tensor(A).lu()
+    np.testing.assert_allclose(b.lu_solve(LU, pivots).numpy(), np.linalg.solve(A, b.numpy()))
+    lower = needl.tensor(np.linalg.cholesky(spd))
+    np.testing.assert_allclose(b.cholesky_solve(lower).numpy(), np.linalg.solve(spd, b.numpy()))
+    np.testing.assert_allclose(lower.cholesky_inverse().numpy(), np.linalg.inv(spd))
+    upper = needl.tensor(np.triu(A) + 3 * np.eye(3))
+    np.testing.assert_allclose(b.triangular_solve(upper).solution.numpy(), np.linalg.solve(upper.numpy(), b.numpy()))
