@@ -37,5 +37,18 @@ def torchvision():
 
 
 @pytest.fixture(scope="session")
+def TF(torchvision):
+    """torchvision.transforms.functional."""
+    import torchvision.transforms.functional as TF
+    return TF
+
+
+@pytest.fixture(scope="session")
+def torch(torchvision):
+    import torch
+    return torch
+
+
+@pytest.fixture(scope="session")
 def Image():
     return pytest.importorskip("PIL.Image")

@@ -11,18 +11,6 @@ IMAGE_U8 = RNG.integers(0, 256, (3, 21, 30), dtype=np.uint8)
 IMAGE_F32 = RNG.random((3, 21, 30), dtype=np.float32)
 
 
-@pytest.fixture(scope="module")
-def TF(torchvision):
-    import torchvision.transforms.functional as TF
-    return TF
-
-
-@pytest.fixture(scope="module")
-def torch(torchvision):
-    import torch
-    return torch
-
-
 def both(image, torch):
     return needl.tensor(image), torch.from_numpy(image.copy())
 

@@ -150,27 +150,7 @@ def rotate(image: np.ndarray, angle: float, interpolation: str = "nearest",
     matrix = resample.rotation_matrix(angle, offset)
     out_width, out_height = resample.rotated_size(matrix, width, height) if expand \
         else (width, height)
-    work = image if image.dtype.kind == "f" else image.astype(np.float32)
-    dtype = work.dtype
-    # output pixel centres relative to the output centre, mapped to input pixel coordinates
-    xs = np.linspace(-out_width * 0.5 + 0.5, out_width * 0.5 - 0.5, out_width, dtype=dtype)
-    ys = np.linspace(-out_height * 0.5 + 0.5, out_height * 0.5 - 0.5, out_height, dtype=dtype)
-    theta = np.array(matrix, dtype=dtype).reshape(2, 3) / np.array([[0.5 * width], [0.5 * height]],
-                                                                    dtype=dtype)
-    x_normal = xs[None, :] * theta[0, 0] + ys[:, None] * theta[0, 1] + theta[0, 2]
-    y_normal = xs[None, :] * theta[1, 0] + ys[:, None] * theta[1, 1] + theta[1, 2]
-    x = ((x_normal + 1) * dtype.type(width) - 1) / 2
-    y = ((y_normal + 1) * dtype.type(height) - 1) / 2
-    values, coverage = resample.sample(work, x, y, interpolation)
-    if fill is not None:
-        fill = np.asarray(fill, dtype=dtype).reshape(-1, 1, 1)
-        if interpolation == "nearest":
-            values = np.where(coverage < 0.5, fill, values)
-        else:
-            values = values * coverage + (1 - coverage) * fill
-    if values.dtype == image.dtype:
-        return values
-    return np.round(values).astype(image.dtype)
+    return resample.warp_affine(image, matrix, out_width, out_height, interpolation, fill)
 
 
 def rgb_to_grayscale(image: np.ndarray, num_output_channels: int = 1) -> np.ndarray:

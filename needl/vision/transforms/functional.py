@@ -343,3 +343,9 @@ def adjust_saturation(img: Any, saturation_factor: float) -> Any:
 def adjust_hue(img: Any, hue_factor: float) -> Any:
     return _apply(img, lambda array: array_ops.adjust_hue(array, hue_factor),
                   lambda pic: pil_ops.adjust_hue(pic, hue_factor))
+
+
+# the augmentation operations live beside, in functional_augment (which builds on the above)
+from .functional_augment import (adjust_sharpness, affine, autocontrast,  # noqa: E402,F401
+                                 elastic_transform, equalize, erase, five_crop, gaussian_blur,
+                                 invert, perspective, posterize, solarize, ten_crop)

@@ -123,3 +123,21 @@ def adjust_hue(image, hue_factor: float):
     Image = pillow.image_module()
     hue = Image.fromarray(shifted.astype(np.uint8))
     return Image.merge("HSV", (hue, saturation, value)).convert(image.mode)
+
+
+def adjust_sharpness(image, sharpness_factor: float):
+    return _enhance(image, "Sharpness", sharpness_factor, "sharpness_factor")
+
+
+def image_ops(name: str):
+    """Pillow's ImageOps.<name> (invert, posterize, solarize, autocontrast, equalize)."""
+    from PIL import ImageOps
+    return getattr(ImageOps, name)
+
+
+def transform(image, method: str, data, interpolation: str = "nearest", fill=None):
+    """Image.transform keeping the size: method AFFINE (6 values, output -> input) or
+    PERSPECTIVE (8 coefficients), with `fill` outside."""
+    Image = pillow.image_module()
+    return image.transform(image.size, getattr(Image.Transform, method), data,
+                           resampling(interpolation), fillcolor=fill_color(fill, image))

@@ -107,25 +107,33 @@ def resize(image: np.ndarray, height: int, width: int, mode: str = "bilinear",
 def sample(image: np.ndarray, x: np.ndarray, y: np.ndarray, mode: str):
     """Sample `image` (..., C, H, W) at pixel coordinates (x, y) of shape (h, w), zero outside,
     as `grid_sample(padding_mode='zeros', align_corners=False)`. Returns the samples
-    (..., C, h, w) and the coverage (h, w): the weight of the points that fell inside."""
+    (..., C, h, w) and the coverage (h, w): the weight of the points that fell inside.
+
+    Each tap is one `np.take` along the flattened pixels (faster than 2-d fancy indexing)."""
     *_, height, width = image.shape
-    if mode == "nearest":
-        column, row = np.rint(x).astype(np.int64), np.rint(y).astype(np.int64)
+    pixels = image.reshape(image.shape[:-2] + (height * width,))
+
+    def tap(column: np.ndarray, row: np.ndarray):
         inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
-        values = image[..., np.clip(row, 0, height - 1), np.clip(column, 0, width - 1)]
-        return values * inside.astype(image.dtype), inside.astype(image.dtype)
+        index = np.clip(row, 0, height - 1) * width + np.clip(column, 0, width - 1)
+        return np.take(pixels, index, axis=-1), inside
+
+    if mode == "nearest":
+        values, inside = tap(np.rint(x).astype(np.intp), np.rint(y).astype(np.intp))
+        inside = inside.astype(image.dtype)
+        return values * inside, inside
     if mode != "bilinear":
         raise ValueError(f"interpolation {mode!r} is not supported here; use nearest or bilinear")
     left, top = np.floor(x), np.floor(y)
+    right_weight, bottom_weight = x - left, y - top
+    left, top = left.astype(np.intp), top.astype(np.intp)
     values = np.zeros(image.shape[:-2] + x.shape, dtype=image.dtype)
     coverage = np.zeros(x.shape, dtype=image.dtype)
-    for column, weight_x in ((left, 1 - (x - left)), (left + 1, x - left)):
-        for row, weight_y in ((top, 1 - (y - top)), (top + 1, y - top)):
-            inside = (column >= 0) & (column < width) & (row >= 0) & (row < height)
-            weight = (weight_x * weight_y * inside).astype(image.dtype)
-            rows = np.clip(row, 0, height - 1).astype(np.int64)
-            columns = np.clip(column, 0, width - 1).astype(np.int64)
-            values += image[..., rows, columns] * weight
+    for column, weight_x in ((left, 1 - right_weight), (left + 1, right_weight)):
+        for row, weight_y in ((top, 1 - bottom_weight), (top + 1, bottom_weight)):
+            taken, inside = tap(column, row)
+            weight = weight_x * weight_y * inside
+            values += taken * weight
             coverage += weight
     return values, coverage
 
@@ -152,3 +160,59 @@ def rotated_size(matrix, width: int, height: int):
                    * tolerance)
     size = high - low
     return int(size[0]), int(size[1])
+
+
+def warp(image: np.ndarray, x: np.ndarray, y: np.ndarray, mode: str, fill=None) -> np.ndarray:
+    """`image` (..., C, H, W) sampled at input pixel coordinates (x, y) of shape (h, w), in one
+    gather, as torchvision's _apply_grid_transform: computed in float32 for integer images and
+    rounded back; outside the image zeros, or `fill` (one value or one per channel), which
+    nearest sampling puts where coverage < 0.5 and bilinear blends by the coverage."""
+    work = image if image.dtype.kind == "f" else image.astype(np.float32)
+    values, coverage = sample(work, x.astype(work.dtype), y.astype(work.dtype), mode)
+    if fill is not None:
+        fill = np.asarray(fill, dtype=work.dtype).reshape(-1, 1, 1)
+        if mode == "nearest":
+            values = np.where(coverage < 0.5, fill, values)
+        else:
+            values = values * coverage + (1 - coverage) * fill
+    if values.dtype == image.dtype:
+        return values
+    return np.round(values).astype(image.dtype)
+
+
+def normalized_to_pixels(x_normal: np.ndarray, y_normal: np.ndarray, width: int, height: int):
+    """grid_sample's align_corners=False: [-1, 1] coordinates -> pixel coordinates."""
+    dtype = x_normal.dtype.type
+    return (((x_normal + 1) * dtype(width) - 1) / 2, ((y_normal + 1) * dtype(height) - 1) / 2)
+
+
+def warp_affine(image: np.ndarray, matrix, out_width: int, out_height: int, mode: str,
+                fill=None) -> np.ndarray:
+    """Warp by the inverse affine `matrix` (output point -> input point, 6 values, coordinates
+    relative to the image centre), as torchvision's _gen_affine_grid + grid_sample."""
+    *_, height, width = image.shape
+    dtype = image.dtype if image.dtype.kind == "f" else np.dtype(np.float32)
+    # output pixel centres relative to the output centre, mapped to input pixel coordinates
+    xs = np.linspace(-out_width * 0.5 + 0.5, out_width * 0.5 - 0.5, out_width, dtype=dtype)
+    ys = np.linspace(-out_height * 0.5 + 0.5, out_height * 0.5 - 0.5, out_height, dtype=dtype)
+    theta = np.array(matrix, dtype=dtype).reshape(2, 3) / np.array([[0.5 * width], [0.5 * height]],
+                                                                    dtype=dtype)
+    x_normal = xs[None, :] * theta[0, 0] + ys[:, None] * theta[0, 1] + theta[0, 2]
+    y_normal = xs[None, :] * theta[1, 0] + ys[:, None] * theta[1, 1] + theta[1, 2]
+    x, y = normalized_to_pixels(x_normal, y_normal, width, height)
+    return warp(image, x, y, mode, fill)
+
+
+def warp_perspective(image: np.ndarray, coefficients, mode: str, fill=None) -> np.ndarray:
+    """Warp by the 8 perspective coefficients (output pixel -> input pixel, PIL's convention),
+    as torchvision's _perspective_grid + grid_sample."""
+    *_, height, width = image.shape
+    dtype = image.dtype if image.dtype.kind == "f" else np.dtype(np.float32)
+    a, b, c, d, e, f, g, h = (dtype.type(value) for value in coefficients)
+    xs = np.linspace(0.5, width - 0.5, width, dtype=dtype)[None, :]
+    ys = np.linspace(0.5, height - 0.5, height, dtype=dtype)[:, None]
+    denominator = g * xs + h * ys + dtype.type(1)
+    x_normal = (a * xs + b * ys + c) / dtype.type(0.5 * width) / denominator - 1
+    y_normal = (d * xs + e * ys + f) / dtype.type(0.5 * height) / denominator - 1
+    x, y = normalized_to_pixels(x_normal, y_normal, width, height)
+    return warp(image, x, y, mode, fill)
