@@ -6,14 +6,15 @@ needed to build a tensor are imported on first use (PEP 562), which keeps `impor
 """
 import importlib as _importlib
 
-from .autograd import (Tensor, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
+from .autograd import (Tensor, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.creation import *  # noqa: F401,F403  (tensor zeros ones arange randn ...)
 from .autograd.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
                               half, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from .autograd.functional import *  # noqa: F401,F403  (exp cat stack where matmul ...)
 from .autograd.mode import inference_mode
-from .autograd.random import manual_seed, seed
+from .autograd.switches import strided
+from .autograd.random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .amp import autocast
 from .compiler import compile
 from .device import device
@@ -28,11 +29,30 @@ __version__ = "0.1.0"
 _SUBMODULES = frozenset({
     "accelerator", "amp", "autograd", "backends", "compiler", "cpu", "cuda", "datasets",
     "distributed", "distributions", "fft", "func", "hub", "jit", "linalg", "multiprocessing", "nn", "onnx",
-    "optim", "profiler", "serialization", "special", "storage", "testing", "utils", "vision", "viz",
+    "optim", "profiler", "random", "serialization", "special", "storage", "testing", "utils", "vision", "viz",
 })
 # top-level names that live in a lazily imported subpackage
 _LAZY_NAMES = {"save": "serialization", "load": "serialization",
-               "UntypedStorage": "storage", "TypedStorage": "storage"}
+               "UntypedStorage": "storage", "TypedStorage": "storage", "vmap": "func"}
+# torch's older linear-algebra names (chain_matmul, triangular_solve ..., and the removed ones that raise)
+_LAZY_NAMES.update(dict.fromkeys((
+    "chain_matmul", "nuclear_norm", "frobenius_norm", "triangular_solve", "cholesky_solve", "cholesky_inverse",
+    "matrix_rank", "lstsq", "solve", "eig", "symeig"), "linalg.legacy"))
+_LAZY_NAMES.update(dict.fromkeys(("lu", "lu_unpack", "lu_solve"), "linalg.lu_factorization"))
+# torch.conv2d, torch.layer_norm ...: nn.functional's functions (the very objects), or, where
+# PyTorch's top-level signature differs (native argument order, integer reductions), its form
+_LAZY_NAMES.update(dict.fromkeys((
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
+    "max_pool2d", "max_pool3d", "avg_pool1d", "adaptive_avg_pool1d", "rms_norm", "bilinear",
+    "cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
+    "celu", "selu", "rrelu", "threshold", "prelu", "hardshrink", "celu_", "selu_", "rrelu_", "relu_",
+    "threshold_"), "nn.functional"))
+_LAZY_NAMES.update(dict.fromkeys((
+    "batch_norm", "instance_norm", "layer_norm", "group_norm", "embedding", "adaptive_max_pool1d",
+    "alpha_dropout", "feature_alpha_dropout", "feature_dropout", "feature_dropout_", "dropout_", "alpha_dropout_", "feature_alpha_dropout_", "kl_div",
+    "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "poisson_nll_loss", "binary_cross_entropy_with_logits", "ctc_loss", "constant_pad_nd"),
+    "nn.functional.aten_forms"))
 
 
 def _assert(condition, message) -> None:

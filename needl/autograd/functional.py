@@ -5,14 +5,21 @@ gathers them, with PyTorch's aliases (arcsin = asin, concat = cat ...), and wrap
 top-level signature differs from the op's.
 """
 import math
+from builtins import sum as builtins_sum
 
 import numpy as np
 
 from . import dtypes
 from .printing import set_printoptions
-from .ops import (arithmetic, comparison, complex as complex_ops, counting, cumulative, elementwise,
-                  exponential, indexing, linalg, products, rearrange, reduce, rounding, sorting,
-                  strided, triangular, trigonometric)
+from .ops import (arithmetic, binary, bitwise, combinatorics, comparison, complex as complex_ops, counting,
+                  cumulative, elementwise, exponential, indexing, linalg, products, rearrange, reduce,
+                  rounding, scatter_into, sorting, statistics, strided, triangular, trigonometric)
+from .interop import empty_strided, from_dlpack, frombuffer, to_dlpack  # noqa: F401
+from .ops.matrix_exp import matrix_exp  # noqa: F401
+from .switches import (get_default_device, is_anomaly_check_nan_enabled, is_storage,  # noqa: F401
+                       is_warn_always_enabled, layout, set_anomaly_enabled, set_default_device,
+                       set_warn_always, typename)
+from .window_functions import *  # noqa: F401,F403  (hann_window hamming_window ...)
 from .ops import shape as shape_ops
 from .tensor import Tensor, _dim
 
@@ -43,6 +50,10 @@ def is_floating_point(input: Tensor) -> bool:
 
 def is_nonzero(input: Tensor) -> bool:
     return comparison.is_nonzero(input)
+
+
+def is_same_size(input: Tensor, other: Tensor) -> bool:
+    return input.shape == other.shape
 
 
 def result_type(tensor1, tensor2) -> np.dtype:
@@ -112,6 +123,20 @@ addcdiv = arithmetic.addcdiv
 clamp_min = arithmetic.clamp_min
 clamp_max = arithmetic.clamp_max
 positive = arithmetic.positive
+fmax = binary.fmax
+fmin = binary.fmin
+ldexp = binary.ldexp
+frexp = binary.frexp
+nextafter = binary.nextafter
+heaviside = binary.heaviside
+gcd = binary.gcd
+lcm = binary.lcm
+bitwise_and = bitwise.bitwise_and
+bitwise_or = bitwise.bitwise_or
+bitwise_xor = bitwise.bitwise_xor
+bitwise_not = bitwise.bitwise_not
+bitwise_left_shift = bitwise.bitwise_left_shift
+bitwise_right_shift = bitwise.bitwise_right_shift
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
@@ -307,6 +332,13 @@ all = comparison.all
 any = comparison.any
 count_nonzero = comparison.count_nonzero
 
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of elements is in test_elements (tensors or numbers), as a bool tensor."""
+    data = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    tests = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    return Tensor._make(np.isin(data, tests, assume_unique=assume_unique, invert=invert))
+
 # ---- products -------------------------------------------------------------------------------
 matmul = linalg.matmul
 einsum = linalg.einsum
@@ -326,6 +358,8 @@ addbmm = products.addbmm
 baddbmm = products.baddbmm
 cdist = products.cdist
 dist = products.dist
+cov = statistics.cov
+corrcoef = statistics.corrcoef
 
 # ---- reductions -----------------------------------------------------------------------------
 argmax = reduce.argmax
@@ -408,6 +442,7 @@ unique_consecutive = counting.unique_consecutive
 bincount = counting.bincount
 histc = counting.histc
 histogram = counting.histogram
+histogramdd = counting.histogramdd
 searchsorted = counting.searchsorted
 bucketize = counting.bucketize
 cummax = cumulative.cummax
@@ -427,27 +462,72 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     return cumulative.logcumsumexp(input, dim=dim)
 
 
-def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
-    """The integral of y along dim by the trapezoidal rule (sample points x, or spacing dx, default 1)."""
+def _trapezoids(name: str, y: Tensor, x, dx, dim: int):
+    """The areas of the trapezoids between neighbouring samples of y along dim, and that axis."""
     if x is not None and dx is not None:
-        raise RuntimeError("trapezoid: pass x or dx, not both")
+        raise RuntimeError(f"{name}: pass x or dx, not both")
     axis = y.dim() and dim % y.dim()
     head = (slice(None),) * axis
     pairs = y[head + (slice(1, None),)] + y[head + (slice(None, -1),)]
     if x is None:
-        return pairs.sum(axis) * ((1.0 if dx is None else dx) * 0.5)
+        return pairs * ((1.0 if dx is None else dx) * 0.5), axis
     spacing = cumulative.diff(x, dim=-1 if x.ndim == 1 else dim)
     if spacing.ndim == 1 and y.ndim > 1:
         spacing = spacing.reshape((-1,) + (1,) * (y.ndim - axis - 1))
-    return (pairs * spacing).sum(axis) * 0.5
+    return pairs * spacing * 0.5, axis
+
+
+def trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The integral of y along dim by the trapezoidal rule (sample points x, or spacing dx, default 1)."""
+    areas, axis = _trapezoids("trapezoid", y, x, dx, dim)
+    return areas.sum(axis)
 
 
 trapz = trapezoid
 
+
+def cumulative_trapezoid(y: Tensor, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The running integral of y along dim by the trapezoidal rule (one value fewer than y)."""
+    areas, axis = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return cumulative.cumsum(areas, dim=axis)
+
+
 # ---- shapes ---------------------------------------------------------------------------------
-split = shape_ops.split
+split = unsafe_split = shape_ops.split
+combinations = combinatorics.combinations
+vander = combinatorics.vander
+unravel_index = combinatorics.unravel_index
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """input cut along dim into pieces of the given sizes (which must add up to its length)."""
+    if builtins_sum(split_sizes) != input.shape[dim]:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {input.shape[dim]} "
+                           f"(input tensor's size at dimension {dim}), but got split_sizes={list(split_sizes)}")
+    return shape_ops.split(input, list(split_sizes), dim)
+
+
+def _split_by(name: str, dim: int, least: int):
+    def split_function(input: Tensor, indices_or_sections) -> tuple:
+        if input.ndim < least:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension, but got a "
+                               f"tensor with {input.ndim} dimensions!")
+        axis = 0 if name == "hsplit" and input.ndim == 1 else dim
+        if isinstance(indices_or_sections, (int, np.integer)) and input.shape[axis] % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {axis}, but the size of the "
+                               f"dimension {input.shape[axis]} is not divisible by the split_size "
+                               f"{indices_or_sections}!")
+        return rearrange.tensor_split(input, indices_or_sections, axis)
+    split_function.__name__ = name
+    split_function.__doc__ = f"tensor_split along dim {dim} (numpy.{name}): equal sections must divide evenly."
+    return split_function
+
+
+hsplit = _split_by("hsplit", 1, 1)
+vsplit = _split_by("vsplit", 0, 2)
+dsplit = _split_by("dsplit", 2, 3)
 tensor_split = rearrange.tensor_split
-chunk = shape_ops.chunk
+chunk = unsafe_chunk = shape_ops.chunk
 unbind = shape_ops.unbind
 flatten = shape_ops.flatten
 unflatten = shape_ops.unflatten
@@ -568,6 +648,26 @@ index_add = indexing.index_add
 index_copy = indexing.index_copy
 index_fill = indexing.index_fill
 masked_scatter = indexing.masked_scatter
+diagonal_scatter = scatter_into.diagonal_scatter
+select_scatter = scatter_into.select_scatter
+slice_scatter = scatter_into.slice_scatter
+as_strided_scatter = scatter_into.as_strided_scatter
+
+
+def index_reduce(input: Tensor, dim: int, index, source: Tensor, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    return scatter_into.index_reduce_(input.clone(), dim, index, source, reduce, include_self=include_self)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """input with each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm."""
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
+    axis = input.dim() and dim % input.dim()
+    others = tuple(d for d in range(input.ndim) if d != axis)
+    norms = input.norm(p, dim=others, keepdim=True) if others else input.abs()
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return input * factor
 
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
@@ -584,5 +684,6 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
 _MODULES = (
     "math", "np", "dtypes", "arithmetic", "comparison", "complex_ops", "counting", "cumulative", "elementwise",
     "exponential", "indexing", "linalg", "products", "rearrange", "reduce", "rounding", "sorting",
-    "strided", "triangular", "trigonometric", "shape_ops", "Tensor")
+    "strided", "triangular", "trigonometric", "shape_ops", "Tensor", "binary", "bitwise", "combinatorics",
+    "scatter_into", "statistics", "builtins_sum")
 __all__ = sorted(name for name in globals() if not name.startswith("_") and name not in _MODULES)

@@ -1,15 +1,83 @@
 """The global random generator behind rand/randn/init/dropout (manual_seed resets it), needl.Generator
-for code that passes its own, and the sampling functions normal bernoulli poisson multinomial."""
+for code that passes its own, its state as a uint8 tensor (get_rng_state/set_rng_state, for
+checkpoints), and the sampling functions normal bernoulli poisson multinomial."""
+import contextlib
+
 import numpy as np
 
-_generator = np.random.default_rng()
+# PCG64's state as bytes: the 128-bit state and increment, the buffered-uint32 flag and value
+_STATE_BYTES = 16 + 16 + 1 + 4
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().entropy % (2 ** 63))
+
+
+_initial_seed = _fresh_seed()
+_generator = np.random.default_rng(_initial_seed)
 
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Seed everything random in needl (creation, init, dropout, shuffling)."""
-    global _generator
+    global _generator, _initial_seed
+    _initial_seed = int(seed)
     _generator = np.random.default_rng(seed)
     return _generator
+
+
+def initial_seed() -> int:
+    """The seed the global generator was last seeded with (manual_seed, seed, or at import)."""
+    return _initial_seed
+
+
+def state_tensor(numpy_generator: np.random.Generator):
+    """The generator's exact state as a uint8 tensor (PyTorch's get_rng_state returns one too)."""
+    state = numpy_generator.bit_generator.state
+    if state["bit_generator"] != "PCG64":
+        raise RuntimeError(f"get_rng_state: needl serialises PCG64 states, not {state['bit_generator']}")
+    words = state["state"]
+    raw = (words["state"].to_bytes(16, "little") + words["inc"].to_bytes(16, "little")
+           + bytes([state["has_uint32"]]) + int(state["uinteger"]).to_bytes(4, "little"))
+    return _tensor(np.frombuffer(raw, dtype=np.uint8).copy())
+
+
+def set_state_from_tensor(numpy_generator: np.random.Generator, new_state) -> None:
+    """Restore a state made by state_tensor (a uint8 tensor of its 37 bytes)."""
+    data = getattr(new_state, "_data", None)  # a needl tensor, as PyTorch takes only a ByteTensor
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.shape != (_STATE_BYTES,):
+        raise RuntimeError(f"set_rng_state: expected a uint8 tensor of {_STATE_BYTES} bytes (from "
+                           f"get_rng_state), got {getattr(data, 'dtype', type(data).__name__)} "
+                           f"of shape {tuple(np.shape(new_state))}")
+    raw = data.tobytes()
+    numpy_generator.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": int.from_bytes(raw[:16], "little"), "inc": int.from_bytes(raw[16:32], "little")},
+        "has_uint32": raw[32], "uinteger": int.from_bytes(raw[33:37], "little")}
+
+
+def get_rng_state():
+    """The global generator's state, a uint8 tensor that set_rng_state restores exactly."""
+    return state_tensor(_generator)
+
+
+def set_rng_state(new_state) -> None:
+    """Restore the global generator to a state from get_rng_state: the same draws follow."""
+    set_state_from_tensor(_generator, new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled: bool = True, _caller: str = "fork_rng", _devices_kw: str = "devices",
+             device_type=None):
+    """Run the block, then put the global generator back as it was (its state and initial seed)."""
+    if not enabled:
+        yield
+        return
+    state, seed_before = get_rng_state(), _initial_seed
+    try:
+        yield
+    finally:
+        manual_seed(seed_before)
+        set_rng_state(state)
 
 
 def generator(source=None) -> np.random.Generator:
@@ -28,7 +96,7 @@ generator_of = generator  # for the functions whose PyTorch argument `generator`
 
 def seed() -> int:
     """Seed the generator from the OS; returns the seed used."""
-    value = int(np.random.SeedSequence().entropy % (2 ** 63))
+    value = _fresh_seed()
     manual_seed(value)
     return value
 
@@ -48,18 +116,22 @@ class Generator:
         return self
 
     def seed(self) -> int:
-        self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))
+        self.manual_seed(_fresh_seed())
         return self._initial_seed
 
     def initial_seed(self) -> int:
         return self._initial_seed
 
-    def get_state(self) -> dict:
-        """The state of the underlying NumPy bit generator (a dict, not PyTorch's byte tensor)."""
-        return self.numpy_generator.bit_generator.state
+    def get_state(self):
+        """The generator's exact state as a uint8 tensor, as PyTorch's (set_state restores it)."""
+        return state_tensor(self.numpy_generator)
 
-    def set_state(self, state: dict) -> "Generator":
-        self.numpy_generator.bit_generator.state = state
+    def set_state(self, new_state) -> "Generator":
+        """Restore a state from get_state (a uint8 tensor; a NumPy bit-generator dict also works)."""
+        if isinstance(new_state, dict):
+            self.numpy_generator.bit_generator.state = new_state
+        else:
+            set_state_from_tensor(self.numpy_generator, new_state)
         return self
 
 

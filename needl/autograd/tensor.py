@@ -1488,6 +1488,261 @@ class Tensor:
     def masked_scatter(self, mask, source):
         return indexing.masked_scatter(self, mask, source)
 
+    # ---- round 3: more of PyTorch's methods, each the op or function of the same name ----
+    # layout and identity queries (needl's tensors are dense, strided, CPU, never conjugated lazily)
+    @property
+    def layout(self):
+        return switches.strided
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its grad_fn this tensor is."""
+        return self._index
+
+    @property
+    def name(self):
+        """None, as PyTorch answers for a tensor that is not a named graph value."""
+        return None
+
+    is_meta = is_mps = is_xpu = is_sparse = is_quantized = is_nested = is_mkldnn = property(lambda self: False)
+
+    def is_neg(self) -> bool:
+        return False
+
+    def resolve_neg(self) -> "Tensor":
+        return self
+
+    def is_nonzero(self) -> bool:
+        return comparison.is_nonzero(self)
+
+    def is_same_size(self, other) -> bool:
+        return self.shape == other.shape
+
+    def isreal(self):
+        return comparison.isreal(self)
+
+    @property
+    def H(self) -> "Tensor":
+        """The conjugate transpose of a matrix (0-d or 2-d, as PyTorch)."""
+        if self._data.ndim not in (0, 2):
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D tensor.")
+        return self.t().conj() if self._data.ndim else self
+
+    @property
+    def mH(self) -> "Tensor":
+        return self.mT.conj()
+
+    def adjoint(self) -> "Tensor":
+        return self.mT.conj()
+
+    # DLPack: other libraries (np.from_dlpack, torch.from_dlpack ...) read this tensor's memory
+    def __dlpack__(self, **options):
+        return self._data.__dlpack__(**options)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
+
+    # random draws
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return random.multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return random.bernoulli(self, p, generator=generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        draws = median + sigma * random.generator(generator).standard_cauchy(self.shape)
+        return self.copy_(Tensor._make(draws.astype(self.dtype)))
+
+    def geometric_(self, p, *, generator=None):
+        return self.copy_(Tensor._make(random.generator(generator).geometric(p, self.shape).astype(self.dtype)))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        draws = random.generator(generator).lognormal(mean, std, self.shape)
+        return self.copy_(Tensor._make(draws.astype(self.dtype)))
+
+    # bitwise ops and their operators (integer and bool tensors; off the tape)
+    def bitwise_and(self, other):
+        return bitwise.bitwise_and(self, other)
+
+    def bitwise_or(self, other):
+        return bitwise.bitwise_or(self, other)
+
+    def bitwise_xor(self, other):
+        return bitwise.bitwise_xor(self, other)
+
+    def bitwise_not(self):
+        return bitwise.bitwise_not(self)
+
+    def bitwise_left_shift(self, other):
+        return bitwise.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other):
+        return bitwise.bitwise_right_shift(self, other)
+
+    def __lshift__(self, other):
+        return bitwise.bitwise_left_shift(self, _operand(other))
+
+    def __rshift__(self, other):
+        return bitwise.bitwise_right_shift(self, _operand(other))
+
+    def __rlshift__(self, other):
+        return bitwise.bitwise_left_shift(_operand(other), self)
+
+    def __rrshift__(self, other):
+        return bitwise.bitwise_right_shift(_operand(other), self)
+
+    def __rand__(self, other):
+        return bitwise.bitwise_and(self, _operand(other))
+
+    def __ror__(self, other):
+        return bitwise.bitwise_or(self, _operand(other))
+
+    def __rxor__(self, other):
+        return bitwise.bitwise_xor(self, _operand(other))
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
+    # elementwise functions of two tensors (needl/autograd/ops/binary.py)
+    def fmax(self, other):
+        return binary.fmax(self, _operand(other))
+
+    def fmin(self, other):
+        return binary.fmin(self, _operand(other))
+
+    def ldexp(self, other):
+        return binary.ldexp(self, _operand(other))
+
+    def frexp(self):
+        return binary.frexp(self)
+
+    def nextafter(self, other):
+        return binary.nextafter(self, other)
+
+    def heaviside(self, values):
+        return binary.heaviside(self, values)
+
+    def gcd(self, other):
+        return binary.gcd(self, other)
+
+    def lcm(self, other):
+        return binary.lcm(self, other)
+
+    def matrix_exp(self):
+        return matrix_exp_op.matrix_exp(self)
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return statistics.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self):
+        return statistics.corrcoef(self)
+
+    def renorm(self, p, dim, maxnorm):
+        return functional.renorm(self, p, dim, maxnorm)
+
+    def hardshrink(self, lambd=0.5):
+        from ..nn.functional import hardshrink
+        return hardshrink(self, lambd)
+
+    def prelu(self, weight):
+        from ..nn.functional import prelu
+        return prelu(self, weight)
+
+    # the older linear-algebra forms (needl/linalg/legacy.py, lu_factorization.py), imported on first use
+    def lu(self, pivot=True, get_infos=False):
+        from ..linalg.lu_factorization import lu
+        return lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        from ..linalg.lu_factorization import lu_solve
+        return lu_solve(self, LU_data, LU_pivots)
+
+    def cholesky_solve(self, input2, upper=False):
+        from ..linalg.legacy import cholesky_solve
+        return cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        from ..linalg.legacy import cholesky_inverse
+        return cholesky_inverse(self, upper)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        from ..linalg.legacy import triangular_solve
+        return triangular_solve(self, A, upper, transpose, unitriangular)
+
+    # splits, sizes and writes into copies
+    def split_with_sizes(self, split_sizes, dim=0):
+        return functional.split_with_sizes(self, split_sizes, dim)
+
+    unsafe_split = split
+    unsafe_chunk = chunk
+
+    def hsplit(self, indices_or_sections):
+        return functional.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        return functional.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        return functional.dsplit(self, indices_or_sections)
+
+    def sum_to_size(self, *size):
+        """The sum of self down to `size`, which self must broadcast from (as a gradient is reduced)."""
+        size = _shape(size)
+        try:
+            np.broadcast_shapes(tuple(size), self.shape) == self.shape or 1 / 0
+        except (ValueError, ZeroDivisionError):
+            raise RuntimeError(f"size {list(size)} is not expandable to size {list(self.shape)}") from None
+        lead = self.ndim - len(size)
+        dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(size) if n == 1 and self.shape[lead + i] != 1)
+        return (self.sum(dims, keepdim=True) if dims else self).reshape(tuple(size))
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False):
+        from .interop import empty_strided
+        return empty_strided(size, stride, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+    def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+        return scatter_into.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src, dim, index):
+        return scatter_into.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+        return scatter_into.slice_scatter(self, src, dim, start, end, step)
+
+    def as_strided_scatter(self, src, size, stride, storage_offset=None):
+        return scatter_into.as_strided_scatter(self, src, size, stride, storage_offset)
+
+    def put_(self, index, source, accumulate=False):
+        return scatter_into.put_(self, index, source, accumulate)
+
+    def put(self, index, source, accumulate=False):
+        return scatter_into.put_(self.clone(), index, source, accumulate)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        return scatter_into.index_reduce_(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return scatter_into.index_reduce_(self.clone(), dim, index, source, reduce, include_self=include_self)
+
+    def map_(self, tensor, callable):
+        """self[i] = callable(self[i], tensor[i]) for every element (tensor broadcast to self):
+        a Python call per element, as in PyTorch, so slow on big tensors."""
+        other = np.broadcast_to(_raw(tensor), self.shape)
+        mapped = np.vectorize(callable, otypes=[self.dtype])(self._data, other)
+        return self.copy_(Tensor._make(mapped))
+
     # in-place forms, recorded on the tape like the lead's (Tensor._apply_ writes the op's result into self)
     def floor_(self):
         return self._apply_(rounding.floor)
@@ -1645,6 +1900,177 @@ class Tensor:
         draws = random.generator(generator).exponential(1.0 / lambd, self.shape)
         return self.copy_(Tensor._make(draws.astype(self.dtype)))
 
+    # round 3: the in-place forms of more ops, through the same recorded write (_apply_ / _ufunc_)
+    def _from_copy_(self, function, *args, **options):
+        """self = function(self, ...) for a function that is not one op: computed on a recorded clone
+        (so nothing it saves is the array being overwritten), then written by copy_."""
+        return self.copy_(function(self.clone(), *args, **options))
+
+    absolute_ = abs_
+    negative_ = neg_
+    multiply_ = mul_
+    subtract_ = sub_
+    true_divide_ = div_
+
+    def divide_(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self.div_(other)
+        return self._from_copy_(Tensor.div, other, rounding_mode=rounding_mode)
+
+    def asinh_(self):
+        return self._apply_(trigonometric.asinh)
+
+    def acosh_(self):
+        return self._apply_(trigonometric.acosh)
+
+    def atanh_(self):
+        return self._apply_(trigonometric.atanh)
+
+    arcsin_, arccos_, arctan_, arcsinh_, arccosh_, arctanh_ = asin_, acos_, atan_, asinh_, acosh_, atanh_
+    arctan2_ = atan2_
+
+    def copysign_(self, other):
+        return self._apply_(rounding.copysign, _operand(other))
+
+    def deg2rad_(self):
+        return self._apply_(trigonometric.deg2rad)
+
+    def rad2deg_(self):
+        return self._apply_(trigonometric.rad2deg)
+
+    def xlogy_(self, other):
+        return self._apply_(exponential.xlogy, _operand(other))
+
+    def float_power_(self, exponent):
+        if self.dtype != dtypes.float64 and self.dtype.kind != "c":
+            raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype} but the operation's "
+                               f"result requires dtype float64")
+        return self._from_copy_(Tensor.float_power, exponent)
+
+    def erf_(self):
+        from ..special.error import erf
+        return self._apply_(erf)
+
+    def erfc_(self):
+        from ..special.error import erfc
+        return self._apply_(erfc)
+
+    def erfinv_(self):
+        from ..special.error import erfinv
+        return self._apply_(erfinv)
+
+    def lgamma_(self):
+        from ..special.gamma import gammaln
+        return self._apply_(gammaln)
+
+    def digamma_(self):
+        from ..special.gamma import digamma
+        return self._apply_(digamma)
+
+    def i0_(self):
+        from ..special.bessel import i0
+        return self._apply_(i0)
+
+    def sinc_(self):
+        from ..special.elementary import sinc
+        return self._apply_(sinc)
+
+    def polygamma_(self, n):
+        return self._from_copy_(Tensor.polygamma, n)
+
+    def mvlgamma_(self, p):
+        return self._from_copy_(Tensor.mvlgamma, p)
+
+    def conj_physical_(self):
+        return self._from_copy_(Tensor.conj_physical)
+
+    def renorm_(self, p, dim, maxnorm):
+        return self._from_copy_(Tensor.renorm, p, dim, maxnorm)
+
+    def ldexp_(self, other):
+        return self._apply_(binary.ldexp, _operand(other))
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return self._from_copy_(Tensor.addmm, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return self._from_copy_(Tensor.addmv, mat, vec, beta=beta, alpha=alpha)
+
+    def addr_(self, vec1, vec2, *, beta=1, alpha=1):
+        return self._from_copy_(Tensor.addr, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._from_copy_(Tensor.addbmm, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return self._from_copy_(Tensor.baddbmm, batch1, batch2, beta=beta, alpha=alpha)
+
+    # comparisons, logical and bitwise ops in place: the result in self's dtype, a zero gradient
+    def _step_(self, function, *others):
+        return self._apply_(comparison.step_into, *(_operand(other) for other in others), compute=function)
+
+    def eq_(self, other):
+        return self._step_(np.equal, other)
+
+    def ne_(self, other):
+        return self._step_(np.not_equal, other)
+
+    def lt_(self, other):
+        return self._step_(np.less, other)
+
+    def le_(self, other):
+        return self._step_(np.less_equal, other)
+
+    def gt_(self, other):
+        return self._step_(np.greater, other)
+
+    def ge_(self, other):
+        return self._step_(np.greater_equal, other)
+
+    not_equal_, less_, less_equal_, greater_, greater_equal_ = ne_, lt_, le_, gt_, ge_
+
+    def logical_and_(self, other):
+        return self._step_(np.logical_and, other)
+
+    def logical_or_(self, other):
+        return self._step_(np.logical_or, other)
+
+    def logical_xor_(self, other):
+        return self._step_(np.logical_xor, other)
+
+    def logical_not_(self):
+        return self._step_(np.logical_not)
+
+    def bitwise_and_(self, other):
+        return self._step_(bitwise.bitwise_and, other)
+
+    def bitwise_or_(self, other):
+        return self._step_(bitwise.bitwise_or, other)
+
+    def bitwise_xor_(self, other):
+        return self._step_(bitwise.bitwise_xor, other)
+
+    def bitwise_not_(self):
+        return self._step_(bitwise.bitwise_not)
+
+    def bitwise_left_shift_(self, other):
+        return self._step_(bitwise.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other):
+        return self._step_(bitwise.bitwise_right_shift, other)
+
+    def heaviside_(self, values):
+        return self._step_(binary.heaviside, values)
+
+    def nextafter_(self, other):
+        return self._apply_(binary.nextafter, _operand(other))
+
+    def gcd_(self, other):
+        return self._step_(binary.gcd, other)
+
+    def lcm_(self, other):
+        return self._step_(binary.lcm, other)
+
     # shape changes in place: self becomes the view (recorded like a view op, no data is written)
     def _reshape_in_place_(self, function, **options) -> "Tensor":
         if _GradMode.enabled and self.requires_grad and self.grad_fn is None:
@@ -1738,9 +2164,12 @@ def _numpy_fallback(function, args, kwargs):
 from .ops import elementwise, linalg, reduce  # noqa: E402
 from .ops import (arithmetic, comparison, counting, cumulative, exponential, indexing,  # noqa: E402
                   products, rearrange, rounding, sorting, strided, triangular, trigonometric)
+from .ops import binary, bitwise, scatter_into, statistics  # noqa: E402
+from .ops import matrix_exp as matrix_exp_op  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
 from .ops.dims import wrap_dim  # noqa: E402
-from . import creation, printing, random  # noqa: E402
+from . import creation, printing, random, switches  # noqa: E402
+from . import functional  # noqa: E402
 from .ops.numpy_protocol import FUNCTIONS, UFUNCS  # noqa: E402
 from . import engine, tape  # noqa: E402
 from .function import _counter_of  # noqa: E402

@@ -46,6 +46,17 @@ def seed_all() -> None:
     _random.seed()
 
 
+def get_rng_state_all() -> list:
+    """One state per GPU, as a CPU-only PyTorch answers: none."""
+    return []
+
+
+def set_rng_state_all(new_states) -> None:
+    """Restore one state per GPU: with no GPU, only an empty list is accepted (as PyTorch)."""
+    for _ in new_states:
+        raise _accelerator_error("cuda")
+
+
 def empty_cache() -> None:
     """Nothing to free: needl keeps no GPU memory cache."""
 
@@ -90,6 +101,7 @@ get_device_properties = _no_gpu("get_device_properties")
 get_device_capability = _no_gpu("get_device_capability")
 get_rng_state = _no_gpu("get_rng_state")
 set_rng_state = _no_gpu("set_rng_state")
+initial_seed = _no_gpu("initial_seed")
 memory_summary = _no_gpu("memory_summary")
 mem_get_info = _no_gpu("mem_get_info")
 current_stream = _no_gpu("current_stream")

@@ -189,6 +189,8 @@ xavier_normal = xavier_normal_
 kaiming_uniform = kaiming_uniform_
 kaiming_normal = kaiming_normal_
 orthogonal = orthogonal_
+eye = eye_
+dirac = dirac_
 
 
 def _layer_default_(weight: Tensor, bias: Tensor | None) -> None:

@@ -105,3 +105,8 @@ def test_norm_and_embedding_defaults():
     assert np.all(layer_norm.weight.detach().numpy() == 1) and np.all(layer_norm.bias.detach().numpy() == 0)
     embedding = nn.Embedding(1000, 20, padding_idx=3)
     assert abs(embedding.weight.detach().numpy().std() - 1) < 0.05 and np.all(embedding.weight.detach().numpy()[3] == 0)
+
+
+def test_deprecated_names_of_eye_and_dirac():
+    import needl.nn.init as init
+    assert init.eye is init.eye_ and init.dirac is init.dirac_

@@ -1,6 +1,7 @@
 """Comparisons, tests and logical ops: bool results, off the tape (they have no gradient)."""
 import numpy as np
 
+from ..function import op
 from ..tensor import Tensor
 from .dims import wrap_dims
 
@@ -87,3 +88,16 @@ def is_nonzero(input) -> bool:
         raise RuntimeError(f"Boolean value of Tensor with {'no values' if data.size == 0 else 'more than one value'} "
                            f"is ambiguous")
     return bool(data.item())
+
+
+@op
+def step_into(input, *others, compute=None):
+    """compute(input, *others) (arrays in, a Tensor or array out) in input's dtype: the recorded
+    in-place form (Tensor._apply_) of an op without a gradient (eq_, logical_and_, bitwise_and_ ...)."""
+    result = compute(input, *others)
+    return np.asarray(getattr(result, "_data", result)).astype(input.dtype, copy=False)
+
+
+@step_into.vjp
+def step_into_vjp(g, out, input, *others, compute=None):
+    return (g * 0,) + (None,) * len(others)

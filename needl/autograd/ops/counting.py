@@ -1,4 +1,6 @@
 """Unique values, counts, histograms and sorted searches: integer or count results, off the tape."""
+import builtins
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -90,6 +92,20 @@ def histogram(input, bins=100, *, range=None, weight=None, density: bool = False
     hist, bin_edges = np.histogram(data, bins=edges, range=range, density=density,
                                    weights=None if weight is None else _raw(weight))
     return return_types.histogram(Tensor._make(hist.astype(data.dtype)), Tensor._make(bin_edges.astype(data.dtype)))
+
+
+def histogramdd(input, bins=10, *, range=None, weight=None, density: bool = False):
+    """(hist, bin_edges) of the points in the rows of input (..., D), as numpy.histogramdd;
+    bins: an int, D ints, or D tensors of edges; range: [min0, max0, min1, max1, ...]."""
+    data = _raw(input)
+    points = data.reshape(-1, data.shape[-1])
+    dims = points.shape[1]
+    edges = [_raw(b) for b in bins] if isinstance(bins, (list, tuple)) else bins
+    ranges = None if range is None else [tuple(range[2 * d:2 * d + 2]) for d in builtins.range(dims)]
+    hist, bin_edges = np.histogramdd(points, bins=edges, range=ranges, density=density,
+                                     weights=None if weight is None else _raw(weight).reshape(-1))
+    return return_types.histogramdd(Tensor._make(hist.astype(data.dtype)),
+                                    [Tensor._make(e.astype(data.dtype)) for e in bin_edges])
 
 
 def _side(right, side):

@@ -48,6 +48,10 @@ class IterableDataset(Dataset):
     def __iter__(self) -> Iterator:
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
 
+    def __add__(self, other: "IterableDataset"):
+        from .combined import ChainDataset
+        return ChainDataset([self, other])
+
 
 class TensorDataset(Dataset):
     """Samples are the rows of tensors of equal first dimension: `(features[i], labels[i])`.
