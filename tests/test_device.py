@@ -138,3 +138,13 @@ def test_assert_close_uses_pytorchs_tolerances():
         needl.testing.assert_close(needl.tensor([1.0]), needl.tensor([1.001]))
     with pytest.raises(AssertionError, match="dtype"):
         needl.testing.assert_close(needl.tensor([1.0]), needl.tensor([1.0], dtype=needl.float64))
+
+
+def test_amp_classes_at_pytorchs_module_paths():
+    import needl.amp.autocast_mode
+    import needl.amp.grad_scaler
+    import needl.cuda.amp.grad_scaler
+    assert needl.cuda.amp.grad_scaler.GradScaler is needl.amp.GradScaler
+    assert needl.amp.grad_scaler.GradScaler is needl.amp.GradScaler
+    assert needl.amp.autocast_mode.autocast is needl.amp.autocast
+    assert issubclass(needl.cuda.amp.autocast_mode.autocast, needl.amp.autocast)

@@ -106,3 +106,6 @@ def _has_non_finite(optimizer) -> bool:
 
 
 __all__ = ["autocast", "GradScaler", "custom_fwd", "custom_bwd", "is_autocast_available"]
+
+
+from . import autocast_mode, grad_scaler  # noqa: E402  (PyTorch's module paths)

@@ -1,5 +1,5 @@
-"""needl.cuda.amp: PyTorch's deprecated spelling of needl.amp (autocast keeps full precision)."""
-from ..amp import GradScaler, autocast as _autocast
+"""torch.cuda.amp.autocast_mode: autocast("cuda", ...), which in needl keeps full precision."""
+from ...amp import autocast as _autocast
 
 
 class autocast(_autocast):
@@ -8,5 +8,3 @@ class autocast(_autocast):
     def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True):
         super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
-
-__all__ = ["autocast", "GradScaler"]
