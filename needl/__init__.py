@@ -12,7 +12,7 @@ from .autograd.creation import *  # noqa: F401,F403  (tensor zeros ones arange r
 from .autograd.dtypes import (bool, double, float, float16, float32, float64, get_default_dtype,
                               half, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from .autograd.functional import *  # noqa: F401,F403  (exp cat stack where matmul ...)
-from .autograd.mode import inference_mode
+from .autograd.mode import inference_mode, is_inference_mode_enabled
 from .autograd.switches import strided
 from .autograd.random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .amp import autocast

@@ -12,6 +12,7 @@ class _ThreadState(threading.local):
     anomaly = False  # detect_anomaly: nodes keep their stack, backward checks gradients
     callbacks = None  # during backward: what queue_callback() asked to run at its end
     saved_hooks = None  # the saved_tensors_hooks blocks open in this thread
+    inference = False  # inside inference_mode (which records nothing, as no_grad)
 
 
 _GradMode = _ThreadState()
@@ -19,6 +20,10 @@ _GradMode = _ThreadState()
 
 def is_grad_enabled() -> bool:
     return _GradMode.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return _GradMode.inference
 
 
 class _GradModeContext:
@@ -85,14 +90,33 @@ class set_grad_enabled(_GradModeContext):
 
 
 class inference_mode(_GradModeContext):
-    """Like `no_grad` (needl has no extra bookkeeping to skip); `@inference_mode` works bare too."""
+    """Like `no_grad` (needl has no extra bookkeeping to skip), and is_inference_mode_enabled()
+    says so inside; `@inference_mode` works bare too."""
 
     def __new__(cls, mode=True):
         instance = super().__new__(cls)
         if callable(mode):  # used as a bare decorator
             instance.mode = False
-            return _GradModeContext.__call__(instance, mode)
+            return instance(mode)
         return instance
 
     def __init__(self, mode: bool = True):
         self.mode = not mode
+
+    def __enter__(self):
+        super().__enter__()
+        self.previous_inference = _GradMode.inference
+        _GradMode.inference = not self.mode
+
+    def __exit__(self, *exc_info):
+        _GradMode.inference = self.previous_inference
+        return super().__exit__(*exc_info)
+
+    def __call__(self, function):
+        mode = not self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return function(*args, **kwargs)
+        return wrapper

@@ -88,3 +88,21 @@ def test_two_threads_training_two_models_get_their_own_gradients():
     for seed in (1, 2):
         loss, start, batch = results[seed]
         assert np.isclose(loss, replay(start, batch, 150), rtol=1e-5)
+
+
+def test_is_inference_mode_enabled_inside_inference_mode_only():
+    assert not needl.is_inference_mode_enabled()
+    with needl.inference_mode():
+        assert needl.is_inference_mode_enabled() and not needl.is_grad_enabled()
+        with needl.inference_mode(False):
+            assert not needl.is_inference_mode_enabled()
+    assert not needl.is_inference_mode_enabled() and needl.is_grad_enabled()
+
+    @needl.inference_mode
+    def bare():
+        return needl.is_inference_mode_enabled()
+
+    @needl.inference_mode()
+    def called():
+        return needl.is_inference_mode_enabled()
+    assert bare() and called() and not needl.is_inference_mode_enabled()
