@@ -6,6 +6,8 @@ needed to build a tensor are imported on first use (PEP 562), which keeps `impor
 """
 import importlib as _importlib
 
+from . import _memory  # noqa: F401  (first: glibc keeps freed memory for reuse, see _memory.py)
+
 from .autograd import (Tensor, detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.creation import *  # noqa: F401,F403  (tensor zeros ones arange randn ...)
