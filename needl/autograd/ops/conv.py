@@ -175,26 +175,23 @@ def _check_common(function, input, weight, bias, groups, dims, transposed=False)
 
 
 def _conv_padding(function, padding, kernel, stride, dilation, dims):
-    """(top, bottom, left, right) from an int, a tuple, 'valid' or 'same' (extra pad at the end)."""
+    """(before, after) for each spatial axis, flattened ((top, bottom, left, right) in 2-D), from an
+    int, a tuple, 'valid' or 'same' (the odd pixel at the end); 1-D convolutions run as 2-D ones of
+    height 1, so theirs starts with (0, 0)."""
     if isinstance(padding, str):
-        if padding == "valid":
-            return (0, 0, 0, 0)
-        if padding != "same":
+        if padding not in ("valid", "same"):
             raise ValueError(f"{function}: padding must be 'valid', 'same', an int or a tuple, got '{padding}'")
-        if any(s != 1 for s in stride):
+        if padding == "same" and any(s != 1 for s in stride):
             raise ValueError(f"{function}: padding='same' is not supported for strided convolutions "
                              f"(stride={stride})")
-        sides = []
-        for k, d in zip(kernel, dilation):
-            total = d * (k - 1)
-            sides += [total // 2, total - total // 2]
-        return tuple(sides) if dims == 2 else (0, 0) + tuple(sides)
-    padding = pair(padding, "padding", function, dims)
-    if any(p < 0 for p in padding):
-        raise ValueError(f"{function}: padding must be non-negative, got {padding}")
-    if dims == 1:
-        return (0, 0, padding[0], padding[0])
-    return (padding[0], padding[0], padding[1], padding[1])
+        totals = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation)]
+        sides = tuple(side for total in totals for side in (total // 2, total - total // 2))
+    else:
+        padding = pair(padding, "padding", function, dims)
+        if any(p < 0 for p in padding):
+            raise ValueError(f"{function}: padding must be non-negative, got {padding}")
+        sides = tuple(p for p in padding for _ in range(2))
+    return (0, 0) + sides if dims == 1 else sides
 
 
 def _check_positive(function, **values):
@@ -204,15 +201,38 @@ def _check_positive(function, **values):
 
 
 def _check_fits(function, input, weight, padding, dilation):
-    """The dilated kernel must fit in the padded input; `padding` is (top, bottom, left, right)."""
+    """The dilated kernel must fit in the padded input; `padding` as _conv_padding gives it."""
     dims = weight.ndim - 2
-    padded = [input.shape[-2] + padding[0] + padding[1]] if dims == 2 else []
-    padded.append(input.shape[-1] + padding[2] + padding[3])
+    sides = padding[-2 * dims:]
+    padded = [size + sides[2 * axis] + sides[2 * axis + 1] for axis, size in enumerate(input.shape[-dims:])]
     effective = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation[-dims:])]
     if any(e > p for e, p in zip(effective, padded)):
         raise ValueError(f"{function}: kernel of size {show(effective)} (weight of shape {show(weight.shape)}, "
                          f"dilation {dilation[-dims:]}) is larger than the padded input of size "
                          f"{show(padded)} (input of shape {show(input.shape)}, padding {padding})")
+
+
+def _transposed_arguments(function, input, weight, bias, stride, padding, output_padding, groups, dilation,
+                          dims):
+    """Checked (stride, padding as (before, after) pairs, dilation, output size) of a transposed
+    convolution with `dims` spatial axes."""
+    stride = pair(stride, "stride", function, dims)
+    dilation = pair(dilation, "dilation", function, dims)
+    padding = pair(padding, "padding", function, dims)
+    output_padding = pair(output_padding, "output_padding", function, dims)
+    _check_positive(function, stride=stride, dilation=dilation)
+    if any(p < 0 for p in padding + output_padding):
+        raise ValueError(f"{function}: padding {padding} and output_padding {output_padding} must be non-negative")
+    if any(extra >= max(s, d) for extra, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{function}: output_padding {output_padding} must be smaller than either stride "
+                         f"{stride} or dilation {dilation}")
+    _check_common(function, input, weight, bias, groups, dims, transposed=True)
+    output_size = tuple((size - 1) * s + d * (k - 1) + 1 - 2 * p + extra for size, k, s, p, extra, d in
+                        zip(input.shape[-dims:], weight.shape[2:], stride, padding, output_padding, dilation))
+    if min(output_size) < 1:
+        raise ValueError(f"{function}: input of shape {show(input.shape)} with weight of shape {show(weight.shape)}, "
+                         f"stride {stride}, padding {padding} gives an empty output {show(output_size)}")
+    return stride, tuple(p for p in padding for _ in range(2)), dilation, output_size
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1,
@@ -242,23 +262,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), weight (C, C_out/groups, kh, kw)."""
-    function = "conv_transpose2d"
-    stride = pair(stride, "stride", function)
-    dilation = pair(dilation, "dilation", function)
-    padding = pair(padding, "padding", function)
-    output_padding = pair(output_padding, "output_padding", function)
-    _check_positive(function, stride=stride, dilation=dilation)
-    if any(p < 0 for p in padding + output_padding):
-        raise ValueError(f"{function}: padding {padding} and output_padding {output_padding} must be non-negative")
-    if any(op_ >= max(s, d) for op_, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{function}: output_padding {output_padding} must be smaller than either stride "
-                         f"{stride} or dilation {dilation}")
-    _check_common(function, input, weight, bias, groups, 2, transposed=True)
-    output_size = tuple((size - 1) * s + d * (k - 1) + 1 - 2 * p + o for size, k, s, p, o, d in
-                        zip(input.shape[-2:], weight.shape[2:], stride, padding, output_padding, dilation))
-    if min(output_size) < 1:
-        raise ValueError(f"{function}: input of shape {show(input.shape)} with weight of shape {show(weight.shape)}, "
-                         f"stride {stride}, padding {padding} gives an empty output {show(output_size)}")
-    return conv_transpose2d_op(input, weight, bias, output_size=output_size, stride=stride,
-                               padding=(padding[0], padding[0], padding[1], padding[1]), dilation=dilation,
-                               groups=int(groups))
+    stride, padding, dilation, output_size = _transposed_arguments(
+        "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups, dilation, 2)
+    return conv_transpose2d_op(input, weight, bias, output_size=output_size, stride=stride, padding=padding,
+                               dilation=dilation, groups=int(groups))

@@ -8,8 +8,9 @@ kernels are in conv3d_kernels.py.
 from typing import Optional, Union
 
 from ...autograd.function import op
-from ...autograd.ops.conv import _check_common, _check_positive
-from ...autograd.ops.windows import pair, show
+from ...autograd.ops.conv import (_check_common, _check_fits, _check_positive, _conv_padding,
+                                  _transposed_arguments)
+from ...autograd.ops.windows import pair
 from ...autograd.tensor import Tensor
 from . import conv3d_kernels as kernels
 
@@ -89,26 +90,6 @@ def conv3d_weight_grad_vjp(grad_weight, out, grad, input, kernel_size=(1, 1, 1),
     return first, second
 
 
-def _padding(padding, kernel, stride, dilation) -> tuple:
-    """(front, back, top, bottom, left, right) from an int, a triple, 'valid' or 'same' (extra at the end)."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return (0,) * 6
-        if padding != "same":
-            raise ValueError(f"conv3d: padding must be 'valid', 'same', an int or a tuple, got '{padding}'")
-        if any(s != 1 for s in stride):
-            raise ValueError(f"conv3d: padding='same' is not supported for strided convolutions (stride={stride})")
-        sides = ()
-        for k, d in zip(kernel, dilation):
-            total = d * (k - 1)
-            sides += (total // 2, total - total // 2)
-        return sides
-    padding = pair(padding, "padding", "conv3d", 3)
-    if any(p < 0 for p in padding):
-        raise ValueError(f"conv3d: padding must be non-negative, got {padding}")
-    return tuple(p for p in padding for _ in range(2))
-
-
 def conv3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1,
            padding: Union[int, tuple, str] = 0, dilation=1, groups: int = 1) -> Tensor:
     """3-D cross-correlation of input (N, C, D, H, W) or (C, D, H, W) with weight
@@ -117,37 +98,16 @@ def conv3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=
     dilation = pair(dilation, "dilation", "conv3d", 3)
     _check_positive("conv3d", stride=stride, dilation=dilation)
     _check_common("conv3d", input, weight, bias, groups, 3)
-    padding = _padding(padding, weight.shape[2:], stride, dilation)
-    padded = [size + padding[2 * axis] + padding[2 * axis + 1] for axis, size in enumerate(input.shape[-3:])]
-    effective = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation)]
-    if any(e > p for e, p in zip(effective, padded)):
-        raise ValueError(f"conv3d: kernel of size {show(effective)} (weight of shape {show(weight.shape)}, "
-                         f"dilation {dilation}) is larger than the padded input of size {show(padded)} "
-                         f"(input of shape {show(input.shape)})")
+    padding = _conv_padding("conv3d", padding, weight.shape[2:], stride, dilation, 3)
+    _check_fits("conv3d", input, weight, padding, dilation)
     return conv3d_op(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=int(groups))
 
 
 def conv_transpose3d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """Transposed 3-D convolution (the gradient of conv3d w.r.t. its input), weight (C, C_out/groups, kd, kh, kw)."""
-    function = "conv_transpose3d"
-    stride = pair(stride, "stride", function, 3)
-    dilation = pair(dilation, "dilation", function, 3)
-    padding = pair(padding, "padding", function, 3)
-    output_padding = pair(output_padding, "output_padding", function, 3)
-    _check_positive(function, stride=stride, dilation=dilation)
-    if any(p < 0 for p in padding + output_padding):
-        raise ValueError(f"{function}: padding {padding} and output_padding {output_padding} must be non-negative")
-    if any(extra >= max(s, d) for extra, s, d in zip(output_padding, stride, dilation)):
-        raise ValueError(f"{function}: output_padding {output_padding} must be smaller than either stride "
-                         f"{stride} or dilation {dilation}")
-    _check_common(function, input, weight, bias, groups, 3, transposed=True)
-    output_size = tuple((size - 1) * s + d * (k - 1) + 1 - 2 * p + extra for size, k, s, p, extra, d in
-                        zip(input.shape[-3:], weight.shape[2:], stride, padding, output_padding, dilation))
-    if min(output_size) < 1:
-        raise ValueError(f"{function}: input of shape {show(input.shape)} with weight of shape {show(weight.shape)}, "
-                         f"stride {stride}, padding {padding} gives an empty output {show(output_size)}")
-    return conv_transpose3d_op(input, weight, bias, output_size=output_size, stride=stride,
-                               padding=tuple(p for p in padding for _ in range(2)), dilation=dilation,
-                               groups=int(groups))
+    stride, padding, dilation, output_size = _transposed_arguments(
+        "conv_transpose3d", input, weight, bias, stride, padding, output_padding, groups, dilation, 3)
+    return conv_transpose3d_op(input, weight, bias, output_size=output_size, stride=stride, padding=padding,
+                               dilation=dilation, groups=int(groups))
 
