@@ -1046,87 +1046,67 @@ class Tensor:
     def xlogy(self, other):
         return exponential.xlogy(self, other)
 
-    # special functions and linear algebra: needl.special and needl.linalg are imported on first
-    # use (keeping `import needl` fast); each method is the function of the same name there
+    # special functions and linear algebra: the top-level functions of functional.py, which import
+    # needl.special and needl.linalg on first use (keeping `import needl` fast)
     def erf(self):
-        from ..special import erf
-        return erf(self)
+        return functional.erf(self)
 
     def erfc(self):
-        from ..special import erfc
-        return erfc(self)
+        return functional.erfc(self)
 
     def erfinv(self):
-        from ..special import erfinv
-        return erfinv(self)
+        return functional.erfinv(self)
 
     def lgamma(self):
-        from ..special import gammaln
-        return gammaln(self)
+        return functional.lgamma(self)
 
     def digamma(self):
-        from ..special import digamma
-        return digamma(self)
+        return functional.digamma(self)
 
     def polygamma(self, n):
-        from ..special import polygamma
-        return polygamma(n, self)
+        return functional.polygamma(n, self)
 
     def mvlgamma(self, p):
-        from ..special import multigammaln
-        return multigammaln(self, p)
+        return functional.mvlgamma(self, p)
 
     def i0(self):
-        from ..special import i0
-        return i0(self)
+        return functional.i0(self)
 
     def sinc(self):
-        from ..special import sinc
-        return sinc(self)
+        return functional.sinc(self)
 
     def det(self):
-        from ..linalg import det
-        return det(self)
+        return functional.det(self)
 
     def logdet(self):
-        from ..linalg.legacy import logdet
-        return logdet(self)
+        return functional.logdet(self)
 
     def slogdet(self):
-        from ..linalg import slogdet
-        return slogdet(self)
+        return functional.slogdet(self)
 
     def inverse(self):
-        from ..linalg import inv
-        return inv(self)
+        return functional.inverse(self)
 
     def matrix_power(self, n):
-        from ..linalg import matrix_power
-        return matrix_power(self, n)
+        return functional.matrix_power(self, n)
 
     def cholesky(self, upper=False):
-        from ..linalg.legacy import cholesky
-        return cholesky(self, upper)
+        return functional.cholesky(self, upper)
 
     def svd(self, some=True, compute_uv=True):
-        from ..linalg.legacy import svd
-        return svd(self, some, compute_uv)
+        return functional.svd(self, some, compute_uv)
 
     def qr(self, some=True):
-        from ..linalg.legacy import qr
-        return qr(self, some)
+        return functional.qr(self, some)
 
     def pinverse(self, rcond=1e-15):
-        from ..linalg.legacy import pinverse
-        return pinverse(self, rcond)
+        return functional.pinverse(self, rcond)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        from ..linalg.legacy import norm
-        return norm(self, p, dim, keepdim, dtype)
+        return functional.norm(self, p, dim, keepdim, dtype)
 
     def cross(self, other, dim=None):
-        from ..linalg.legacy import cross
-        return cross(self, other, dim)
+        return functional.cross(self, other, dim)
 
     # complex numbers (needl/autograd/ops/complex.py)
     @property
