@@ -777,7 +777,7 @@ class Tensor:
         """reshape without a copy: raises where the strides do not allow it (use reshape there)."""
         if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):  # view(dtype): the same bits
             return Tensor._make(self._data.view(dtypes.as_dtype(shape[0], "view")))
-        if getattr(self, "_base", None) is not None or strided.is_contiguous(self._data, None):
+        if self._data.flags.c_contiguous or getattr(self, "_base", None) is not None:
             return shape_ops.view(self, shape=_shape(shape))
         # needl chose this memory layout itself (convolutions return channels-last memory, which
         # PyTorch's contiguous outputs do not have): view it where the strides allow, else copy,
