@@ -13,13 +13,14 @@ def _raw(value):
     return value._data if isinstance(value, Tensor) else value
 
 
-def _axis(x, dim, name):
-    """NumPy's axis for dim (None on a 0-d input, which NumPy would flatten: reshaped back)."""
-    return wrap_dim(dim, x.ndim, name) if x.ndim else None
+def _axis(ndim, dim, name):
+    """NumPy's axis for dim of an input with ndim dims (None on a 0-d input, which NumPy would
+    flatten: reshaped back). It takes ndim, not the input, so that a vjp calling it reads no input."""
+    return wrap_dim(dim, ndim, name) if ndim else None
 
 
 def _accumulated(function, x, dim, name):
-    axis = _axis(x, dim, name)
+    axis = _axis(x.ndim, dim, name)
     dtype = np.int64 if x.dtype.kind in "biu" else None  # PyTorch sums integers in int64
     out = function(x, axis=0 if axis is None else axis, dtype=dtype) if x.ndim else function(
         x.reshape(1), axis=0, dtype=dtype).reshape(())
@@ -37,11 +38,9 @@ def cumsum(x, dim=0):
 
 @cumsum.vjp
 def cumsum_vjp(g, out, x, dim=0):
-    axis = _axis(x, dim, "cumsum")
+    axis = _axis(x.ndim, dim, "cumsum")
     return g if axis is None else _reverse_cumsum(g, axis)
 
-
-cumsum.reads_only_shapes("x")
 
 
 @op
@@ -51,7 +50,7 @@ def cumprod(x, dim=0):
 
 @cumprod.vjp
 def cumprod_vjp(g, out, x, dim=0):
-    axis = _axis(x, dim, "cumprod")
+    axis = _axis(x.ndim, dim, "cumprod")
     if axis is None:
         return g
     raw = _raw(x)
@@ -73,7 +72,7 @@ def cumprod_vjp(g, out, x, dim=0):
 
 def _running_extreme(input, dim, accumulate, name, result_type):
     data = _raw(input)
-    axis = _axis(data, dim, name)
+    axis = _axis(data.ndim, dim, name)
     if axis is None:
         return result_type(input * 1, Tensor._make(np.zeros((), np.int64)))
     running = accumulate(data, axis=axis)
@@ -99,13 +98,13 @@ def logcumsumexp(x, dim=0):
     """log(cumsum(exp(x))) along dim, exact for any range of values (NumPy's logaddexp.accumulate)."""
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"logcumsumexp: expected a floating point input, got {x.dtype}")
-    axis = _axis(x, dim, "logcumsumexp")
+    axis = _axis(x.ndim, dim, "logcumsumexp")
     return x.copy() if axis is None else np.logaddexp.accumulate(x, axis=axis)
 
 
 @logcumsumexp.vjp
 def logcumsumexp_vjp(g, out, x, dim=0):
-    axis = _axis(x, dim, "logcumsumexp")
+    axis = _axis(x.ndim, dim, "logcumsumexp")
     if axis is None:
         return g
     if isinstance(g, Tensor):
